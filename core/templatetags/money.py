@@ -1,0 +1,31 @@
+from django import template
+
+from core import money
+
+register = template.Library()
+
+
+@register.filter
+def rupiah(amount):
+    """``Rp180.000.000``."""
+    return money.rupiah(amount)
+
+
+@register.filter
+def rupiah_words(amount):
+    """``Rp180 juta``."""
+    return money.rupiah_words(amount)
+
+
+@register.filter
+def rupiah_short(amount):
+    """``Rp180 jt``."""
+    return money.rupiah_short(amount)
+
+
+@register.filter
+def percent_of(part, whole):
+    """Share of ``part`` in ``whole`` as a whole percentage (0 when ``whole`` is empty)."""
+    if not whole:
+        return 0
+    return round(100 * (part or 0) / whole)

@@ -1,0 +1,24 @@
+"""Demo data from the five articles: budgets, groups and their verification, demo logins.
+
+Idempotent: only what is missing is created; what users changed is left alone.
+"""
+
+from django.core.management.base import BaseCommand, CommandError
+
+from accounts.demo import DEMO_PASSWORD, load_users
+from programs.demo import load_budgets
+
+
+class Command(BaseCommand):
+    help = "Memuat data demo dari lima artikel berita (aman diulang, tidak menghapus apa pun)."
+
+    def handle(self, *args, **options):
+        try:
+            counts = load_budgets()
+        except RuntimeError as exc:
+            raise CommandError(str(exc)) from exc
+        users = load_users()
+        self.stdout.write(
+            "Data demo: {agencies} OPD, {programs} program, {ceilings} pagu, {allocations} alokasi; ".format(**counts)
+            + f"{users} login demo (kata sandi: {DEMO_PASSWORD})."
+        )

@@ -1,0 +1,411 @@
+"""Agencies, programs and the money: ceilings, allocations, revisions, realizations.
+
+Invariants live in the database as named constraints. The two cross-row ones (allocations
+never exceed the ceiling, realizations never exceed the allocation) are held by running
+totals that the services in ``programs/services.py`` update under a row lock, and that
+check constraints bound: ``allocated_total <= amount`` on the ceiling and
+``realized_total <= amount`` on the allocation. A concurrent writer that slipped past a
+form would still hit the constraint.
+"""
+
+from __future__ import annotations
+
+import pghistory
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+FISCAL_YEAR_RANGE = Q(fiscal_year__gte=2000) & Q(fiscal_year__lte=2100)
+
+
+class SourceArticle(models.Model):
+    """A news article a figure comes from (``shared/seeds``), so every page can cite it."""
+
+    key = models.SlugField(_("kunci"), max_length=40, unique=True)
+    title = models.CharField(_("judul"), max_length=300)
+    publisher = models.CharField(_("penerbit"), max_length=120)
+    published_on = models.DateField(_("tanggal terbit"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["published_on", "key"]
+        verbose_name = _("artikel sumber")
+        verbose_name_plural = _("artikel sumber")
+
+    def __str__(self) -> str:
+        return f"{self.publisher}: {self.title}"
+
+
+class Provenance(models.Model):
+    """Where a figure comes from: an article, or plausible illustrative demo data."""
+
+    source = models.ForeignKey(
+        SourceArticle, verbose_name=_("sumber"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    is_illustrative = models.BooleanField(
+        _("ilustrasi"), default=False, help_text=_("Data contoh yang tidak berasal dari artikel.")
+    )
+
+    class Meta:
+        abstract = True
+
+
+class FundingSource(models.Model):
+    class Level(models.TextChoices):
+        NATIONAL = "national", _("Nasional")
+        PROVINCE = "province", _("Provinsi")
+        REGENCY = "regency", _("Kabupaten/kota")
+
+    code = models.SlugField(_("kode"), max_length=20, unique=True)
+    name = models.CharField(_("nama"), max_length=120)
+    level = models.CharField(_("tingkat"), max_length=10, choices=Level.choices)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("sumber dana")
+        verbose_name_plural = _("sumber dana")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AgencyQuerySet(models.QuerySet):
+    def in_province(self, province_id: int):
+        return self.filter(province_id=province_id)
+
+
+@pghistory.track()
+class Agency(Provenance):
+    """An OPD (organisasi perangkat daerah), or a national body such as Kemenperin."""
+
+    class Kind(models.TextChoices):
+        KEMENPERIN = "kemenperin", _("Kemenperin / Ditjen IKMA")
+        DISPERINDAG = "disperindag", _("Dinas Perindustrian dan Perdagangan")
+        DISPERIN = "disperin", _("Dinas Perindustrian")
+        DINSOS = "dinsos", _("Dinas Sosial")
+        DINKOP = "dinkop", _("Dinas Koperasi dan UKM")
+        OTHER = "lainnya", _("OPD lainnya")
+
+    class Level(models.TextChoices):
+        NATIONAL = "national", _("Nasional")
+        PROVINCE = "province", _("Provinsi")
+        REGENCY = "regency", _("Kabupaten/kota")
+
+    name = models.CharField(_("nama"), max_length=200)
+    short_name = models.CharField(_("singkatan"), max_length=60)
+    kind = models.CharField(_("jenis"), max_length=12, choices=Kind.choices)
+    level = models.CharField(_("tingkat"), max_length=10, choices=Level.choices)
+    province = models.ForeignKey(
+        "core.Region", verbose_name=_("provinsi"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    regency = models.ForeignKey(
+        "core.Region",
+        verbose_name=_("kabupaten/kota"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    objects = AgencyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["province__code", "name"]
+        verbose_name = _("OPD")
+        verbose_name_plural = _("OPD")
+        constraints = [
+            models.CheckConstraint(
+                name="programs_agency_region_matches_level",
+                condition=(
+                    Q(level="national", province__isnull=True, regency__isnull=True)
+                    | Q(level="province", province__isnull=False, regency__isnull=True)
+                    | Q(level="regency", province__isnull=False, regency__isnull=False)
+                ),
+            ),
+            models.UniqueConstraint(
+                fields=["name", "province", "regency"], name="programs_agency_unique_name", nulls_distinct=False
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.short_name or self.name
+
+
+class ProgramQuerySet(models.QuerySet):
+    def for_year(self, year: int):
+        return self.filter(fiscal_year=year)
+
+    def in_province(self, province_id: int):
+        return self.filter(agency__province_id=province_id)
+
+    def public(self):
+        return self.exclude(status=Program.Status.DRAFT)
+
+
+@pghistory.track()
+class Program(Provenance):
+    class Kind(models.TextChoices):
+        TECHNICAL = "technical", _("Bantuan teknis")
+        EQUIPMENT = "equipment", _("Bantuan peralatan")
+        CAPITAL_IN_KIND = "capital", _("Modal usaha berupa barang")
+        TRAINING = "training", _("Pelatihan / Bimtek")
+        PROMOTION = "promotion", _("Promosi dan pemasaran")
+        CERTIFICATION = "certification", _("Fasilitasi sertifikasi")
+
+    class Unit(models.TextChoices):
+        GROUPS = "groups", _("kelompok IKM")
+        FAMILIES = "families", _("KPM (keluarga penerima manfaat)")
+        IKM = "ikm", _("IKM")
+        PARTICIPANTS = "participants", _("peserta")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draf")
+        ACTIVE = "active", _("Berjalan")
+        CLOSED = "closed", _("Selesai")
+
+    agency = models.ForeignKey(Agency, verbose_name=_("OPD"), on_delete=models.PROTECT, related_name="programs")
+    fiscal_year = models.PositiveSmallIntegerField(_("tahun anggaran"))
+    name = models.CharField(_("nama program"), max_length=200)
+    kind = models.CharField(_("jenis bantuan"), max_length=15, choices=Kind.choices)
+    description = models.TextField(_("uraian"), blank=True)
+    target_count = models.PositiveIntegerField(_("target penerima"), default=0)
+    target_unit = models.CharField(_("satuan target"), max_length=15, choices=Unit.choices, default=Unit.GROUPS)
+    criteria = ArrayField(
+        models.CharField(max_length=200),
+        verbose_name=_("kriteria kelayakan"),
+        default=list,
+        blank=True,
+        help_text=_("Satu kriteria per baris, mis. “Sangat terdampak: omzet turun”."),
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
+
+    objects = ProgramQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-fiscal_year", "name"]
+        verbose_name = _("program")
+        verbose_name_plural = _("program")
+        constraints = [
+            models.CheckConstraint(name="programs_program_fiscal_year_range", condition=FISCAL_YEAR_RANGE),
+            models.UniqueConstraint(fields=["agency", "fiscal_year", "name"], name="programs_program_unique_name"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.fiscal_year})"
+
+
+class CeilingQuerySet(models.QuerySet):
+    def in_province(self, province_id: int):
+        return self.filter(province_id=province_id)
+
+
+@pghistory.track()
+class BudgetCeiling(Provenance):
+    """*Pagu*: the money a province has for a fiscal year from one funding source."""
+
+    province = models.ForeignKey(
+        "core.Region",
+        verbose_name=_("provinsi"),
+        on_delete=models.PROTECT,
+        related_name="ceilings",
+        limit_choices_to={"level": 1},
+    )
+    fiscal_year = models.PositiveSmallIntegerField(_("tahun anggaran"))
+    funding_source = models.ForeignKey(
+        FundingSource, verbose_name=_("sumber dana"), on_delete=models.PROTECT, related_name="ceilings"
+    )
+    amount = models.BigIntegerField(_("pagu (Rp)"))
+    # Sum of this ceiling's allocations, kept by programs.services under a lock on this row.
+    allocated_total = models.BigIntegerField(_("total alokasi (Rp)"), default=0, editable=False)
+    note = models.TextField(_("catatan"), blank=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = CeilingQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-fiscal_year", "province__code", "funding_source__code"]
+        verbose_name = _("pagu anggaran")
+        verbose_name_plural = _("pagu anggaran")
+        constraints = [
+            models.CheckConstraint(name="programs_ceiling_amount_nonnegative", condition=Q(amount__gte=0)),
+            models.CheckConstraint(name="programs_ceiling_allocated_nonnegative", condition=Q(allocated_total__gte=0)),
+            models.CheckConstraint(
+                name="programs_ceiling_allocated_within_amount", condition=Q(allocated_total__lte=F("amount"))
+            ),
+            models.CheckConstraint(name="programs_ceiling_fiscal_year_range", condition=FISCAL_YEAR_RANGE),
+            models.UniqueConstraint(
+                fields=["province", "fiscal_year", "funding_source"], name="programs_ceiling_unique_bucket"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.province} {self.fiscal_year} · {self.funding_source}"
+
+    @property
+    def headroom(self) -> int:
+        return self.amount - self.allocated_total
+
+
+class AllocationQuerySet(models.QuerySet):
+    def in_province(self, province_id: int):
+        return self.filter(ceiling__province_id=province_id)
+
+    def with_related(self):
+        return self.select_related(
+            "ceiling__province", "ceiling__funding_source", "program__agency", "regency"
+        )
+
+
+@pghistory.track()
+class Allocation(Provenance):
+    """Money from a ceiling given to one program, optionally earmarked for one regency."""
+
+    ceiling = models.ForeignKey(
+        BudgetCeiling, verbose_name=_("pagu"), on_delete=models.PROTECT, related_name="allocations"
+    )
+    program = models.ForeignKey(
+        Program, verbose_name=_("program"), on_delete=models.PROTECT, related_name="allocations"
+    )
+    regency = models.ForeignKey(
+        "core.Region",
+        verbose_name=_("kabupaten/kota"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="allocations",
+        help_text=_("Kosongkan bila alokasi untuk seluruh provinsi."),
+    )
+    amount = models.BigIntegerField(_("alokasi (Rp)"))
+    # Sum of this allocation's realizations, kept by programs.services under a lock on this row.
+    realized_total = models.BigIntegerField(_("total realisasi (Rp)"), default=0, editable=False)
+    note = models.TextField(_("catatan"), blank=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = AllocationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("alokasi")
+        verbose_name_plural = _("alokasi")
+        constraints = [
+            models.CheckConstraint(name="programs_allocation_amount_nonnegative", condition=Q(amount__gte=0)),
+            models.CheckConstraint(name="programs_allocation_realized_nonnegative", condition=Q(realized_total__gte=0)),
+            models.CheckConstraint(
+                name="programs_allocation_realized_within_amount", condition=Q(realized_total__lte=F("amount"))
+            ),
+            models.UniqueConstraint(
+                fields=["ceiling", "program", "regency"], name="programs_allocation_unique_bucket", nulls_distinct=False
+            ),
+        ]
+
+    def __str__(self) -> str:
+        where = f" · {self.regency}" if self.regency_id else ""
+        return f"{self.program.name}{where}"
+
+    @property
+    def headroom(self) -> int:
+        return self.amount - self.realized_total
+
+
+class AllocationRevision(models.Model):
+    """One change of an allocated amount, with the reason (e.g. the 2020 *refocusing*)."""
+
+    allocation = models.ForeignKey(Allocation, on_delete=models.CASCADE, related_name="revisions")
+    old_amount = models.BigIntegerField(_("jumlah lama (Rp)"))
+    new_amount = models.BigIntegerField(_("jumlah baru (Rp)"))
+    reason = models.TextField(_("alasan"))
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("revisi alokasi")
+        verbose_name_plural = _("revisi alokasi")
+        constraints = [
+            models.CheckConstraint(name="programs_revision_reason_required", condition=~Q(reason="")),
+            models.CheckConstraint(name="programs_revision_new_amount_nonnegative", condition=Q(new_amount__gte=0)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.old_amount} → {self.new_amount}: {self.reason}"
+
+
+class RealizationQuerySet(models.QuerySet):
+    def in_province(self, province_id: int):
+        return self.filter(allocation__ceiling__province_id=province_id)
+
+
+@pghistory.track()
+class Realization(models.Model):
+    """Money spent or goods delivered against an allocation."""
+
+    allocation = models.ForeignKey(
+        Allocation, verbose_name=_("alokasi"), on_delete=models.PROTECT, related_name="realizations"
+    )
+    date = models.DateField(_("tanggal"))
+    amount = models.BigIntegerField(_("jumlah (Rp)"))
+    description = models.CharField(_("uraian"), max_length=300)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = RealizationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-date", "-id"]
+        verbose_name = _("realisasi")
+        verbose_name_plural = _("realisasi")
+        constraints = [
+            models.CheckConstraint(name="programs_realization_amount_positive", condition=Q(amount__gt=0)),
+        ]
+        indexes = [
+            # Realization per month on the province page and the rollup: GROUP BY allocation, date.
+            models.Index(fields=["allocation", "date"], name="programs_real_alloc_date"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d} · {self.description}"
+
+
+class Indicator(Provenance):
+    """A figure reported for a province, with its source: IKM affected, layoffs, surveys."""
+
+    class Kind(models.TextChoices):
+        IKM_AFFECTED = "ikm_affected", _("IKM terdampak")
+        WORKERS_LAID_OFF = "laid_off", _("Pekerja dirumahkan/PHK")
+        REVENUE_SURVEY = "revenue_survey", _("Survei omzet")
+        BENEFICIARIES = "beneficiaries", _("Penerima manfaat")
+
+    province = models.ForeignKey(
+        "core.Region", verbose_name=_("provinsi"), on_delete=models.PROTECT, related_name="indicators"
+    )
+    kind = models.CharField(_("jenis"), max_length=20, choices=Kind.choices)
+    value = models.BigIntegerField(_("nilai"), null=True, blank=True)
+    note = models.CharField(_("keterangan"), max_length=300, blank=True)
+    as_of = models.DateField(_("per tanggal"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["province__code", "kind"]
+        verbose_name = _("indikator")
+        verbose_name_plural = _("indikator")
+        constraints = [
+            models.CheckConstraint(
+                name="programs_indicator_value_nonnegative", condition=Q(value__gte=0) | Q(value__isnull=True)
+            ),
+            models.UniqueConstraint(fields=["province", "kind", "as_of"], name="programs_indicator_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.value}"

@@ -1,0 +1,315 @@
+"""Every write to budgets goes through here: views, the admin, imports, commands, the API.
+
+Each service is keyword-only, atomic, locks the rows whose totals it checks, and raises
+``ValidationError`` (field → Indonesian message) or ``PermissionDenied`` before anything is
+written. Lock order is always ceiling → allocation, so two services never wait on each
+other in a cycle.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pghistory
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.models import Region
+from core.money import rupiah
+from programs.models import (
+    Agency,
+    Allocation,
+    AllocationRevision,
+    BudgetCeiling,
+    FundingSource,
+    Program,
+    Realization,
+    SourceArticle,
+)
+
+
+class StaleEdit(ValidationError):
+    """Someone saved the same record after this form was opened."""
+
+
+def can_manage_province(user, province_id: int | None) -> bool:
+    """Provincial officers manage their own province's budgets; ``user=None`` is the system."""
+    if user is None:
+        return True
+    return bool(getattr(user, "is_provincial_officer", False) and user.province_id == province_id)
+
+
+def _ensure_can_manage(actor, province_id: int | None) -> None:
+    if not can_manage_province(actor, province_id):
+        raise PermissionDenied(_("Anda tidak berwenang mengubah anggaran provinsi ini."))
+
+
+def _check_amount(value, field: str = "amount", *, positive: bool = False) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValidationError({field: _("Jumlah harus berupa bilangan bulat rupiah.")})
+    if value < 0 or (positive and value == 0):
+        raise ValidationError(
+            {field: _("Jumlah harus lebih dari nol.") if positive else _("Jumlah tidak boleh negatif.")}
+        )
+    return value
+
+
+def _check_version(obj, expected_version: int | None) -> None:
+    if expected_version is not None and obj.version != expected_version:
+        raise StaleEdit(
+            _(
+                "Data ini sudah diubah orang lain sejak formulir dibuka. Isian Anda masih ada di bawah; "
+                "periksa angka terbaru lalu simpan lagi."
+            ),
+            code="stale",
+        )
+
+
+def _history(actor, **extra):
+    return pghistory.context(user=actor.pk if actor else None, **extra)
+
+
+# --- Agencies and programs -----------------------------------------------------------------
+
+
+@transaction.atomic
+def agency_create(
+    *,
+    name: str,
+    short_name: str,
+    kind: str,
+    level: str,
+    province: Region | None = None,
+    regency: Region | None = None,
+    actor=None,
+    source: SourceArticle | None = None,
+    is_illustrative: bool = False,
+) -> Agency:
+    if level != Agency.Level.NATIONAL:
+        _ensure_can_manage(actor, province.pk if province else None)
+    agency = Agency(
+        name=name,
+        short_name=short_name,
+        kind=kind,
+        level=level,
+        province=province,
+        regency=regency,
+        source=source,
+        is_illustrative=is_illustrative,
+    )
+    agency.full_clean()
+    with _history(actor):
+        agency.save()
+    return agency
+
+
+@transaction.atomic
+def program_save(*, program: Program, actor=None) -> Program:
+    """Create or update a program of an agency the actor manages."""
+    _ensure_can_manage(actor, program.agency.province_id)
+    program.criteria = [c.strip() for c in program.criteria if c and c.strip()]
+    program.full_clean()
+    with _history(actor):
+        program.save()
+    return program
+
+
+# --- Ceilings ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def ceiling_create(
+    *,
+    province: Region,
+    fiscal_year: int,
+    funding_source: FundingSource,
+    amount: int,
+    actor=None,
+    note: str = "",
+    source: SourceArticle | None = None,
+    is_illustrative: bool = False,
+) -> BudgetCeiling:
+    _ensure_can_manage(actor, province.pk)
+    ceiling = BudgetCeiling(
+        province=province,
+        fiscal_year=fiscal_year,
+        funding_source=funding_source,
+        amount=_check_amount(amount),
+        note=note,
+        created_by=actor,
+        source=source,
+        is_illustrative=is_illustrative,
+    )
+    ceiling.full_clean()
+    with _history(actor):
+        ceiling.save()
+    return ceiling
+
+
+@transaction.atomic
+def ceiling_update(
+    *, ceiling: BudgetCeiling, amount: int, note: str, actor=None, expected_version: int | None = None
+) -> BudgetCeiling:
+    """Change a ceiling's amount; never below what is already allocated from it."""
+    ceiling = BudgetCeiling.objects.select_for_update().get(pk=ceiling.pk)
+    _ensure_can_manage(actor, ceiling.province_id)
+    _check_version(ceiling, expected_version)
+    amount = _check_amount(amount)
+    if amount < ceiling.allocated_total:
+        raise ValidationError(
+            {
+                "amount": _("Pagu tidak boleh lebih kecil dari total alokasi yang sudah ada (%(allocated)s).")
+                % {"allocated": rupiah(ceiling.allocated_total)}
+            }
+        )
+    ceiling.amount, ceiling.note, ceiling.version = amount, note, ceiling.version + 1
+    with _history(actor):
+        ceiling.save(update_fields=["amount", "note", "version", "updated_at"])
+    return ceiling
+
+
+# --- Allocations ---------------------------------------------------------------------------
+
+
+def _check_allocation_target(ceiling: BudgetCeiling, program: Program, regency: Region | None) -> None:
+    errors = {}
+    if program.agency.province_id not in (None, ceiling.province_id):
+        errors["program"] = _("Program ini milik OPD di provinsi lain.")
+    if program.fiscal_year != ceiling.fiscal_year:
+        errors["program"] = _("Tahun anggaran program (%(program)s) berbeda dengan tahun pagu (%(ceiling)s).") % {
+            "program": program.fiscal_year,
+            "ceiling": ceiling.fiscal_year,
+        }
+    if regency is not None and regency.parent_id != ceiling.province_id:
+        errors["regency"] = _("Kabupaten/kota ini tidak berada di provinsi pagu.")
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def allocation_create(
+    *,
+    ceiling: BudgetCeiling,
+    program: Program,
+    amount: int,
+    actor=None,
+    regency: Region | None = None,
+    note: str = "",
+    source: SourceArticle | None = None,
+    is_illustrative: bool = False,
+) -> Allocation:
+    """Allocate part of a ceiling to a program. Locks the ceiling: one writer at a time.
+
+    Cost: 4 queries (lock, duplicate check, insert, total update).
+    """
+    ceiling = BudgetCeiling.objects.select_for_update().get(pk=ceiling.pk)
+    _ensure_can_manage(actor, ceiling.province_id)
+    amount = _check_amount(amount)
+    _check_allocation_target(ceiling, program, regency)
+    if Allocation.objects.filter(ceiling=ceiling, program=program, regency=regency).exists():
+        raise ValidationError(
+            _("Program ini sudah punya alokasi dari pagu yang sama. Revisi alokasi tersebut, jangan membuat yang baru.")
+        )
+    if amount > ceiling.headroom:
+        raise ValidationError(
+            {
+                "amount": _("Melebihi sisa pagu: sisa %(headroom)s dari pagu %(ceiling)s.")
+                % {"headroom": rupiah(ceiling.headroom), "ceiling": rupiah(ceiling.amount)}
+            }
+        )
+    allocation = Allocation(
+        ceiling=ceiling,
+        program=program,
+        regency=regency,
+        amount=amount,
+        note=note,
+        created_by=actor,
+        source=source,
+        is_illustrative=is_illustrative,
+    )
+    with _history(actor):
+        allocation.save()
+        BudgetCeiling.objects.filter(pk=ceiling.pk).update(
+            allocated_total=F("allocated_total") + amount, version=F("version") + 1
+        )
+    return allocation
+
+
+@transaction.atomic
+def allocation_revise(
+    *, allocation: Allocation, new_amount: int, reason: str, actor=None, expected_version: int | None = None
+) -> AllocationRevision:
+    """Change an allocated amount with a reason, keeping both ceiling and realizations in bounds."""
+    ceiling = BudgetCeiling.objects.select_for_update().get(pk=allocation.ceiling_id)
+    allocation = Allocation.objects.select_for_update().get(pk=allocation.pk)
+    _ensure_can_manage(actor, ceiling.province_id)
+    _check_version(allocation, expected_version)
+    new_amount = _check_amount(new_amount, "new_amount")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Alasan revisi wajib diisi, mis. “refocusing anggaran 2020”.")})
+    if new_amount == allocation.amount:
+        raise ValidationError({"new_amount": _("Jumlah baru sama dengan jumlah sekarang.")})
+    if new_amount < allocation.realized_total:
+        raise ValidationError(
+            {
+                "new_amount": _("Tidak boleh lebih kecil dari realisasi yang sudah tercatat (%(realized)s).")
+                % {"realized": rupiah(allocation.realized_total)}
+            }
+        )
+    delta = new_amount - allocation.amount
+    if delta > ceiling.headroom:
+        raise ValidationError(
+            {
+                "new_amount": _("Melebihi sisa pagu: tambahan maksimal %(headroom)s.")
+                % {"headroom": rupiah(ceiling.headroom)}
+            }
+        )
+    revision = AllocationRevision(
+        allocation=allocation, old_amount=allocation.amount, new_amount=new_amount, reason=reason, actor=actor
+    )
+    with _history(actor, reason=reason):
+        revision.save()
+        allocation.amount, allocation.version = new_amount, allocation.version + 1
+        allocation.save(update_fields=["amount", "version", "updated_at"])
+        BudgetCeiling.objects.filter(pk=ceiling.pk).update(
+            allocated_total=F("allocated_total") + delta, version=F("version") + 1
+        )
+    return revision
+
+
+# --- Realizations --------------------------------------------------------------------------
+
+
+@transaction.atomic
+def realization_create(
+    *, allocation: Allocation, date: dt.date, amount: int, description: str, actor=None
+) -> Realization:
+    """Record money spent against an allocation. Locks the allocation row.
+
+    Cost: 4 queries (ceiling lookup, lock, insert, total update).
+    """
+    province_id = BudgetCeiling.objects.filter(pk=allocation.ceiling_id).values_list("province_id", flat=True).get()
+    _ensure_can_manage(actor, province_id)
+    allocation = Allocation.objects.select_for_update().get(pk=allocation.pk)
+    amount = _check_amount(amount, positive=True)
+    if date > timezone.localdate():
+        raise ValidationError({"date": _("Tanggal realisasi tidak boleh di masa depan.")})
+    if amount > allocation.headroom:
+        raise ValidationError(
+            {
+                "amount": _("Melebihi sisa alokasi: sisa %(headroom)s dari alokasi %(allocated)s.")
+                % {"headroom": rupiah(allocation.headroom), "allocated": rupiah(allocation.amount)}
+            }
+        )
+    realization = Realization(
+        allocation=allocation, date=date, amount=amount, description=description.strip(), created_by=actor
+    )
+    realization.full_clean(exclude=["allocation"])
+    with _history(actor):
+        realization.save()
+        Allocation.objects.filter(pk=allocation.pk).update(realized_total=F("realized_total") + amount)
+    return realization

@@ -1,0 +1,84 @@
+"""Shared fixtures: real PostgreSQL and Redis (from DATABASE_URL / REDIS_URL), the
+Kemendagri regions, and the personas every test speaks of:
+
+- ``banten_officer``  — Rina, provincial officer of Banten (Disperindag Banten)
+- ``serang_staff``    — Sari, district staff of Kabupaten Serang (36.04), the insider
+- ``lebak_staff``     — Asep, district staff of Kabupaten Lebak (36.02), the outsider
+- ``kalsel_officer``  — Mahyuni, provincial officer of Kalimantan Selatan (another province)
+- ``national_admin``  — Admin of Ditjen IKMA, Kemenperin
+- the anonymous public is Django's test ``client`` without login.
+"""
+
+import pytest
+from django.core.cache import cache
+
+from accounts.models import User
+from core.models import Region
+from core.services import regions_load
+from programs.models import FundingSource
+from programs.reference import funding_sources_load
+from tests.factories import AgencyFactory, UserFactory, region
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        regions_load()
+
+
+@pytest.fixture
+def regions(db):
+    """The 552 regions; reloaded cheaply after a transactional test flushed them."""
+    if not Region.objects.exists():
+        regions_load()
+        funding_sources_load(FundingSource)
+    return {r.code: r for r in Region.objects.all()}
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    cache.clear()
+    yield
+
+
+@pytest.fixture
+def disperindag_banten(regions):
+    return AgencyFactory(name="Dinas Perindustrian dan Perdagangan Provinsi Banten", short_name="Disperindag Banten")
+
+
+@pytest.fixture
+def banten_officer(regions, disperindag_banten):
+    return UserFactory(
+        username="rina", role=User.Role.PROVINCIAL_OFFICER, province=region("36"), agency=disperindag_banten
+    )
+
+
+@pytest.fixture
+def kalsel_officer(regions):
+    return UserFactory(username="mahyuni", role=User.Role.PROVINCIAL_OFFICER, province=region("63"))
+
+
+@pytest.fixture
+def serang_staff(regions):
+    return UserFactory(username="sari", role=User.Role.DISTRICT_STAFF, province=region("36"), regency=region("36.04"))
+
+
+@pytest.fixture
+def lebak_staff(regions):
+    return UserFactory(username="asep", role=User.Role.DISTRICT_STAFF, province=region("36"), regency=region("36.02"))
+
+
+@pytest.fixture
+def national_admin(regions):
+    return UserFactory(username="admin-ikma", role=User.Role.NATIONAL_ADMIN, is_staff=True)
+
+
+@pytest.fixture
+def login(client):
+    """``login(user)`` → the test client, logged in as that persona."""
+
+    def _login(user):
+        client.force_login(user)
+        return client
+
+    return _login
