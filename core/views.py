@@ -16,7 +16,12 @@ def home(request):
 @login_required
 def dashboard(request):
     """Where staff land after login: their role, their scope, their work."""
-    return render(request, "core/dashboard.html", {})
+    from programs.selectors import ceilings_visible_to
+
+    ceilings = []
+    if request.user.is_provincial_officer or request.user.is_district_staff:
+        ceilings = ceilings_visible_to(request.user).order_by("-fiscal_year", "funding_source__code")[:20]
+    return render(request, "core/dashboard.html", {"ceilings": ceilings})
 
 
 def permission_denied(request, exception=None):

@@ -5,6 +5,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("akun/", include("accounts.urls")),
+    path("", include("programs.urls")),
     path("", include("core.urls")),
 ]
 

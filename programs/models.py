@@ -220,6 +220,8 @@ class BudgetCeiling(Provenance):
     allocated_total = models.BigIntegerField(_("total alokasi (Rp)"), default=0, editable=False)
     note = models.TextField(_("catatan"), blank=True)
     version = models.PositiveIntegerField(default=1, editable=False)
+    # Hidden form token: a double-clicked submit finds the first record instead of a second.
+    submission_id = models.UUIDField(null=True, blank=True, unique=True, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -286,6 +288,8 @@ class Allocation(Provenance):
     realized_total = models.BigIntegerField(_("total realisasi (Rp)"), default=0, editable=False)
     note = models.TextField(_("catatan"), blank=True)
     version = models.PositiveIntegerField(default=1, editable=False)
+    # Hidden form token: a double-clicked submit finds the first record instead of a second.
+    submission_id = models.UUIDField(null=True, blank=True, unique=True, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -356,6 +360,8 @@ class Realization(models.Model):
     date = models.DateField(_("tanggal"))
     amount = models.BigIntegerField(_("jumlah (Rp)"))
     description = models.CharField(_("uraian"), max_length=300)
+    # Hidden form token: a double-clicked submit finds the first record instead of a second.
+    submission_id = models.UUIDField(null=True, blank=True, unique=True, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

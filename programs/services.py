@@ -12,7 +12,7 @@ import datetime as dt
 
 import pghistory
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -33,6 +33,22 @@ from programs.models import (
 
 class StaleEdit(ValidationError):
     """Someone saved the same record after this form was opened."""
+
+
+class DuplicateSubmission(Exception):
+    """The same form was submitted twice (a double click); ``existing`` is the first record."""
+
+    def __init__(self, existing):
+        super().__init__(existing)
+        self.existing = existing
+
+
+def _check_submission(model, submission_id) -> None:
+    """Call after taking the lock that serialises writers, so the first submit is visible."""
+    if submission_id is not None:
+        existing = model.objects.filter(submission_id=submission_id).first()
+        if existing is not None:
+            raise DuplicateSubmission(existing)
 
 
 def can_manage_province(user, province_id: int | None) -> bool:
@@ -131,8 +147,11 @@ def ceiling_create(
     note: str = "",
     source: SourceArticle | None = None,
     is_illustrative: bool = False,
+    submission_id=None,
 ) -> BudgetCeiling:
+    """Set a province's ceiling for a year and funding source; one per bucket."""
     _ensure_can_manage(actor, province.pk)
+    _check_submission(BudgetCeiling, submission_id)
     ceiling = BudgetCeiling(
         province=province,
         fiscal_year=fiscal_year,
@@ -142,10 +161,24 @@ def ceiling_create(
         created_by=actor,
         source=source,
         is_illustrative=is_illustrative,
+        submission_id=submission_id,
     )
-    ceiling.full_clean()
-    with _history(actor):
-        ceiling.save()
+    existing = BudgetCeiling.objects.filter(
+        province=province, fiscal_year=fiscal_year, funding_source=funding_source
+    ).first()
+    if existing is not None:
+        raise ValidationError(
+            _("Pagu %(source)s %(year)s untuk %(province)s sudah ada (%(amount)s). Ubah pagu tersebut.")
+            % {"source": funding_source, "year": fiscal_year, "province": province, "amount": rupiah(existing.amount)}
+        )
+    ceiling.full_clean(validate_unique=False)
+    try:
+        with transaction.atomic(), _history(actor):
+            ceiling.save()
+    except IntegrityError:
+        # A concurrent submit of the same form, or of the same bucket, won the race.
+        _check_submission(BudgetCeiling, submission_id)
+        raise ValidationError(_("Pagu ini baru saja dibuat orang lain. Muat ulang halaman.")) from None
     return ceiling
 
 
@@ -200,6 +233,7 @@ def allocation_create(
     note: str = "",
     source: SourceArticle | None = None,
     is_illustrative: bool = False,
+    submission_id=None,
 ) -> Allocation:
     """Allocate part of a ceiling to a program. Locks the ceiling: one writer at a time.
 
@@ -207,6 +241,7 @@ def allocation_create(
     """
     ceiling = BudgetCeiling.objects.select_for_update().get(pk=ceiling.pk)
     _ensure_can_manage(actor, ceiling.province_id)
+    _check_submission(Allocation, submission_id)
     amount = _check_amount(amount)
     _check_allocation_target(ceiling, program, regency)
     if Allocation.objects.filter(ceiling=ceiling, program=program, regency=regency).exists():
@@ -229,6 +264,7 @@ def allocation_create(
         created_by=actor,
         source=source,
         is_illustrative=is_illustrative,
+        submission_id=submission_id,
     )
     with _history(actor):
         allocation.save()
@@ -286,7 +322,7 @@ def allocation_revise(
 
 @transaction.atomic
 def realization_create(
-    *, allocation: Allocation, date: dt.date, amount: int, description: str, actor=None
+    *, allocation: Allocation, date: dt.date, amount: int, description: str, actor=None, submission_id=None
 ) -> Realization:
     """Record money spent against an allocation. Locks the allocation row.
 
@@ -295,6 +331,7 @@ def realization_create(
     province_id = BudgetCeiling.objects.filter(pk=allocation.ceiling_id).values_list("province_id", flat=True).get()
     _ensure_can_manage(actor, province_id)
     allocation = Allocation.objects.select_for_update().get(pk=allocation.pk)
+    _check_submission(Realization, submission_id)
     amount = _check_amount(amount, positive=True)
     if date > timezone.localdate():
         raise ValidationError({"date": _("Tanggal realisasi tidak boleh di masa depan.")})
@@ -306,7 +343,12 @@ def realization_create(
             }
         )
     realization = Realization(
-        allocation=allocation, date=date, amount=amount, description=description.strip(), created_by=actor
+        allocation=allocation,
+        date=date,
+        amount=amount,
+        description=description.strip(),
+        created_by=actor,
+        submission_id=submission_id,
     )
     realization.full_clean(exclude=["allocation"])
     with _history(actor):

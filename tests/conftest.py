@@ -23,16 +23,27 @@ from tests.factories import AgencyFactory, UserFactory, region
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
-        regions_load()
+        _load_reference_data()
+
+
+def _load_reference_data():
+    """Regions and funding sources: what migrations and load_regions give a real database."""
+    regions_load()
+    funding_sources_load(FundingSource)
 
 
 @pytest.fixture
 def regions(db):
     """The 552 regions; reloaded cheaply after a transactional test flushed them."""
-    if not Region.objects.exists():
-        regions_load()
-        funding_sources_load(FundingSource)
+    if not Region.objects.exists() or not FundingSource.objects.exists():
+        _load_reference_data()
     return {r.code: r for r in Region.objects.all()}
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # PBKDF2 costs ~0.5 s per persona; what the tests check is login, not the hash strength.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(autouse=True)

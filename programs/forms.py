@@ -1,0 +1,108 @@
+"""Staff forms for budgets. Choices are limited to what the user may touch, so a forged id
+for another province is refused as an invalid choice before any service runs."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from core.forms import RupiahField, SubmissionForm, VersionedForm
+from core.models import Region
+from programs.models import FundingSource, Program
+from programs.selectors import agencies_visible_to, ceilings_visible_to, programs_visible_to
+
+YEAR_FIELD = {"min_value": 2000, "max_value": 2100}
+
+
+class CeilingCreateForm(SubmissionForm):
+    fiscal_year = forms.IntegerField(label=_("Tahun anggaran"), **YEAR_FIELD)
+    funding_source = forms.ModelChoiceField(label=_("Sumber dana"), queryset=FundingSource.objects.all())
+    amount = RupiahField(label=_("Pagu (Rp)"), help_text=_("Rupiah bulat, mis. 20.000.000.000."))
+    note = forms.CharField(label=_("Catatan"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["fiscal_year"].initial = timezone.localdate().year
+
+
+class CeilingEditForm(VersionedForm):
+    amount = RupiahField(label=_("Pagu (Rp)"))
+    note = forms.CharField(label=_("Catatan"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class AllocationCreateForm(SubmissionForm):
+    ceiling = forms.ModelChoiceField(label=_("Pagu"), queryset=None)
+    program = forms.ModelChoiceField(label=_("Program"), queryset=None)
+    regency = forms.ModelChoiceField(
+        label=_("Kabupaten/kota"),
+        queryset=None,
+        required=False,
+        empty_label=_("— seluruh provinsi —"),
+        help_text=_("Kosongkan bila alokasi untuk seluruh provinsi."),
+    )
+    amount = RupiahField(label=_("Jumlah alokasi (Rp)"))
+    note = forms.CharField(label=_("Catatan"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["ceiling"].queryset = ceilings_visible_to(user).filter(province_id=user.province_id)
+        self.fields["program"].queryset = (
+            programs_visible_to(user).exclude(status=Program.Status.CLOSED).select_related("agency")
+        )
+        self.fields["program"].label_from_instance = lambda p: f"{p.agency} · {p.name} ({p.fiscal_year})"
+        self.fields["regency"].queryset = Region.objects.regencies().filter(parent_id=user.province_id)
+
+
+class RevisionForm(VersionedForm):
+    new_amount = RupiahField(label=_("Jumlah baru (Rp)"))
+    reason = forms.CharField(
+        label=_("Alasan revisi"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Wajib, mis. “refocusing anggaran 2020 untuk penanganan Covid-19”."),
+    )
+
+
+class RealizationForm(SubmissionForm):
+    date = forms.DateField(label=_("Tanggal"), widget=forms.DateInput(attrs={"type": "date"}))
+    amount = RupiahField(label=_("Jumlah (Rp)"), min_value=1)
+    description = forms.CharField(
+        label=_("Uraian"), max_length=300, help_text=_("Mis. “Pengadaan mesin jahit tahap I”.")
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["date"].initial = timezone.localdate()
+
+
+class ProgramForm(forms.ModelForm):
+    criteria_text = forms.CharField(
+        label=_("Kriteria kelayakan"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Satu kriteria per baris, mis. “Sangat terdampak: omzet turun”."),
+    )
+
+    class Meta:
+        model = Program
+        fields = ["agency", "fiscal_year", "name", "kind", "description", "target_count", "target_unit", "status"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["agency"].queryset = agencies_visible_to(user).filter(province_id=user.province_id)
+        self.fields["fiscal_year"].widget.attrs.update(min=2000, max=2100)
+        if self.instance.pk:
+            self.fields["criteria_text"].initial = "\n".join(self.instance.criteria)
+
+    def clean_fiscal_year(self):
+        year = self.cleaned_data["fiscal_year"]
+        if not 2000 <= year <= 2100:
+            raise forms.ValidationError(_("Tahun anggaran harus antara 2000 dan 2100."))
+        return year
+
+    def clean(self):
+        cleaned = super().clean()
+        self.instance.criteria = [line for line in cleaned.get("criteria_text", "").splitlines() if line.strip()]
+        return cleaned
+

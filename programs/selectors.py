@@ -1,0 +1,115 @@
+"""Reads for budgets: who may see which rows, and the figures pages show.
+
+Each ``*_visible_to(user)`` is the single place that decides a model's scope; every list,
+detail, export, API and admin view starts from it.
+
+- national admin: everything, read-only;
+- provincial officer and district staff: their own province (budgets are public figures;
+  only the provincial officer may change them, see ``programs/rules.py``);
+- anyone else: nothing.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.db.models import Exists, OuterRef, Q
+
+from programs.models import Agency, Allocation, BudgetCeiling, Program, Realization
+
+
+def _province_scope(user) -> tuple[bool, int | None]:
+    """(sees everything, province id or None for nothing)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False, None
+    if user.is_national_admin:
+        return True, None
+    if user.is_provincial_officer or user.is_district_staff:
+        return False, user.province_id
+    return False, None
+
+
+def agencies_visible_to(user):
+    everything, province_id = _province_scope(user)
+    qs = Agency.objects.select_related("province", "regency")
+    if everything:
+        return qs
+    if province_id is None:
+        return qs.none()
+    # National bodies (Kemenperin) run deconcentration programs in every province.
+    return qs.filter(Q(province_id=province_id) | Q(level=Agency.Level.NATIONAL))
+
+
+def programs_visible_to(user):
+    everything, province_id = _province_scope(user)
+    qs = Program.objects.select_related("agency__province")
+    if everything:
+        return qs
+    if province_id is None:
+        return qs.none()
+    # A national program (Kemenperin deconcentration) is in scope where it has an allocation.
+    allocated_here = Allocation.objects.filter(program=OuterRef("pk"), ceiling__province_id=province_id)
+    national_here = Q(agency__level=Agency.Level.NATIONAL) & Exists(allocated_here)
+    return qs.filter(Q(agency__province_id=province_id) | national_here)
+
+
+def ceilings_visible_to(user):
+    everything, province_id = _province_scope(user)
+    qs = BudgetCeiling.objects.select_related("province", "funding_source", "source")
+    if everything:
+        return qs
+    return qs.filter(province_id=province_id) if province_id else qs.none()
+
+
+def allocations_visible_to(user):
+    everything, province_id = _province_scope(user)
+    qs = Allocation.objects.with_related()
+    if everything:
+        return qs
+    return qs.filter(ceiling__province_id=province_id) if province_id else qs.none()
+
+
+def realizations_visible_to(user):
+    everything, province_id = _province_scope(user)
+    qs = Realization.objects.select_related(
+        "allocation__program__agency", "allocation__ceiling__province", "allocation__ceiling__funding_source",
+        "created_by",
+    )
+    if everything:
+        return qs
+    return qs.filter(allocation__ceiling__province_id=province_id) if province_id else qs.none()
+
+
+def record_history(obj, *, fields: tuple[str, ...]) -> list[dict]:
+    """Every recorded change of ``obj`` (django-pghistory snapshots), newest first.
+
+    ``{"when", "who", "changes": [(field, old, new)], "reason"}``; snapshots that change none
+    of ``fields`` are skipped. Two queries: the snapshots with their context, and the users
+    they name. Bulk updates are recorded too: the snapshots come from database triggers.
+    """
+    snapshots = list(
+        type(obj).pgh_event_model.objects.filter(pgh_obj=obj).select_related("pgh_context").order_by("pgh_id")
+    )
+    user_ids = {s.pgh_context.metadata.get("user") for s in snapshots if s.pgh_context} - {None}
+    names = {u.pk: (u.get_full_name() or u.username) for u in get_user_model().objects.filter(pk__in=user_ids)}
+    history, previous = [], None
+    for snap in snapshots:
+        changes = [
+            (field, getattr(previous, field) if previous else None, getattr(snap, field))
+            for field in fields
+            if previous is None or getattr(previous, field) != getattr(snap, field)
+        ]
+        previous = snap
+        if not changes:
+            continue
+        context = snap.pgh_context.metadata if snap.pgh_context else {}
+        history.append(
+            {
+                "when": snap.pgh_created_at,
+                "who": names.get(context.get("user")),
+                "created": len(history) == 0,
+                "changes": changes,
+                "reason": context.get("reason", ""),
+            }
+        )
+    history.reverse()
+    return history

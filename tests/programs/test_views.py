@@ -1,0 +1,220 @@
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+
+from programs import services
+from programs.models import Allocation, BudgetCeiling, FundingSource, Realization
+from tests.factories import CeilingFactory, ProgramFactory, region
+from tests.programs.test_services import snapshot
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def banten_allocation(regions, disperindag_banten):
+    ceiling = CeilingFactory(amount=20_000_000_000, fiscal_year=2021)
+    program = ProgramFactory(agency=disperindag_banten, fiscal_year=2021, name="Bantuan alat masker SNI")
+    return services.allocation_create(ceiling=ceiling, program=program, amount=180_000_000)
+
+
+@pytest.fixture
+def personas(banten_officer, kalsel_officer, serang_staff, lebak_staff, national_admin):
+    return {"banten": banten_officer, "kalsel": kalsel_officer, "serang": serang_staff, "lebak": lebak_staff,
+            "admin": national_admin}
+
+
+def status_as(client, user, method, url, data=None):
+    client.logout()
+    if user is not None:
+        client.force_login(user)
+    response = client.post(url, data or {}) if method == "post" else client.get(url)
+    return response.status_code
+
+
+# --- permission ladders ----------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("who", "expected"),
+    [(None, 302), ("kalsel", 404), ("serang", 200), ("lebak", 200), ("banten", 200), ("admin", 200)],
+)
+def test_allocation_detail_ladder(client, personas, banten_allocation, who, expected):
+    url = reverse("programs:allocation-detail", args=[banten_allocation.pk])
+    assert status_as(client, personas.get(who), "get", url) == expected
+
+
+@pytest.mark.parametrize(
+    ("who", "expected"),
+    [(None, 302), ("kalsel", 404), ("lebak", 403), ("serang", 403), ("admin", 403), ("banten", 302)],
+)
+def test_record_realization_ladder(client, personas, banten_allocation, who, expected):
+    url = reverse("programs:realization-create", args=[banten_allocation.pk])
+    data = {"date": "2021-03-01", "amount": "1.000.000", "description": "Mesin jahit"}
+    before = Realization.objects.count()
+    assert status_as(client, personas.get(who), "post", url, data) == expected
+    assert Realization.objects.count() == before + (1 if who == "banten" else 0)
+
+
+@pytest.mark.parametrize(("who", "expected"), [(None, 302), ("lebak", 403), ("admin", 403), ("banten", 200)])
+def test_create_pages_ladder(client, personas, regions, who, expected):
+    for name in ("programs:ceiling-create", "programs:allocation-create", "programs:program-create"):
+        assert status_as(client, personas.get(who), "get", reverse(name)) == expected
+
+
+@pytest.mark.parametrize(("who", "expected"), [(None, 302), ("lebak", 200), ("banten", 200), ("admin", 200)])
+def test_list_pages_ladder(client, personas, banten_allocation, who, expected):
+    for name in ("programs:ceiling-list", "programs:allocation-list", "programs:realization-list",
+                 "programs:program-list"):
+        assert status_as(client, personas.get(who), "get", reverse(name)) == expected
+
+
+def test_kalsel_officer_sees_no_banten_rows(login, kalsel_officer, banten_allocation):
+    body = login(kalsel_officer).get(reverse("programs:allocation-list")).content.decode()
+    assert "Bantuan alat masker SNI" not in body
+
+
+# --- the journey, and refusals ----------------------------------------------------------------
+
+def test_banten_officer_journey_ceiling_allocation_revision_realization(login, banten_officer, regions):
+    client = login(banten_officer)
+    ProgramFactory(agency=banten_officer.agency, fiscal_year=2021, name="Bantuan peralatan produksi IKM")
+    pen = FundingSource.objects.get(code="pen")
+    response = client.post(reverse("programs:ceiling-create"),
+                           {"fiscal_year": "2021", "funding_source": pen.pk, "amount": "Rp2.000.000.000"})
+    ceiling = BudgetCeiling.objects.get(province__code="36", fiscal_year=2021, funding_source=pen)
+    assert response["Location"] == reverse("programs:ceiling-detail", args=[ceiling.pk])
+    assert ceiling.amount == 2_000_000_000
+
+    program = banten_officer.agency.programs.get(name="Bantuan peralatan produksi IKM")
+    response = client.post(reverse("programs:allocation-create"),
+                           {"ceiling": ceiling.pk, "program": program.pk, "amount": "180.000.000"})
+    allocation = Allocation.objects.get(ceiling=ceiling)
+    assert response.status_code == 302 and allocation.amount == 180_000_000
+
+    client.post(reverse("programs:allocation-revise", args=[allocation.pk]),
+                {"new_amount": "150.000.000", "reason": "Refocusing anggaran", "version": allocation.version})
+    client.post(reverse("programs:realization-create", args=[allocation.pk]),
+                {"date": "2021-05-10", "amount": "50.000.000", "description": "Mesin jahit tahap I"})
+
+    page = client.get(reverse("programs:allocation-detail", args=[allocation.pk])).content.decode()
+    assert "Rp150 juta" in page                      # allocation
+    assert "Rp100 juta" in page                      # headroom of the allocation
+    assert "Rp1,85 miliar" in page                   # headroom of the ceiling
+    assert "Refocusing anggaran" in page and "Mesin jahit tahap I" in page
+    assert "Rp180.000.000 → Rp150.000.000" in page   # history, old → new
+    assert banten_officer.get_full_name() in page
+
+
+@pytest.mark.parametrize(
+    ("amount", "message"),
+    [
+        ("20.000.000.001", "Melebihi sisa pagu"),
+        ("-5", "tidak boleh negatif"),
+        ("seratus juta", "angka bulat"),
+        ("180.000,50", "angka bulat"),
+    ],
+)
+def test_bad_allocation_amount_is_refused_next_to_the_field(login, banten_officer, regions, amount, message):
+    ceiling = CeilingFactory(amount=20_000_000_000)
+    program = ProgramFactory(agency=banten_officer.agency, fiscal_year=2021)
+    before = snapshot()
+    response = login(banten_officer).post(reverse("programs:allocation-create"),
+                                          {"ceiling": ceiling.pk, "program": program.pk, "amount": amount})
+    assert response.status_code == 200
+    assert message in str(response.context["form"].errors["amount"])
+    assert f'value="{amount}"' in response.content.decode()  # what was typed is kept
+    assert snapshot() == before
+
+
+def test_forged_ceiling_of_another_province_is_an_invalid_choice(login, kalsel_officer, banten_allocation):
+    before = snapshot()
+    kalsel_program = ProgramFactory(agency__province=region("63"), fiscal_year=2021)
+    response = login(kalsel_officer).post(
+        reverse("programs:allocation-create"),
+        {"ceiling": banten_allocation.ceiling_id, "program": kalsel_program.pk, "amount": "1"},
+    )
+    assert response.status_code == 200
+    assert "ceiling" in response.context["form"].errors
+    assert snapshot() == before
+
+
+def test_stale_revision_form_keeps_the_input_and_explains(login, banten_officer, banten_allocation):
+    client = login(banten_officer)
+    opened = banten_allocation.version
+    services.allocation_revise(allocation=banten_allocation, new_amount=170_000_000, reason="Koreksi",
+                               actor=banten_officer)
+    before = snapshot()
+    response = client.post(reverse("programs:allocation-revise", args=[banten_allocation.pk]),
+                           {"new_amount": "160.000.000", "reason": "Refocusing", "version": opened})
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "sudah diubah orang lain" in body
+    assert 'value="160.000.000"' in body and "Refocusing" in body
+    assert snapshot() == before
+
+
+def test_double_submitted_realization_is_saved_once(login, banten_officer, banten_allocation):
+    client = login(banten_officer)
+    data = {"date": "2021-03-01", "amount": "1.000.000", "description": "Mesin jahit",
+            "submission_id": "6f1f4c1e-7a4c-4b8e-9d55-0a3c1f0e9b11"}
+    url = reverse("programs:realization-create", args=[banten_allocation.pk])
+    first, second = client.post(url, data), client.post(url, data)
+    assert first.status_code == second.status_code == 302
+    assert Realization.objects.filter(allocation=banten_allocation).count() == 1
+
+
+def test_future_realization_date_is_refused(login, banten_officer, banten_allocation):
+    tomorrow = dt.date.today() + dt.timedelta(days=2)
+    response = login(banten_officer).post(
+        reverse("programs:realization-create", args=[banten_allocation.pk]),
+        {"date": tomorrow.isoformat(), "amount": "1000", "description": "x"},
+    )
+    assert "masa depan" in str(response.context["form"].errors["date"])
+    assert not Realization.objects.exists()
+
+
+# --- query counts do not grow with rows ------------------------------------------------------
+
+def _many_allocations(officer, count):
+    ceiling = CeilingFactory(amount=10**12, fiscal_year=2021)
+    for i in range(count):
+        program = ProgramFactory(agency=officer.agency, fiscal_year=2021)
+        allocation = services.allocation_create(ceiling=ceiling, program=program, amount=1_000_000 + i)
+        services.realization_create(allocation=allocation, date=dt.date(2021, 2, 1), amount=1000, description="r")
+
+
+@pytest.mark.parametrize("rows", [3, 30])
+@pytest.mark.parametrize(
+    ("name", "queries"),
+    [
+        ("programs:ceiling-list", 6),
+        ("programs:allocation-list", 7),
+        ("programs:realization-list", 8),
+        ("programs:program-list", 5),
+    ],
+)
+def test_list_query_count_is_fixed(client, banten_officer, django_assert_num_queries, rows, name, queries):
+    _many_allocations(banten_officer, rows)
+    client.force_login(banten_officer)
+    client.get(reverse(name))  # warm the session
+    with django_assert_num_queries(queries):
+        response = client.get(reverse(name))
+    assert response.status_code == 200
+
+
+# --- admin -----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("who", "expected"), [(None, 302), ("banten", 302), ("admin", 200)])
+def test_admin_is_for_national_admins(client, personas, banten_allocation, who, expected):
+    url = reverse("admin:programs_allocation_changelist")
+    assert status_as(client, personas.get(who), "get", url) == expected
+
+
+def test_admin_budgets_are_read_only(login, national_admin, banten_allocation):
+    client = login(national_admin)
+    url = reverse("admin:programs_allocation_change", args=[banten_allocation.pk])
+    page = client.get(url)
+    assert page.status_code == 200 and "Bantuan alat masker SNI" in page.content.decode()
+    client.post(url, {"amount": "1"})
+    assert Allocation.objects.get(pk=banten_allocation.pk).amount == 180_000_000
+    assert client.get(reverse("admin:programs_allocation_add")).status_code == 403
