@@ -91,11 +91,11 @@ class RealizationFilter(django_filters.FilterSet):
     )
     date_from = django_filters.DateFilter(
         field_name="date", lookup_expr="gte", label=_("Dari tanggal"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     date_to = django_filters.DateFilter(
         field_name="date", lookup_expr="lte", label=_("Sampai tanggal"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     q = django_filters.CharFilter(method="search", label=_("Cari"))
 

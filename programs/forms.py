@@ -64,7 +64,7 @@ class RevisionForm(VersionedForm):
 
 
 class RealizationForm(SubmissionForm):
-    date = forms.DateField(label=_("Tanggal"), widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(label=_("Tanggal"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     amount = RupiahField(label=_("Jumlah (Rp)"), min_value=1)
     description = forms.CharField(
         label=_("Uraian"), max_length=300, help_text=_("Mis. “Pengadaan mesin jahit tahap I”.")

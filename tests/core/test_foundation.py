@@ -150,3 +150,11 @@ def test_env_example_lists_every_variable_settings_read():
     listed = set(re.findall(r"^([A-Z_]+)=", (settings.BASE_DIR / ".env.example").read_text(), re.M))
     assert read, "settings read no variables?"
     assert read <= listed, f"missing from .env.example: {sorted(read - listed)}"
+
+
+def test_indonesian_unless_english_is_chosen(client, regions):
+    body = client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert 'lang="id"' in body and "Beranda" in body
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    body = client.get("/").content.decode()
+    assert 'lang="en"' in body and "Home" in body
