@@ -11,6 +11,7 @@ Kemendagri regions, and the personas every test speaks of:
 
 import pytest
 from django.core.cache import cache
+from django.utils import translation
 
 from accounts.models import User
 from core.models import Region
@@ -44,6 +45,14 @@ def regions(db):
 def _fast_password_hashing(settings):
     # PBKDF2 costs ~0.5 s per persona; what the tests check is login, not the hash strength.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _indonesian():
+    # A request in English leaves English active in this thread; every test starts in Indonesian.
+    translation.activate("id")
+    yield
+    translation.activate("id")
 
 
 @pytest.fixture(autouse=True)
