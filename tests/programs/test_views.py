@@ -218,3 +218,26 @@ def test_admin_budgets_are_read_only(login, national_admin, banten_allocation):
     client.post(url, {"amount": "1"})
     assert Allocation.objects.get(pk=banten_allocation.pk).amount == 180_000_000
     assert client.get(reverse("admin:programs_allocation_add")).status_code == 403
+
+
+def test_officer_creates_a_program_with_criteria(login, banten_officer):
+    response = login(banten_officer).post(reverse("programs:program-create"), {
+        "agency": banten_officer.agency.pk, "fiscal_year": "2021", "name": "Fasilitasi SNI masker kain",
+        "kind": "certification", "description": "", "target_count": "12", "target_unit": "groups",
+        "status": "active", "criteria_text": "Sangat terdampak Covid-19\n\n  Memproduksi masker kain  \n",
+    })
+    assert response.status_code == 302
+    program = banten_officer.agency.programs.get(name="Fasilitasi SNI masker kain")
+    assert program.criteria == ["Sangat terdampak Covid-19", "Memproduksi masker kain"]
+
+
+def test_officer_cannot_edit_a_national_program_or_another_provinces(login, banten_officer, regions):
+    from programs.models import Agency
+
+    kemenperin = Agency.objects.create(name="Ditjen IKMA", short_name="IKMA", kind="kemenperin", level="national")
+    national = ProgramFactory(agency=kemenperin, fiscal_year=2021)
+    services.allocation_create(ceiling=CeilingFactory(), program=national, amount=1)
+    kalsel = ProgramFactory(agency__province=region("63"))
+    client = login(banten_officer)
+    assert client.get(reverse("programs:program-edit", args=[national.pk])).status_code == 403
+    assert client.get(reverse("programs:program-edit", args=[kalsel.pk])).status_code == 404
