@@ -216,6 +216,7 @@ def run() -> int:
         manage(env, "load_regions")
         manage(env, "load_demo")
         manage(env, "collectstatic", "--noinput", "-v", "0")
+        manage(env, "rollup")
         celery = str(BIN / "celery")
         children = [
             subprocess.Popen(

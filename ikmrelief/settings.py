@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 from ikmrelief.env import (
@@ -132,8 +133,21 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 30 * 60, minimum=10)
 CELERY_RESULT_EXPIRES = 24 * 3600
 CELERY_BEAT_SCHEDULE_FILENAME = env_str("CELERY_BEAT_SCHEDULE_FILENAME", str(BASE_DIR / "var" / "celerybeat-schedule"))
-# The whole beat schedule, one comment per entry.
-CELERY_BEAT_SCHEDULE: dict = {
+# The whole beat schedule, one comment per entry. Times are Asia/Jakarta (CELERY_TIMEZONE).
+CELERY_BEAT_SCHEDULE = {
+    # The nightly budget rollup: totals per year × province × regency × agency × program ×
+    # funding source that every chart and public page reads. 01:00 WIB, after the day's entry.
+    "nightly-budget-rollup": {
+        "task": "programs.tasks.run_rollup",
+        "schedule": crontab(hour=1, minute=0),
+        "kwargs": {"trigger": "beat"},
+    },
+    # Catch-up: when the last successful rollup is older than a day (the worker was down at
+    # 01:00, or the run failed), run it at the next full hour instead of waiting a night.
+    "rollup-catch-up": {
+        "task": "programs.tasks.catch_up_rollup",
+        "schedule": crontab(minute=30),
+    },
 }
 
 # --- Internationalisation -------------------------------------------------------------------

@@ -415,3 +415,116 @@ class Indicator(Provenance):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.value}"
+
+
+class BudgetRollup(models.Model):
+    """Nightly totals per fiscal year × province × regency × agency × program × funding source.
+
+    Written only by ``programs.rollup.rollup_run`` (whole table replaced in one transaction);
+    every chart and public figure reads this, never the raw rows. A ceiling is its own
+    bucket (agency, program and regency empty), so sums over any slice never double count.
+    """
+
+    fiscal_year = models.PositiveSmallIntegerField()
+    province = models.ForeignKey("core.Region", on_delete=models.DO_NOTHING, related_name="+", db_constraint=False)
+    regency = models.ForeignKey(
+        "core.Region", null=True, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False
+    )
+    agency = models.ForeignKey(Agency, null=True, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False)
+    program = models.ForeignKey(
+        Program, null=True, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False
+    )
+    funding_source = models.ForeignKey(
+        FundingSource, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False
+    )
+    ceiling_amount = models.BigIntegerField(default=0)
+    allocated_amount = models.BigIntegerField(default=0)
+    realized_amount = models.BigIntegerField(default=0)
+    allocation_count = models.IntegerField(default=0)
+    realization_count = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["fiscal_year", "province", "regency", "agency", "program", "funding_source"],
+                name="programs_rollup_unique_bucket",
+                nulls_distinct=False,
+            ),
+        ]
+        indexes = [
+            # Province page and per-province charts: WHERE province_id = %s.
+            models.Index(fields=["province", "fiscal_year"], name="programs_rollup_province"),
+            # Program page: WHERE program_id = %s.
+            models.Index(fields=["program"], name="programs_rollup_program"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.fiscal_year} {self.province_id}/{self.regency_id}/{self.program_id}"
+
+
+class RealizationMonthly(models.Model):
+    """Realized money per province, regency, program and month, from the same rollup run."""
+
+    province = models.ForeignKey("core.Region", on_delete=models.DO_NOTHING, related_name="+", db_constraint=False)
+    regency = models.ForeignKey(
+        "core.Region", null=True, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False
+    )
+    program = models.ForeignKey(Program, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False)
+    month = models.DateField()
+    amount = models.BigIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["province", "regency", "program", "month"], name="programs_monthly_unique", nulls_distinct=False
+            ),
+        ]
+        indexes = [
+            # Realization per month on the province page: WHERE province_id = %s GROUP BY month.
+            models.Index(fields=["province", "month"], name="programs_monthly_province"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.program_id}: {self.amount}"
+
+
+class RollupRun(models.Model):
+    """One run of the rollup: when, how long, how many rows, and how it ended."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Dalam antrean")
+        RUNNING = "running", _("Sedang berjalan")
+        SUCCESS = "success", _("Berhasil")
+        FAILED = "failed", _("Gagal")
+        SKIPPED = "skipped", _("Dilewati (run lain sedang berjalan)")
+
+    trigger = models.CharField(max_length=20)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    step = models.CharField(max_length=100, blank=True)
+    queued_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # What the finished rollup holds: its as-of time is started_at.
+    bucket_rows = models.IntegerField(default=0)
+    monthly_rows = models.IntegerField(default=0)
+    realization_rows = models.BigIntegerField(default=0)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-queued_at", "-id"]
+        indexes = [
+            # "Data as of": the latest successful run.
+            models.Index(fields=["status", "-finished_at"], name="programs_rolluprun_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_status_display()} {self.queued_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def duration(self):
+        if self.started_at and self.finished_at:
+            return self.finished_at - self.started_at
+        return None

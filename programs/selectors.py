@@ -12,9 +12,20 @@ detail, export, API and admin view starts from it.
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, Sum
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
 
-from programs.models import Agency, Allocation, BudgetCeiling, Program, Realization
+from programs.models import (
+    Agency,
+    Allocation,
+    BudgetCeiling,
+    BudgetRollup,
+    Indicator,
+    Program,
+    Realization,
+    RealizationMonthly,
+)
 
 
 def _province_scope(user) -> tuple[bool, int | None]:
@@ -113,3 +124,90 @@ def record_history(obj, *, fields: tuple[str, ...]) -> list[dict]:
         )
     history.reverse()
     return history
+
+
+# --- Reports: read only the rollup tables, a fixed number of queries whatever the data size ----
+
+def _totals(rows):
+    return rows.aggregate(
+        ceiling=Coalesce(Sum("ceiling_amount"), 0),
+        allocated=Coalesce(Sum("allocated_amount"), 0),
+        realized=Coalesce(Sum("realized_amount"), 0),
+    )
+
+
+def _grouped(rows, key: str, label: str, limit: int | None = None) -> list[dict]:
+    data = (
+        rows.filter(program__isnull=False)
+        .values(key, label)
+        .annotate(allocated=Sum("allocated_amount"), realized=Sum("realized_amount"))
+        .order_by("-allocated", label)
+    )
+    if limit:
+        data = data[:limit]
+    return [{"key": r[key], "label": r[label], "allocated": r["allocated"], "realized": r["realized"]} for r in data]
+
+
+def chart_series(rows: list[dict], *, labels_key: str = "label", fields=("allocated", "realized")) -> dict:
+    """Plain dict for ``json_script`` and static/js/charts.js: labels plus one dataset per field."""
+    names = {"ceiling": str(_("Pagu")), "allocated": str(_("Alokasi")), "realized": str(_("Realisasi"))}
+    return {
+        "labels": [str(r[labels_key]) for r in rows],
+        "datasets": [{"key": f, "label": names.get(f, f), "data": [r[f] or 0 for r in rows]} for f in fields],
+    }
+
+
+def rollup_years() -> list[int]:
+    return list(BudgetRollup.objects.values_list("fiscal_year", flat=True).distinct().order_by("-fiscal_year"))
+
+
+def national_overview(year: int | None = None) -> dict:
+    """Ceiling, allocated and realized per province, and the national totals. Two queries."""
+    rows = BudgetRollup.objects.all()
+    if year:
+        rows = rows.filter(fiscal_year=year)
+    provinces = list(
+        rows.values("province__code", "province__name")
+        .annotate(
+            ceiling=Sum("ceiling_amount"), allocated=Sum("allocated_amount"), realized=Sum("realized_amount")
+        )
+        .order_by("province__code")
+    )
+    totals = {
+        "ceiling": sum(p["ceiling"] for p in provinces),
+        "allocated": sum(p["allocated"] for p in provinces),
+        "realized": sum(p["realized"] for p in provinces),
+    }
+    return {"provinces": provinces, "totals": totals}
+
+
+def province_report(province, year: int | None = None) -> dict:
+    """Everything the province page shows. Seven queries, independent of data size."""
+    rows = BudgetRollup.objects.filter(province=province)
+    monthly = RealizationMonthly.objects.filter(province=province)
+    if year:
+        rows = rows.filter(fiscal_year=year)
+        monthly = monthly.filter(program__fiscal_year=year)
+    by_source = list(
+        rows.values("funding_source__name")
+        .annotate(ceiling=Sum("ceiling_amount"), allocated=Sum("allocated_amount"), realized=Sum("realized_amount"))
+        .order_by("-ceiling")
+    )
+    by_regency = _grouped(rows, "regency__code", "regency__name")
+    for r in by_regency:
+        r["label"] = r["label"] or str(_("Seluruh provinsi"))
+    by_month = [
+        {"label": m["month"].strftime("%Y-%m"), "realized": m["realized"]}
+        for m in monthly.values("month").annotate(realized=Sum("amount")).order_by("month")
+    ]
+    return {
+        "totals": _totals(rows),
+        "by_agency": _grouped(rows, "agency__id", "agency__short_name"),
+        "by_program": _grouped(rows, "program__id", "program__name", limit=15),
+        "by_regency": by_regency,
+        "by_source": by_source,
+        "by_month": by_month,
+        "indicators": list(
+            Indicator.objects.filter(province=province).select_related("source").order_by("kind")
+        ),
+    }

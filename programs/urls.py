@@ -1,10 +1,13 @@
 from django.urls import path
 
-from programs.views import manage
+from programs.views import manage, public
 
 app_name = "programs"
 
 urlpatterns = [
+    path("provinsi/<str:code>/", public.province_detail, name="province-detail"),
+    path("kelola/rekap/", manage.rollup_status, name="rollup-status"),
+    path("kelola/rekap/hitung-ulang/", manage.rollup_refresh, name="rollup-refresh"),
     path("kelola/pagu/", manage.ceiling_list, name="ceiling-list"),
     path("kelola/pagu/baru/", manage.ceiling_create, name="ceiling-create"),
     path("kelola/pagu/<int:pk>/", manage.ceiling_detail, name="ceiling-detail"),

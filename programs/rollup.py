@@ -1,0 +1,183 @@
+"""The budget rollup: raw rows in, the totals every chart and public page reads out.
+
+One run is one PostgreSQL transaction:
+
+1. take a transaction-level advisory lock (a second run finds it taken and is skipped);
+2. scan ``programs_realization`` once, grouped by allocation and month, into a temp table;
+3. replace ``programs_budgetrollup`` and ``programs_realizationmonthly`` (DELETE + INSERT …
+   SELECT … GROUP BY) and, when the recipients app is installed, its group counts.
+
+Readers keep seeing the previous totals until the commit (MVCC), and a run that dies at any
+point — an exception, a killed worker, a lost connection — rolls back whole, leaving the
+previous rollup in place. Re-running on the same data yields the same rows (idempotent).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection, transaction
+from django.utils import timezone
+
+from programs.models import RollupRun
+
+log = logging.getLogger(__name__)
+
+LOCK_KEY = 0x1CB0_0001  # pg advisory lock id of the rollup; any constant unique to this app
+AS_OF_CACHE_KEY = "rollup:as_of"
+STALE_AFTER = dt.timedelta(hours=24)
+
+REALIZED_BY_MONTH = """
+DROP TABLE IF EXISTS rollup_realized;
+CREATE TEMP TABLE rollup_realized ON COMMIT DROP AS
+SELECT allocation_id,
+       date_trunc('month', date)::date AS month,
+       SUM(amount)::bigint AS amount,
+       COUNT(*)::bigint AS n
+FROM programs_realization
+GROUP BY allocation_id, date_trunc('month', date)
+"""
+
+BUCKETS = """
+INSERT INTO programs_budgetrollup
+    (fiscal_year, province_id, regency_id, agency_id, program_id, funding_source_id,
+     ceiling_amount, allocated_amount, realized_amount, allocation_count, realization_count)
+SELECT c.fiscal_year, c.province_id, NULL, NULL, NULL, c.funding_source_id, c.amount, 0, 0, 0, 0
+FROM programs_budgetceiling c
+UNION ALL
+SELECT c.fiscal_year, c.province_id, a.regency_id, p.agency_id, a.program_id, c.funding_source_id,
+       0, SUM(a.amount), COALESCE(SUM(r.amount), 0), COUNT(*), COALESCE(SUM(r.n), 0)
+FROM programs_allocation a
+JOIN programs_budgetceiling c ON c.id = a.ceiling_id
+JOIN programs_program p ON p.id = a.program_id
+LEFT JOIN (
+    SELECT allocation_id, SUM(amount) AS amount, SUM(n) AS n FROM rollup_realized GROUP BY allocation_id
+) r ON r.allocation_id = a.id
+GROUP BY c.fiscal_year, c.province_id, a.regency_id, p.agency_id, a.program_id, c.funding_source_id
+"""
+
+MONTHLY = """
+INSERT INTO programs_realizationmonthly (province_id, regency_id, program_id, month, amount)
+SELECT c.province_id, a.regency_id, a.program_id, r.month, SUM(r.amount)
+FROM rollup_realized r
+JOIN programs_allocation a ON a.id = r.allocation_id
+JOIN programs_budgetceiling c ON c.id = a.ceiling_id
+GROUP BY c.province_id, a.regency_id, a.program_id, r.month
+"""
+
+# Filled by recipients.apps when that app is installed: extra (label, SQL) steps that run
+# inside the same transaction, after the budget totals (group counts per verification state).
+EXTRA_STEPS: list[tuple[str, str]] = []
+
+
+class RollupFailed(Exception):
+    pass
+
+
+def _expire_interrupted_runs() -> None:
+    limit = timezone.now() - dt.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
+    RollupRun.objects.filter(status=RollupRun.Status.RUNNING, started_at__lt=limit).update(
+        status=RollupRun.Status.FAILED, error="Terputus: worker berhenti sebelum selesai.", finished_at=timezone.now()
+    )
+
+
+def rollup_run(
+    *, run: RollupRun | None = None, trigger: str = "command", on_step: Callable[[str], None] | None = None
+) -> RollupRun:
+    """Recompute every rollup table. Returns the run, marked success, skipped or failed.
+
+    ``on_step(name)`` is called before each step inside the transaction ("realized",
+    "buckets", "monthly", extra steps, "commit"); an exception it raises aborts the run like
+    any other failure. Cost: one scan of realizations plus small joins; see BENCHMARKS.md.
+    """
+    if run is None:
+        run = RollupRun.objects.create(trigger=trigger)
+    _expire_interrupted_runs()
+    RollupRun.objects.filter(pk=run.pk).update(status=RollupRun.Status.RUNNING, started_at=timezone.now())
+    run.refresh_from_db()
+    steps = [("realized", REALIZED_BY_MONTH), ("buckets", "DELETE FROM programs_budgetrollup"),
+             ("buckets", BUCKETS), ("monthly", "DELETE FROM programs_realizationmonthly"), ("monthly", MONTHLY),
+             *EXTRA_STEPS]
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [LOCK_KEY])
+            if not cursor.fetchone()[0]:
+                RollupRun.objects.filter(pk=run.pk).update(
+                    status=RollupRun.Status.SKIPPED, finished_at=timezone.now()
+                )
+                run.refresh_from_db()
+                return run
+            counts = {}
+            for label, sql in steps:
+                if on_step:
+                    on_step(label)
+                cursor.execute(sql)
+                counts[label] = cursor.rowcount
+            cursor.execute("SELECT COALESCE(SUM(n), 0) FROM rollup_realized")
+            realization_rows = cursor.fetchone()[0]
+            if on_step:
+                on_step("commit")
+    except Exception as exc:
+        log.exception("rollup %s failed", run.pk)
+        RollupRun.objects.filter(pk=run.pk).update(
+            status=RollupRun.Status.FAILED, finished_at=timezone.now(), error=f"{type(exc).__name__}: {exc}"[:2000]
+        )
+        run.refresh_from_db()
+        raise
+    RollupRun.objects.filter(pk=run.pk).update(
+        status=RollupRun.Status.SUCCESS,
+        finished_at=timezone.now(),
+        bucket_rows=counts["buckets"],
+        monthly_rows=counts["monthly"],
+        realization_rows=realization_rows,
+    )
+    run.refresh_from_db()
+    # Public pages key their cache on this value, so a new rollup is a new cache generation.
+    cache.set(AS_OF_CACHE_KEY, run.started_at, None)
+    return run
+
+
+def last_success() -> RollupRun | None:
+    return RollupRun.objects.filter(status=RollupRun.Status.SUCCESS).order_by("-finished_at").first()
+
+
+def rollup_as_of():
+    """When the figures on screen were computed (start of the last successful run); cached."""
+    as_of = cache.get(AS_OF_CACHE_KEY)
+    if as_of is None:
+        run = last_success()
+        as_of = run.started_at if run else None
+        if as_of:
+            cache.set(AS_OF_CACHE_KEY, as_of, None)
+    return as_of
+
+
+def rollup_is_stale(now: dt.datetime | None = None) -> bool:
+    run = last_success()
+    return run is None or (now or timezone.now()) - run.started_at > STALE_AFTER
+
+
+def rollup_in_progress() -> RollupRun | None:
+    return RollupRun.objects.filter(status__in=[RollupRun.Status.QUEUED, RollupRun.Status.RUNNING]).first()
+
+
+def request_rollup(*, user, trigger: str = "manual") -> tuple[RollupRun, bool]:
+    """Queue one run ("refresh now"); returns (run, queued). One at a time: while a run is
+    queued or running, that run is returned instead of a new one."""
+    from programs.tasks import run_rollup
+
+    with transaction.atomic():
+        # Serialise concurrent presses of the button on the same lock the run takes.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY + 1])
+        _expire_interrupted_runs()
+        current = rollup_in_progress()
+        if current is not None:
+            return current, False
+        run = RollupRun.objects.create(trigger=trigger, requested_by=user)
+        transaction.on_commit(lambda: run_rollup.delay(run_id=run.pk, trigger=trigger))
+    return run, True

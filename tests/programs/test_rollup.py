@@ -1,0 +1,226 @@
+import datetime as dt
+import random
+import time
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.db.models import Count, Sum
+from django.urls import reverse
+
+from ikmrelief.celery import app as celery_app
+from programs import rollup, services, tasks
+from programs.models import (
+    Allocation,
+    BudgetCeiling,
+    BudgetRollup,
+    FundingSource,
+    Realization,
+    RealizationMonthly,
+    RollupRun,
+)
+from tests.factories import AgencyFactory, ProgramFactory, region
+
+pytestmark = pytest.mark.django_db
+
+
+def random_budgets(seed: int, provinces=("36", "63", "19")):
+    """Ceilings, allocations and realizations through the services, in random amounts."""
+    rng = random.Random(seed)
+    sources = list(FundingSource.objects.all())
+    for code in provinces:
+        province = region(code)
+        regencies = list(province.children.all())
+        for year in (2020, 2021):
+            agency = AgencyFactory(province=province)
+            for source in rng.sample(sources, 2):
+                ceiling = services.ceiling_create(province=province, fiscal_year=year, funding_source=source,
+                                                  amount=rng.randrange(5 * 10**9, 10**10))
+                for _ in range(rng.randrange(1, 4)):
+                    program = ProgramFactory(agency=agency, fiscal_year=year)
+                    allocation = services.allocation_create(
+                        ceiling=ceiling, program=program, amount=rng.randrange(10**7, 10**9),
+                        regency=rng.choice([None, *regencies]),
+                    )
+                    for _ in range(rng.randrange(0, 5)):
+                        services.realization_create(
+                            allocation=allocation, date=dt.date(year, rng.randrange(1, 13), 1),
+                            amount=rng.randrange(1, allocation.amount // 6), description="r",
+                        )
+
+
+def rollup_rows():
+    return sorted(BudgetRollup.objects.values_list(
+        "fiscal_year", "province_id", "regency_id", "agency_id", "program_id", "funding_source_id",
+        "ceiling_amount", "allocated_amount", "realized_amount", "allocation_count", "realization_count",
+    ), key=str)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_rollup_equals_the_raw_aggregate_bucket_by_bucket(regions, seed):
+    random_budgets(seed)
+    run = rollup.rollup_run()
+    assert run.status == RollupRun.Status.SUCCESS
+
+    expected = {}
+    for c in BudgetCeiling.objects.all():
+        expected[(c.fiscal_year, c.province_id, None, None, None, c.funding_source_id)] = (c.amount, 0, 0, 0, 0)
+    realized = dict(Realization.objects.values("allocation").annotate(s=Sum("amount"), n=Count("id"))
+                    .values_list("allocation", "s"))
+    counts = dict(Realization.objects.values("allocation").annotate(n=Count("id")).values_list("allocation", "n"))
+    for a in Allocation.objects.select_related("ceiling", "program"):
+        key = (a.ceiling.fiscal_year, a.ceiling.province_id, a.regency_id, a.program.agency_id, a.program_id,
+               a.ceiling.funding_source_id)
+        expected[key] = (0, a.amount, realized.get(a.pk, 0), 1, counts.get(a.pk, 0))
+    actual = {row[:6]: row[6:] for row in rollup_rows()}
+    assert actual == expected
+    assert run.bucket_rows == len(expected)
+
+    monthly_total = RealizationMonthly.objects.aggregate(s=Sum("amount"))["s"]
+    assert monthly_total == Realization.objects.aggregate(s=Sum("amount"))["s"]
+    assert run.realization_rows == Realization.objects.count()
+
+
+def test_rerunning_changes_nothing(regions):
+    random_budgets(7)
+    rollup.rollup_run()
+    first = rollup_rows()
+    monthly = sorted(RealizationMonthly.objects.values_list("province_id", "regency_id", "program_id", "month",
+                                                            "amount"), key=str)
+    rollup.rollup_run()
+    assert rollup_rows() == first
+    assert sorted(RealizationMonthly.objects.values_list("province_id", "regency_id", "program_id", "month",
+                                                         "amount"), key=str) == monthly
+
+
+def test_a_failure_mid_run_keeps_the_previous_rollup(regions, banten_officer):
+    random_budgets(11, provinces=("36",))
+    rollup.rollup_run()
+    before = rollup_rows()
+    allocation = Allocation.objects.first()
+    services.realization_create(allocation=allocation, date=dt.date(2021, 6, 1), amount=1, description="baru")
+
+    def die_after_the_delete(step):
+        if step == "monthly":
+            raise ConnectionError("worker lost")
+
+    with pytest.raises(ConnectionError):
+        rollup.rollup_run(on_step=die_after_the_delete)
+    assert rollup_rows() == before
+    assert RollupRun.objects.order_by("-id").first().status == RollupRun.Status.FAILED
+    assert rollup.last_success() is not None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_overlapping_runs_never_both_write(regions):
+    from django.db import connections
+
+    other = connections.create_connection("default")
+    try:
+        with other.cursor() as cursor:
+            cursor.execute("BEGIN")
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [rollup.LOCK_KEY])
+            run = rollup.rollup_run()
+            cursor.execute("ROLLBACK")
+    finally:
+        other.close()
+    assert run.status == RollupRun.Status.SKIPPED
+    assert rollup.rollup_run().status == RollupRun.Status.SUCCESS
+
+
+def test_stale_rollup_is_detected():
+    assert rollup.rollup_is_stale()
+    run = rollup.rollup_run()
+    assert not rollup.rollup_is_stale()
+    assert rollup.rollup_is_stale(now=run.started_at + dt.timedelta(hours=25))
+
+
+def test_beat_runs_the_rollup_nightly_at_one_in_jakarta():
+    entry = settings.CELERY_BEAT_SCHEDULE["nightly-budget-rollup"]
+    assert entry["task"] == "programs.tasks.run_rollup"
+    assert entry["schedule"].hour == {1} and entry["schedule"].minute == {0}
+    assert celery_app.conf.timezone == "Asia/Jakarta"
+    assert settings.CELERY_BEAT_SCHEDULE["rollup-catch-up"]["task"] == "programs.tasks.catch_up_rollup"
+    task = tasks.run_rollup
+    assert task.acks_late and task.reject_on_worker_lost and task.max_retries == 3
+
+
+def test_province_page_query_count_does_not_grow(client, regions, django_assert_num_queries):
+    random_budgets(5, provinces=("36",))
+    rollup.rollup_run()
+    client.get(reverse("programs:province-detail", args=["36"]))
+    rows_before = BudgetRollup.objects.count()
+    with django_assert_num_queries(9):
+        small = client.get(reverse("programs:province-detail", args=["36"]))
+    for ceiling in BudgetCeiling.objects.filter(province__code="36"):  # more rows, same page
+        agency = AgencyFactory(province=ceiling.province)
+        for _ in range(5):
+            program = ProgramFactory(agency=agency, fiscal_year=ceiling.fiscal_year)
+            allocation = services.allocation_create(ceiling=ceiling, program=program, amount=1000)
+            for day in range(1, 4):
+                services.realization_create(allocation=allocation, date=dt.date(ceiling.fiscal_year, 3, day),
+                                            amount=10, description="r")
+    rollup.rollup_run()
+    assert BudgetRollup.objects.count() > rows_before
+    with django_assert_num_queries(9):
+        client.get(reverse("programs:province-detail", args=["36"]))
+    assert small.status_code == 200
+
+
+def test_province_page_shows_the_rollup_and_its_date(client, regions, banten_officer):
+    ceiling = services.ceiling_create(province=region("36"), fiscal_year=2020, amount=20_000_000_000,
+                                      funding_source=FundingSource.objects.get(code="apbd-prov"))
+    program = ProgramFactory(agency=banten_officer.agency, fiscal_year=2020)
+    services.allocation_create(ceiling=ceiling, program=program, amount=180_000_000)
+    body = client.get(reverse("programs:province-detail", args=["36"])).content.decode()
+    assert "Rekap belum pernah dihitung" in body
+    rollup.rollup_run()
+    body = client.get(reverse("programs:province-detail", args=["36"])).content.decode()
+    assert "Rp20 miliar" in body and "Rp180 juta" in body and "Data per" in body
+    assert client.get(reverse("programs:province-detail", args=["99"])).status_code == 404
+
+
+@pytest.fixture
+def celery_worker_thread(transactional_db):
+    from celery.contrib.testing.worker import start_worker
+
+    with start_worker(celery_app, perform_ping_check=False, pool="solo", concurrency=1, shutdown_timeout=20):
+        yield
+
+
+def test_refresh_now_runs_on_a_real_worker_and_updates_the_page(client, regions, banten_officer,
+                                                                celery_worker_thread):
+    ceiling = services.ceiling_create(province=region("36"), fiscal_year=2021, amount=10**9,
+                                      funding_source=FundingSource.objects.get(code="pen"))
+    allocation = services.allocation_create(
+        ceiling=ceiling, program=ProgramFactory(agency=banten_officer.agency), amount=500_000_000
+    )
+    rollup.rollup_run()
+    services.realization_create(allocation=allocation, date=dt.date(2021, 4, 1), amount=123_000_000,
+                                description="Mesin jahit")
+    assert "Rp123 juta" not in client.get(reverse("programs:province-detail", args=["36"])).content.decode()
+
+    client.force_login(banten_officer)
+    response = client.post(reverse("programs:rollup-refresh"))
+    assert response["Location"] == reverse("programs:rollup-status")
+    second = client.post(reverse("programs:rollup-refresh"), follow=True)  # a second press while queued
+    assert RollupRun.objects.filter(trigger="manual").count() == 1 or "tidak diantrekan" in second.content.decode()
+
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        run = RollupRun.objects.filter(trigger="manual").order_by("-id").first()
+        if run.status in (RollupRun.Status.SUCCESS, RollupRun.Status.FAILED):
+            break
+        time.sleep(0.2)
+    assert run.status == RollupRun.Status.SUCCESS
+    assert "Rp123 juta" in client.get(reverse("programs:province-detail", args=["36"])).content.decode()
+    connection.close()
+
+
+@pytest.mark.parametrize(("who", "expected"), [(None, 302), ("lebak", 403), ("admin", 403)])
+def test_refresh_now_is_for_provincial_officers(client, regions, lebak_staff, national_admin, who, expected):
+    user = {"lebak": lebak_staff, "admin": national_admin}.get(who)
+    if user:
+        client.force_login(user)
+    assert client.post(reverse("programs:rollup-refresh")).status_code == expected
+    assert not RollupRun.objects.exists()
