@@ -45,7 +45,6 @@ INSTALLED_APPS = [
     "pgtrigger",
     "pghistory",
     "pghistory.admin",
-    "import_export",
     "rest_framework",
     "drf_spectacular",
     "core",

@@ -6,6 +6,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("akun/", include("accounts.urls")),
     path("", include("programs.urls")),
+    path("", include("recipients.urls")),
     path("", include("core.urls")),
 ]
 

@@ -1,0 +1,314 @@
+"""Recipient groups (kelompok IKM, or KPM families for Dinsos), their members, and the
+verification of each group's application to a program.
+
+Members' names and NIK are personal data: only staff in scope see them, NIK masked except
+to the group's own district staff, and nothing here is ever read by a public page.
+"""
+
+from __future__ import annotations
+
+import pghistory
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from core.storage import private_storage
+
+NIK_REGEX = r"^\d{16}$"
+
+
+class Sector(models.TextChoices):
+    MASKS = "masks", _("Masker")
+    GARMENTS = "garments", _("Konveksi / pakaian jadi")
+    METAL = "metal", _("Logam")
+    FOOD = "food", _("Makanan dan minuman herbal")
+    CRAFTS = "crafts", _("Kerajinan")
+    HEALTH = "health", _("Alat kesehatan (hazmat, face shield, hand sanitizer)")
+    TRADE = "trade", _("Usaha ekonomi produktif (KPM)")
+    OTHER = "other", _("Lainnya")
+
+
+class State(models.TextChoices):
+    PROPOSED = "proposed", _("Diusulkan")
+    DOC_CHECKED = "doc_checked", _("Lolos cek dokumen")
+    FIELD_CHECKED = "field_checked", _("Lolos cek lapangan")
+    APPROVED = "approved", _("Disetujui provinsi")
+    DELIVERED = "delivered", _("Bantuan diserahkan")
+    RETURNED = "returned", _("Dikembalikan untuk perbaikan")
+    REJECTED = "rejected", _("Ditolak")
+
+
+class RecipientGroupQuerySet(models.QuerySet):
+    def in_regency(self, regency_id: int):
+        return self.filter(regency_id=regency_id)
+
+    def in_province(self, province_id: int):
+        return self.filter(regency__parent_id=province_id)
+
+
+@pghistory.track()
+class RecipientGroup(models.Model):
+    class Kind(models.TextChoices):
+        IKM = "ikm", _("Kelompok IKM")
+        KPM = "kpm", _("KPM (keluarga penerima manfaat)")
+
+    name = models.CharField(_("nama kelompok"), max_length=200)
+    # Lower-case, single-spaced name: the key for duplicate detection within a regency.
+    normalized_name = models.CharField(max_length=200, editable=False)
+    kind = models.CharField(_("jenis penerima"), max_length=3, choices=Kind.choices, default=Kind.IKM)
+    regency = models.ForeignKey(
+        "core.Region", verbose_name=_("kabupaten/kota"), on_delete=models.PROTECT, related_name="groups",
+        limit_choices_to={"level": 2},
+    )
+    kecamatan = models.CharField(_("kecamatan"), max_length=100, blank=True)
+    desa = models.CharField(_("desa/kelurahan"), max_length=100, blank=True)
+    sector = models.CharField(_("sektor"), max_length=10, choices=Sector.choices)
+    leader_name = models.CharField(_("nama ketua"), max_length=150)
+    leader_nik = models.CharField(_("NIK ketua"), max_length=16, blank=True)
+    contact_phone = models.CharField(_("telepon"), max_length=20, blank=True)
+    nib = models.CharField(_("NIB"), max_length=13, blank=True, help_text=_("Nomor Induk Berusaha, bila ada."))
+    members_count = models.PositiveIntegerField(_("jumlah anggota"), default=0)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    import_batch = models.ForeignKey(
+        "ImportBatch", null=True, blank=True, on_delete=models.SET_NULL, related_name="groups"
+    )
+
+    objects = RecipientGroupQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["regency__code", "name"]
+        verbose_name = _("kelompok penerima")
+        verbose_name_plural = _("kelompok penerima")
+        constraints = [
+            models.UniqueConstraint(fields=["regency", "normalized_name"], name="recipients_group_unique_name"),
+            models.CheckConstraint(
+                name="recipients_group_leader_nik_format", condition=Q(leader_nik="") | Q(leader_nik__regex=NIK_REGEX)
+            ),
+            models.CheckConstraint(name="recipients_group_nib_format", condition=Q(nib="") | Q(nib__regex=r"^\d{13}$")),
+        ]
+        indexes = [
+            # Duplicate detection: same leader NIK / NIB in any regency.
+            models.Index(fields=["leader_nik"], name="recipients_group_leader_nik", condition=~Q(leader_nik="")),
+            models.Index(fields=["nib"], name="recipients_group_nib", condition=~Q(nib="")),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Member(models.Model):
+    class Role(models.TextChoices):
+        LEADER = "leader", _("Ketua")
+        SECRETARY = "secretary", _("Sekretaris")
+        TREASURER = "treasurer", _("Bendahara")
+        MEMBER = "member", _("Anggota")
+
+    group = models.ForeignKey(RecipientGroup, on_delete=models.CASCADE, related_name="members")
+    name = models.CharField(_("nama"), max_length=150)
+    nik = models.CharField(_("NIK"), max_length=16)
+    role = models.CharField(_("peran"), max_length=10, choices=Role.choices, default=Role.MEMBER)
+
+    class Meta:
+        ordering = ["group", "role", "name"]
+        verbose_name = _("anggota")
+        verbose_name_plural = _("anggota")
+        constraints = [
+            models.UniqueConstraint(fields=["group", "nik"], name="recipients_member_unique_nik"),
+            models.CheckConstraint(name="recipients_member_nik_format", condition=Q(nik__regex=NIK_REGEX)),
+        ]
+        indexes = [
+            # Import preview: "this NIK is already a member elsewhere" (WHERE nik IN …).
+            models.Index(fields=["nik"], name="recipients_member_nik"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ApplicationQuerySet(models.QuerySet):
+    def open(self):
+        return self.exclude(state__in=[State.DELIVERED, State.REJECTED])
+
+
+@pghistory.track()
+class Application(models.Model):
+    """A group proposed for a program, moving through the verification steps."""
+
+    group = models.ForeignKey(RecipientGroup, verbose_name=_("kelompok"), on_delete=models.PROTECT,
+                              related_name="applications")
+    program = models.ForeignKey("programs.Program", verbose_name=_("program"), on_delete=models.PROTECT,
+                                related_name="applications")
+    state = models.CharField(_("tahap"), max_length=15, choices=State.choices, default=State.PROPOSED)
+    sk_number = models.CharField(_("nomor SK"), max_length=100, blank=True)
+    # Set by recipients.services when the same group seems proposed to two programs in a year.
+    has_duplicate = models.BooleanField(_("terindikasi ganda"), default=False)
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ApplicationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-updated_at", "-id"]
+        verbose_name = _("usulan")
+        verbose_name_plural = _("usulan")
+        constraints = [
+            models.UniqueConstraint(fields=["group", "program"], name="recipients_application_unique"),
+            models.CheckConstraint(
+                name="recipients_application_approved_has_sk",
+                condition=~Q(state__in=["approved", "delivered"]) | ~Q(sk_number=""),
+            ),
+        ]
+        indexes = [
+            # Verification queues: WHERE state IN (…) with a scope join on the group's regency.
+            models.Index(fields=["state", "program"], name="recipients_app_state_program"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.group} → {self.program}"
+
+
+class VerificationStep(models.Model):
+    """One step taken on an application: who moved it from where to where, when, and why."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="steps")
+    from_state = models.CharField(max_length=15, choices=State.choices)
+    to_state = models.CharField(max_length=15, choices=State.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    note = models.TextField(_("catatan"), blank=True)
+    # Field check: {"criterion": {"met": true, "note": "omzet turun 60%"}}.
+    answers = models.JSONField(_("jawaban kriteria"), default=dict, blank=True)
+    sk_number = models.CharField(_("nomor SK"), max_length=100, blank=True)
+    handover_date = models.DateField(_("tanggal serah terima"), null=True, blank=True)
+    handover_items = models.TextField(_("barang/uang yang diserahkan"), blank=True)
+    handover_amount = models.BigIntegerField(_("nilai serah terima (Rp)"), null=True, blank=True)
+    realization = models.OneToOneField(
+        "programs.Realization", null=True, blank=True, on_delete=models.PROTECT, related_name="handover"
+    )
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("langkah verifikasi")
+        verbose_name_plural = _("langkah verifikasi")
+        constraints = [
+            models.CheckConstraint(
+                name="recipients_step_handover_amount_positive",
+                condition=Q(handover_amount__isnull=True) | Q(handover_amount__gt=0),
+            ),
+        ]
+        indexes = [
+            # Province page funnel and application timelines: WHERE application_id = %s.
+            models.Index(fields=["application", "created_at"], name="recipients_step_app_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.from_state} → {self.to_state}"
+
+
+class Evidence(models.Model):
+    """A PDF/JPEG/PNG kept outside the web root; served only by ``recipients:evidence``."""
+
+    step = models.ForeignKey(VerificationStep, on_delete=models.CASCADE, related_name="evidence")
+    file = models.FileField(upload_to="evidence/%Y/%m/", storage=private_storage)
+    original_name = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=50)
+    size = models.PositiveIntegerField()
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("bukti")
+        verbose_name_plural = _("bukti")
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class DuplicateFlag(models.Model):
+    """Two applications in one fiscal year that look like the same group, for the province."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="duplicate_flags")
+    other = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="+")
+    reason = models.CharField(max_length=200)
+    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolution = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["application", "other"], name="recipients_duplicate_unique_pair"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.application_id} ~ {self.other_id}: {self.reason}"
+
+
+class ImportBatch(models.Model):
+    """An uploaded CSV/XLSX of groups and members: validated first, written all-or-nothing."""
+
+    class Status(models.TextChoices):
+        VALIDATING = "validating", _("Sedang diperiksa")
+        INVALID = "invalid", _("Ada baris yang salah")
+        READY = "ready", _("Siap disimpan")
+        COMMITTING = "committing", _("Sedang disimpan")
+        COMMITTED = "committed", _("Tersimpan")
+        FAILED = "failed", _("Gagal")
+
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    program = models.ForeignKey("programs.Program", null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="+", verbose_name=_("usulkan ke program"))
+    file = models.FileField(upload_to="imports/%Y/%m/", storage=private_storage)
+    original_name = models.CharField(max_length=200)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.VALIDATING)
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_done = models.PositiveIntegerField(default=0)
+    groups_count = models.PositiveIntegerField(default=0)
+    members_count = models.PositiveIntegerField(default=0)
+    # [{"row": 12, "column": "nik_anggota", "message": "…"}], every error of every row.
+    errors = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    @property
+    def progress_percent(self) -> int:
+        return round(100 * self.rows_done / self.rows_total) if self.rows_total else 0
+
+
+class ApplicationRollup(models.Model):
+    """Groups and beneficiaries per fiscal year × province × regency × program × state.
+
+    Rebuilt by the nightly rollup in the same transaction as the budget totals."""
+
+    fiscal_year = models.PositiveSmallIntegerField()
+    province = models.ForeignKey("core.Region", on_delete=models.DO_NOTHING, related_name="+", db_constraint=False)
+    regency = models.ForeignKey("core.Region", on_delete=models.DO_NOTHING, related_name="+", db_constraint=False)
+    program = models.ForeignKey("programs.Program", on_delete=models.DO_NOTHING, related_name="+",
+                                db_constraint=False)
+    state = models.CharField(max_length=15, choices=State.choices)
+    groups = models.IntegerField()
+    beneficiaries = models.BigIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["fiscal_year", "province", "regency", "program", "state"],
+                                    name="recipients_rollup_unique_bucket"),
+        ]
+        indexes = [
+            # Province page funnel: WHERE province_id = %s.
+            models.Index(fields=["province", "fiscal_year"], name="recipients_rollup_province"),
+            # Program page: WHERE program_id = %s.
+            models.Index(fields=["program"], name="recipients_rollup_program"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.program_id} {self.regency_id} {self.state}: {self.groups}"

@@ -1,0 +1,139 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from core.forms import RupiahField
+from core.models import Region
+from programs.models import Allocation, Program
+from programs.selectors import programs_visible_to
+from recipients.models import Member, RecipientGroup, State
+from recipients.services import MemberData
+
+
+class GroupForm(forms.ModelForm):
+    members_text = forms.CharField(
+        label=_("Anggota"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("Satu anggota per baris: nama; NIK; peran (ketua/sekretaris/bendahara/anggota)."),
+    )
+
+    class Meta:
+        model = RecipientGroup
+        fields = ["name", "kind", "regency", "kecamatan", "desa", "sector", "leader_name", "leader_nik",
+                  "contact_phone", "nib"]
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        regencies = Region.objects.regencies()
+        self.fields["regency"].queryset = (
+            regencies.filter(pk=user.regency_id) if user.is_district_staff else regencies.none()
+        )
+        self.fields["regency"].initial = user.regency_id
+
+    def clean_members_text(self):
+        members, errors = [], []
+        roles = {"ketua": Member.Role.LEADER, "sekretaris": Member.Role.SECRETARY,
+                 "bendahara": Member.Role.TREASURER, "anggota": Member.Role.MEMBER, "": Member.Role.MEMBER}
+        for number, line in enumerate(self.cleaned_data["members_text"].splitlines(), start=1):
+            if not line.strip():
+                continue
+            parts = [p.strip() for p in line.split(";")]
+            if len(parts) < 2:
+                errors.append(_("Baris %(n)s: tulis “nama; NIK”.") % {"n": number})
+                continue
+            role = roles.get(parts[2].lower() if len(parts) > 2 else "")
+            if role is None:
+                errors.append(_("Baris %(n)s: peran tidak dikenal.") % {"n": number})
+                continue
+            members.append(MemberData(name=parts[0], nik=parts[1], role=role))
+        if errors:
+            raise forms.ValidationError(errors)
+        return members
+
+
+class ProposeForm(forms.Form):
+    program = forms.ModelChoiceField(label=_("Program"), queryset=None)
+
+    def __init__(self, *args, user, group, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["program"].queryset = programs_visible_to(user).filter(status=Program.Status.ACTIVE).exclude(
+            applications__group=group
+        )
+        self.fields["program"].label_from_instance = lambda p: f"{p.agency} · {p.name} ({p.fiscal_year})"
+
+
+class StepForm(forms.Form):
+    """One verification move. Which fields matter depends on ``to_state``."""
+
+    to_state = forms.ChoiceField(choices=State.choices, widget=forms.HiddenInput)
+    expected_state = forms.ChoiceField(choices=State.choices, widget=forms.HiddenInput)
+    note = forms.CharField(label=_("Catatan / alasan"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    sk_number = forms.CharField(label=_("Nomor SK persetujuan"), required=False, max_length=100)
+    handover_date = forms.DateField(label=_("Tanggal serah terima"), required=False,
+                                    widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    handover_items = forms.CharField(label=_("Barang/uang yang diserahkan"), required=False,
+                                     widget=forms.Textarea(attrs={"rows": 2}))
+    handover_amount = RupiahField(label=_("Nilai serah terima (Rp)"), required=False, min_value=1)
+    allocation = forms.ModelChoiceField(label=_("Dibayar dari alokasi"), queryset=Allocation.objects.none(),
+                                        required=False)
+    evidence = forms.FileField(label=_("Bukti (PDF/JPEG/PNG)"), required=False)
+
+    def __init__(self, *args, application, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.criteria = application.program.criteria
+        for i, criterion in enumerate(self.criteria):
+            self.fields[f"criterion_{i}"] = forms.ChoiceField(
+                label=criterion, required=False, widget=forms.RadioSelect,
+                choices=[("yes", _("Terpenuhi")), ("no", _("Tidak terpenuhi"))],
+            )
+            self.fields[f"criterion_{i}_note"] = forms.CharField(label=_("Keterangan"), required=False,
+                                                                 max_length=300)
+        self.fields["allocation"].queryset = Allocation.objects.filter(
+            program=application.program, ceiling__province_id=user.province_id
+        ).select_related("ceiling__funding_source", "regency")
+
+    def answers(self) -> dict:
+        result = {}
+        for i, criterion in enumerate(self.criteria):
+            value = self.cleaned_data.get(f"criterion_{i}")
+            if value:
+                result[criterion] = {"met": value == "yes", "note": self.cleaned_data.get(f"criterion_{i}_note", "")}
+        return result
+
+
+class BulkForm(forms.Form):
+    to_state = forms.ChoiceField(label=_("Tindakan"), choices=[(State.DOC_CHECKED, _("Lolos cek dokumen")),
+                                                               (State.RETURNED, _("Kembalikan untuk perbaikan"))])
+    note = forms.CharField(label=_("Catatan / alasan"), required=False)
+    ids = forms.CharField(widget=forms.HiddenInput, required=False)
+
+
+IMPORT_COLUMNS_HELP = _(
+    "Kolom: kode_wilayah, nama_kelompok, sektor, kecamatan, desa, nama_ketua, nik_ketua, telepon, nib, "
+    "jumlah_anggota, nama_anggota, nik_anggota, peran_anggota."
+)
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(label=_("Berkas CSV atau XLSX"), help_text=IMPORT_COLUMNS_HELP)
+    program = forms.ModelChoiceField(label=_("Sekaligus usulkan ke program (opsional)"), queryset=None,
+                                     required=False)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["program"].queryset = programs_visible_to(user).filter(status=Program.Status.ACTIVE)
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith((".csv", ".xlsx")):
+            raise forms.ValidationError(_("Format berkas harus CSV atau XLSX."))
+        if upload.size > 20 * 1024 * 1024:
+            raise forms.ValidationError(_("Berkas terlalu besar (maksimal 20 MB)."))
+        return upload
+
+
+class DuplicateResolveForm(forms.Form):
+    resolution = forms.CharField(label=_("Keputusan"), max_length=300,
+                                 help_text=_("Mis. “Dua kelompok berbeda, alamat berlainan — keduanya tetap.”"))

@@ -1,0 +1,108 @@
+"""Who may see which groups and applications: decided here, once.
+
+- district staff: groups of their regency;
+- provincial officer: groups of their province;
+- national admin: everything, read-only;
+- anyone else (the public): nothing, ever.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Count, Q, Sum
+
+from recipients.models import Application, ApplicationRollup, DuplicateFlag, Evidence, ImportBatch, RecipientGroup
+from recipients.workflow import FUNNEL, WAITING_FOR, role_of
+
+
+def _region_filter(user, regency_field: str) -> Q | None:
+    """Q over the regency field for the user's scope; None means no rows at all."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return None
+    if user.is_national_admin:
+        return Q()
+    if user.is_district_staff:
+        return Q(**{f"{regency_field}_id": user.regency_id})
+    if user.is_provincial_officer:
+        return Q(**{f"{regency_field}__parent_id": user.province_id})
+    return None
+
+
+def groups_visible_to(user):
+    scope = _region_filter(user, "regency")
+    qs = RecipientGroup.objects.select_related("regency")
+    return qs.none() if scope is None else qs.filter(scope)
+
+
+def applications_visible_to(user):
+    scope = _region_filter(user, "group__regency")
+    qs = Application.objects.select_related("group__regency", "program__agency")
+    return qs.none() if scope is None else qs.filter(scope)
+
+
+def evidence_visible_to(user):
+    scope = _region_filter(user, "step__application__group__regency")
+    return Evidence.objects.none() if scope is None else Evidence.objects.filter(scope)
+
+
+def imports_visible_to(user):
+    if not getattr(user, "is_authenticated", False):
+        return ImportBatch.objects.none()
+    return ImportBatch.objects.filter(created_by=user)
+
+
+def duplicates_visible_to(user):
+    scope = _region_filter(user, "application__group__regency")
+    qs = DuplicateFlag.objects.select_related(
+        "application__group__regency", "application__program", "other__group__regency", "other__program"
+    )
+    return qs.none() if scope is None else qs.filter(scope)
+
+
+def queue_for(user):
+    """Applications waiting for this user's role, in their scope (the "what waits for me" list)."""
+    role = role_of(user)
+    if role is None:
+        return Application.objects.none()
+    return applications_visible_to(user).filter(state__in=WAITING_FOR[role])
+
+
+def may_see_nik(user, group: RecipientGroup) -> bool:
+    """Full NIK only for the group's own district staff."""
+    return bool(getattr(user, "is_district_staff", False) and user.regency_id == group.regency_id)
+
+
+def mask_nik(nik: str) -> str:
+    return f"{nik[:4]}{'•' * 8}{nik[-4:]}" if len(nik) == 16 else ("•" * len(nik))
+
+
+def funnel(province=None, program=None, regency=None, year: int | None = None) -> list[dict]:
+    """Groups and beneficiaries per verification state from the rollup. One query."""
+    rows = ApplicationRollup.objects.all()
+    if province is not None:
+        rows = rows.filter(province=province)
+    if program is not None:
+        rows = rows.filter(program=program)
+    if regency is not None:
+        rows = rows.filter(regency=regency)
+    if year:
+        rows = rows.filter(fiscal_year=year)
+    by_state = {
+        r["state"]: r
+        for r in rows.values("state").annotate(groups_n=Sum("groups"), people=Sum("beneficiaries"))
+    }
+    from recipients.models import State
+
+    order = [*FUNNEL, State.RETURNED, State.REJECTED]
+    return [
+        {
+            "key": state,
+            "label": str(State(state).label),
+            "groups": by_state.get(state, {}).get("groups_n") or 0,
+            "beneficiaries": by_state.get(state, {}).get("people") or 0,
+        }
+        for state in order
+    ]
+
+
+def state_counts(queryset) -> dict[str, int]:
+    return dict(queryset.order_by().values_list("state").annotate(n=Count("id")))

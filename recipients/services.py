@@ -1,0 +1,328 @@
+"""Every write to groups, members and applications goes through here.
+
+Scope is checked again in every service (the views check it too): district staff act on
+their regency's groups, provincial officers on their province's. Moves follow
+``recipients.workflow.TRANSITIONS`` and nothing else.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import mimetypes
+import re
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils.translation import gettext as _
+from lokal.nik import parse_nik
+
+from programs import services as budget_services
+from programs.models import Allocation, Program
+from recipients.models import (
+    Application,
+    DuplicateFlag,
+    Evidence,
+    Member,
+    RecipientGroup,
+    Sector,
+    State,
+    VerificationStep,
+)
+from recipients.workflow import DISTRICT, PROVINCE, TRANSITIONS, role_of
+
+_SPACES = re.compile(r"\s+")
+
+
+def normalize_name(name: str) -> str:
+    return _SPACES.sub(" ", name).strip().lower()
+
+
+def nik_problem(nik: str) -> str | None:
+    """Why a NIK cannot be one (lokal-id's structural check), or None."""
+    info = parse_nik(nik)
+    return None if info.valid else "; ".join(issue.message for issue in info.errors)
+
+
+def _ensure_group_scope(actor, group: RecipientGroup, *, roles=(DISTRICT,)) -> str:
+    """The actor's role, if it may act on this group; PermissionDenied otherwise."""
+    role = role_of(actor) if actor is not None else "system"
+    if role == "system":
+        return role
+    if role == DISTRICT and DISTRICT in roles and actor.regency_id == group.regency_id:
+        return role
+    if role == PROVINCE and PROVINCE in roles and actor.province_id == group.regency.parent_id:
+        return role
+    raise PermissionDenied(_("Kelompok ini berada di luar wilayah tugas Anda."))
+
+
+# --- Groups and members ------------------------------------------------------------------------
+
+
+@dataclass
+class MemberData:
+    name: str
+    nik: str
+    role: str = Member.Role.MEMBER
+
+
+@dataclass
+class GroupData:
+    name: str
+    regency_id: int
+    sector: str
+    leader_name: str
+    leader_nik: str = ""
+    kecamatan: str = ""
+    desa: str = ""
+    contact_phone: str = ""
+    nib: str = ""
+    kind: str = RecipientGroup.Kind.IKM
+    members: list[MemberData] = field(default_factory=list)
+    members_count: int | None = None
+
+
+def _validate_group(data: GroupData) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    if not data.name.strip():
+        errors.setdefault("name", []).append(_("Nama kelompok wajib diisi."))
+    if not data.leader_name.strip():
+        errors.setdefault("leader_name", []).append(_("Nama ketua wajib diisi."))
+    if data.sector not in Sector.values:
+        errors.setdefault("sector", []).append(_("Sektor tidak dikenal."))
+    if data.leader_nik and (problem := nik_problem(data.leader_nik)):
+        errors.setdefault("leader_nik", []).append(problem)
+    if data.nib and not re.fullmatch(r"\d{13}", data.nib):
+        errors.setdefault("nib", []).append(_("NIB terdiri dari 13 digit angka."))
+    seen = set()
+    for member in data.members:
+        if problem := nik_problem(member.nik):
+            errors.setdefault("members", []).append(f"{member.name}: {problem}")
+        if member.nik in seen:
+            errors.setdefault("members", []).append(_("NIK %(nik)s tercantum dua kali.") % {"nik": member.nik})
+        seen.add(member.nik)
+    return errors
+
+
+def group_create(*, data: GroupData, actor=None, import_batch=None) -> RecipientGroup:
+    """Register a group (and its members) in the actor's regency. Cost: 3-4 queries."""
+    from core.models import Region
+
+    with transaction.atomic():
+        regency = Region.objects.regencies().select_related("parent").get(pk=data.regency_id)
+        group = RecipientGroup(
+            name=data.name.strip(), normalized_name=normalize_name(data.name), kind=data.kind, regency=regency,
+            kecamatan=data.kecamatan.strip(), desa=data.desa.strip(), sector=data.sector,
+            leader_name=data.leader_name.strip(), leader_nik=data.leader_nik.strip(),
+            contact_phone=data.contact_phone.strip(), nib=data.nib.strip(),
+            members_count=data.members_count if data.members_count is not None else len(data.members),
+            created_by=actor, import_batch=import_batch,
+        )
+        _ensure_group_scope(actor, group)
+        errors = _validate_group(data)
+        if errors:
+            raise ValidationError(errors)
+        if RecipientGroup.objects.filter(regency=regency, normalized_name=group.normalized_name).exists():
+            raise ValidationError({"name": _("Kelompok dengan nama ini sudah terdaftar di %(regency)s.")
+                                   % {"regency": regency}})
+        try:
+            with transaction.atomic():
+                group.save()
+        except IntegrityError:
+            raise ValidationError({"name": _("Kelompok dengan nama ini baru saja didaftarkan orang lain.")}) from None
+        Member.objects.bulk_create(
+            [Member(group=group, name=m.name.strip(), nik=m.nik, role=m.role) for m in data.members]
+        )
+    return group
+
+
+# --- Applications ------------------------------------------------------------------------------
+
+
+def _flag_duplicates(application: Application) -> int:
+    """Flag both applications when the same group seems proposed twice in one fiscal year."""
+    group = application.group
+    same_group = Q(group__regency_id=group.regency_id, group__normalized_name=group.normalized_name)
+    if group.leader_nik:
+        same_group |= Q(group__leader_nik=group.leader_nik)
+    if group.nib:
+        same_group |= Q(group__nib=group.nib)
+    others = list(
+        Application.objects.filter(same_group, program__fiscal_year=application.program.fiscal_year)
+        .exclude(pk=application.pk)
+        .exclude(state=State.REJECTED)
+        .select_related("group")
+    )
+    flags = []
+    for other in others:
+        if other.group.leader_nik and other.group.leader_nik == group.leader_nik:
+            reason = _("NIK ketua sama")
+        elif other.group.nib and other.group.nib == group.nib:
+            reason = _("NIB sama")
+        else:
+            reason = _("Nama kelompok dan kabupaten/kota sama")
+        flags += [DuplicateFlag(application=application, other=other, reason=reason),
+                  DuplicateFlag(application=other, other=application, reason=reason)]
+    if flags:
+        DuplicateFlag.objects.bulk_create(flags, ignore_conflicts=True)
+        Application.objects.filter(pk__in=[application.pk, *[o.pk for o in others]]).update(has_duplicate=True)
+    return len(others)
+
+
+@transaction.atomic
+def application_propose(*, group: RecipientGroup, program: Program, actor=None) -> Application:
+    """Propose a group for a program of its province (or a national program allocated there)."""
+    _ensure_group_scope(actor, group)
+    province_id = group.regency.parent_id
+    program_here = program.agency.province_id == province_id or Allocation.objects.filter(
+        program=program, ceiling__province_id=province_id
+    ).exists()
+    if not program_here:
+        raise ValidationError({"program": _("Program ini tidak berjalan di provinsi kelompok.")})
+    if program.status != Program.Status.ACTIVE:
+        raise ValidationError({"program": _("Program ini tidak sedang menerima usulan.")})
+    if Application.objects.filter(group=group, program=program).exists():
+        raise ValidationError({"program": _("Kelompok ini sudah diusulkan ke program tersebut.")})
+    application = Application.objects.create(group=group, program=program, created_by=actor)
+    VerificationStep.objects.create(application=application, from_state=State.PROPOSED, to_state=State.PROPOSED,
+                                    actor=actor, note=_("Diusulkan"))
+    _flag_duplicates(application)
+    return application
+
+
+class StaleStep(ValidationError):
+    """The application moved since the page was opened (someone else acted on it)."""
+
+
+ALLOWED_EVIDENCE = {"application/pdf": b"%PDF", "image/jpeg": b"\xff\xd8\xff", "image/png": b"\x89PNG\r\n\x1a\n"}
+
+
+def check_evidence(upload) -> str:
+    """The content type of an upload that is really a PDF/JPEG/PNG within the size limit."""
+    if upload.size > settings.EVIDENCE_MAX_BYTES:
+        raise ValidationError(
+            {"evidence": _("Berkas %(name)s terlalu besar (maksimal %(mb)s MB).")
+             % {"name": upload.name, "mb": settings.EVIDENCE_MAX_BYTES // (1024 * 1024)}}
+        )
+    head = upload.read(16)
+    upload.seek(0)
+    guessed = mimetypes.guess_type(upload.name)[0]
+    for content_type, magic in ALLOWED_EVIDENCE.items():
+        if head.startswith(magic) and guessed == content_type:
+            return content_type
+    raise ValidationError({"evidence": _("Berkas %(name)s bukan PDF, JPEG atau PNG.") % {"name": upload.name}})
+
+
+@dataclass
+class Handover:
+    """*Berita acara serah terima*: what was handed over, and the allocation it is paid from."""
+
+    date: dt.date
+    items: str
+    amount: int
+    allocation: Allocation
+
+
+@transaction.atomic
+def application_advance(
+    *,
+    application: Application,
+    to_state: str,
+    actor,
+    expected_state: str | None = None,
+    note: str = "",
+    answers: dict | None = None,
+    sk_number: str = "",
+    handover: Handover | None = None,
+    evidence=(),
+) -> VerificationStep:
+    """Move an application one step. Locks the application: of two staff acting on it at
+    once, the second finds it moved and gets ``StaleStep``; nothing of theirs is written."""
+    application = Application.objects.select_for_update().select_related("group__regency", "program").get(
+        pk=application.pk
+    )
+    role = _ensure_group_scope(actor, application.group, roles=(DISTRICT, PROVINCE))
+    if expected_state is not None and application.state != expected_state:
+        raise StaleStep(
+            _("Usulan ini sudah diproses orang lain (sekarang: %(state)s). Muat ulang untuk melihat tahap terbaru.")
+            % {"state": State(application.state).label},
+            code="stale",
+        )
+    allowed = TRANSITIONS.get(application.state, {})
+    if to_state not in allowed:
+        raise ValidationError(
+            _("Tidak bisa dari “%(from)s” ke “%(to)s”.")
+            % {"from": State(application.state).label, "to": State(to_state).label}
+        )
+    if role != "system" and role not in allowed[to_state]:
+        raise PermissionDenied(_("Langkah ini bukan wewenang peran Anda."))
+
+    note = (note or "").strip()
+    answers = answers or {}
+    step = VerificationStep(application=application, from_state=application.state, to_state=to_state,
+                            actor=actor, note=note)
+    if to_state in (State.RETURNED, State.REJECTED) and not note:
+        raise ValidationError({"note": _("Alasan wajib diisi.")})
+    if to_state == State.FIELD_CHECKED:
+        criteria = application.program.criteria
+        missing = [c for c in criteria if c not in answers]
+        if missing:
+            raise ValidationError(
+                {"answers": _("Jawab setiap kriteria: %(missing)s.") % {"missing": "; ".join(missing)}}
+            )
+        failed = [c for c in criteria if not answers[c].get("met")]
+        if failed:
+            raise ValidationError(
+                {"answers": _("Kriteria tidak terpenuhi: %(failed)s. Kembalikan atau tolak usulan ini.")
+                 % {"failed": "; ".join(failed)}}
+            )
+        step.answers = answers
+    if to_state == State.RETURNED and answers:
+        step.answers = answers
+    if to_state == State.APPROVED:
+        sk_number = (sk_number or "").strip()
+        if not sk_number:
+            raise ValidationError({"sk_number": _("Nomor SK persetujuan wajib diisi.")})
+        step.sk_number = application.sk_number = sk_number
+    if to_state == State.DELIVERED:
+        if handover is None:
+            raise ValidationError({"handover": _("Isi berita acara serah terima.")})
+        if handover.allocation.program_id != application.program_id:
+            raise ValidationError({"allocation": _("Alokasi harus dari program yang sama.")})
+        realization = budget_services.realization_create(
+            allocation=handover.allocation, date=handover.date, amount=handover.amount,
+            description=_("Serah terima kepada %(group)s") % {"group": application.group.name}, actor=actor,
+        )
+        step.handover_date, step.handover_items = handover.date, handover.items.strip()
+        step.handover_amount, step.realization = handover.amount, realization
+    checked = [(upload, check_evidence(upload)) for upload in evidence]
+
+    step.save()
+    for upload, content_type in checked:
+        Evidence.objects.create(step=step, file=upload, original_name=upload.name[:200],
+                                content_type=content_type, size=upload.size)
+    application.state = to_state
+    application.version += 1
+    application.save(update_fields=["state", "sk_number", "version", "updated_at"])
+    return step
+
+
+@transaction.atomic
+def duplicate_resolve(*, flag: DuplicateFlag, actor, resolution: str) -> None:
+    """The province decides a flagged pair: both stay (with a reason); rejecting one is a
+    normal ``application_advance(... REJECTED)``."""
+    if role_of(actor) != PROVINCE or actor.province_id != flag.application.group.regency.parent_id:
+        raise PermissionDenied(_("Hanya pejabat provinsi yang memutuskan indikasi ganda."))
+    resolution = resolution.strip()
+    if not resolution:
+        raise ValidationError({"resolution": _("Tuliskan alasan keputusan.")})
+    from django.utils import timezone
+
+    DuplicateFlag.objects.filter(
+        Q(application=flag.application, other=flag.other) | Q(application=flag.other, other=flag.application)
+    ).update(resolved_by=actor, resolved_at=timezone.now(), resolution=resolution)
+    for app_id in (flag.application_id, flag.other_id):
+        if not DuplicateFlag.objects.filter(application_id=app_id, resolved_at__isnull=True).exists():
+            Application.objects.filter(pk=app_id).update(has_duplicate=False)

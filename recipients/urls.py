@@ -1,0 +1,23 @@
+from django.urls import path
+
+from recipients.views import manage
+
+app_name = "recipients"
+
+urlpatterns = [
+    path("kelola/kelompok/", manage.group_list, name="group-list"),
+    path("kelola/kelompok/baru/", manage.group_create, name="group-create"),
+    path("kelola/kelompok/ekspor.<str:fmt>", manage.group_export, name="group-export"),
+    path("kelola/kelompok/<int:pk>/", manage.group_detail, name="group-detail"),
+    path("kelola/kelompok/<int:pk>/usulkan/", manage.group_propose, name="group-propose"),
+    path("kelola/verifikasi/", manage.queue, name="queue"),
+    path("kelola/verifikasi/massal/", manage.queue_bulk, name="queue-bulk"),
+    path("kelola/usulan/", manage.application_list, name="application-list"),
+    path("kelola/usulan/<int:pk>/", manage.application_detail, name="application-detail"),
+    path("kelola/usulan/<int:pk>/langkah/", manage.application_advance, name="application-advance"),
+    path("kelola/bukti/<int:pk>/", manage.evidence_download, name="evidence"),
+    path("kelola/ganda/", manage.duplicate_list, name="duplicate-list"),
+    path("kelola/impor/", manage.import_upload, name="import-upload"),
+    path("kelola/impor/<int:pk>/", manage.import_detail, name="import-detail"),
+    path("kelola/impor/<int:pk>/simpan/", manage.import_commit, name="import-commit"),
+]

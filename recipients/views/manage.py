@@ -1,0 +1,343 @@
+"""Staff pages for groups, applications, verification, imports and exports.
+
+Everything starts from ``recipients.selectors.*_visible_to(user)``: a group outside the
+user's regency (district) or province (provincial officer) is a 404, whatever the URL.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from core.views_utils import apply_errors, paginate
+from recipients import imports, selectors, services
+from recipients.filters import ApplicationFilter, GroupFilter
+from recipients.forms import BulkForm, DuplicateResolveForm, GroupForm, ImportForm, ProposeForm, StepForm
+from recipients.models import ImportBatch, State
+from recipients.tasks import commit_import, validate_import
+from recipients.workflow import moves_for, role_of
+
+
+def _require_staff(user) -> None:
+    if not (user.is_national_admin or user.is_provincial_officer or user.is_district_staff):
+        raise PermissionDenied
+
+
+def _require_actor(user) -> None:
+    """Writes are for district staff and provincial officers; national admins only read."""
+    if role_of(user) is None:
+        raise PermissionDenied
+
+
+# --- Groups ------------------------------------------------------------------------------------
+
+
+@login_required
+def group_list(request):
+    _require_staff(request.user)
+    filterset = GroupFilter(request.GET, queryset=selectors.groups_visible_to(request.user), request=request)
+    return render(request, "recipients/group_list.html",
+                  {"filter": filterset, "page": paginate(request, filterset.qs)})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def group_create(request):
+    if not request.user.is_district_staff:
+        raise PermissionDenied
+    form = GroupForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        data = services.GroupData(
+            name=d["name"], regency_id=d["regency"].pk, sector=d["sector"], leader_name=d["leader_name"],
+            leader_nik=d["leader_nik"], kecamatan=d["kecamatan"], desa=d["desa"], contact_phone=d["contact_phone"],
+            nib=d["nib"], kind=d["kind"], members=d["members_text"],
+        )
+        try:
+            group = services.group_create(data=data, actor=request.user)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("Kelompok “%(name)s” terdaftar.") % {"name": group.name})
+            return redirect("recipients:group-detail", pk=group.pk)
+    return render(request, "recipients/group_form.html", {"form": form})
+
+
+@login_required
+def group_detail(request, pk):
+    _require_staff(request.user)
+    group = get_object_or_404(selectors.groups_visible_to(request.user), pk=pk)
+    show_nik = selectors.may_see_nik(request.user, group)
+    members = [
+        {"name": m.name, "role": m.get_role_display(), "nik": m.nik if show_nik else selectors.mask_nik(m.nik)}
+        for m in group.members.all()
+    ]
+    can_propose = request.user.is_district_staff and request.user.regency_id == group.regency_id
+    return render(request, "recipients/group_detail.html", {
+        "group": group,
+        "members": members,
+        "leader_nik": group.leader_nik if show_nik else selectors.mask_nik(group.leader_nik),
+        "applications": group.applications.select_related("program__agency"),
+        "propose_form": ProposeForm(user=request.user, group=group) if can_propose else None,
+    })
+
+
+@login_required
+@require_POST
+def group_propose(request, pk):
+    group = get_object_or_404(selectors.groups_visible_to(request.user), pk=pk)
+    form = ProposeForm(request.POST, user=request.user, group=group)
+    if form.is_valid():
+        try:
+            application = services.application_propose(group=group, program=form.cleaned_data["program"],
+                                                       actor=request.user)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("Kelompok diusulkan ke %(program)s.") % {"program": application.program})
+            return redirect("recipients:application-detail", pk=application.pk)
+    else:
+        messages.error(request, _("Pilih program yang tersedia."))
+    return redirect("recipients:group-detail", pk=group.pk)
+
+
+# --- Applications and the verification steps --------------------------------------------------
+
+
+def _filtered_applications(request, queryset):
+    filterset = ApplicationFilter(request.GET, queryset=queryset.order_by("-updated_at", "-id"), request=request)
+    return filterset, paginate(request, filterset.qs)
+
+
+@login_required
+def queue(request):
+    """What waits for me: the applications my role acts on next, in my scope."""
+    _require_actor(request.user)
+    filterset, page = _filtered_applications(request, selectors.queue_for(request.user))
+    return render(request, "recipients/queue.html", {
+        "filter": filterset, "page": page, "bulk_form": BulkForm() if request.user.is_district_staff else None,
+        "title": _("Menunggu tindakan saya"),
+    })
+
+
+@login_required
+def application_list(request):
+    _require_staff(request.user)
+    filterset, page = _filtered_applications(request, selectors.applications_visible_to(request.user))
+    return render(request, "recipients/queue.html", {"filter": filterset, "page": page, "bulk_form": None,
+                                                      "title": _("Semua usulan")})
+
+
+@login_required
+def application_detail(request, pk):
+    _require_staff(request.user)
+    application = get_object_or_404(selectors.applications_visible_to(request.user), pk=pk)
+    role = role_of(request.user)
+    in_scope_actor = role == "district" and request.user.regency_id == application.group.regency_id or (
+        role == "province" and request.user.province_id == application.group.regency.parent_id
+    )
+    moves = moves_for(application.state, role) if in_scope_actor else []
+    forms_by_move = [
+        (State(to), StepForm(application=application, user=request.user,
+                             initial={"to_state": to, "expected_state": application.state}))
+        for to in moves
+    ]
+    return render(request, "recipients/application_detail.html", {
+        "application": application,
+        "steps": application.steps.select_related("actor", "realization").prefetch_related("evidence"),
+        "forms_by_move": forms_by_move,
+        "duplicates": application.duplicate_flags.filter(resolved_at__isnull=True).select_related(
+            "other__group__regency", "other__program"),
+    })
+
+
+@login_required
+@require_POST
+def application_advance(request, pk):
+    application = get_object_or_404(selectors.applications_visible_to(request.user), pk=pk)
+    _require_actor(request.user)
+    form = StepForm(request.POST, request.FILES, application=application, user=request.user)
+    if not form.is_valid():
+        messages.error(request, " ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
+        return redirect("recipients:application-detail", pk=pk)
+    d = form.cleaned_data
+    handover = None
+    if d["to_state"] == State.DELIVERED and d["allocation"] and d["handover_date"] and d["handover_amount"]:
+        handover = services.Handover(date=d["handover_date"], items=d["handover_items"], amount=d["handover_amount"],
+                                     allocation=d["allocation"])
+    try:
+        services.application_advance(
+            application=application, to_state=d["to_state"], actor=request.user, expected_state=d["expected_state"],
+            note=d["note"], answers=form.answers(), sk_number=d["sk_number"], handover=handover,
+            evidence=[f for f in [d["evidence"]] if f],
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Tahap usulan: %(state)s.") % {"state": State(d["to_state"]).label})
+    return redirect("recipients:application-detail", pk=pk)
+
+
+@login_required
+@require_POST
+def queue_bulk(request):
+    """The same per-item service call for each selected application; refusals are reported."""
+    if not request.user.is_district_staff:
+        raise PermissionDenied
+    form = BulkForm(request.POST)
+    ids = [int(i) for i in request.POST.getlist("selected") if i.isdigit()]
+    if not form.is_valid() or not ids:
+        messages.error(request, _("Pilih usulan dan tindakannya."))
+        return redirect("recipients:queue")
+    done, refused = 0, []
+    for application in selectors.applications_visible_to(request.user).filter(pk__in=ids):
+        try:
+            with transaction.atomic():
+                services.application_advance(application=application, to_state=form.cleaned_data["to_state"],
+                                             actor=request.user, expected_state=application.state,
+                                             note=form.cleaned_data["note"])
+            done += 1
+        except (ValidationError, PermissionDenied) as exc:
+            refused.append(f"{application.group.name}: {' '.join(getattr(exc, 'messages', [str(exc)]))}")
+    if done:
+        messages.success(request, _("%(n)s usulan diproses.") % {"n": done})
+    for line in refused:
+        messages.error(request, line)
+    return redirect("recipients:queue")
+
+
+@login_required
+def evidence_download(request, pk):
+    evidence = get_object_or_404(selectors.evidence_visible_to(request.user), pk=pk)
+    return FileResponse(evidence.file.open("rb"), content_type=evidence.content_type, as_attachment=True,
+                        filename=evidence.original_name)
+
+
+# --- Duplicates ---------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def duplicate_list(request):
+    _require_staff(request.user)
+    flags = selectors.duplicates_visible_to(request.user).filter(resolved_at__isnull=True).order_by("application_id")
+    if request.method == "POST":
+        flag = get_object_or_404(flags, pk=request.POST.get("flag"))
+        form = DuplicateResolveForm(request.POST)
+        if form.is_valid():
+            try:
+                services.duplicate_resolve(flag=flag, actor=request.user, resolution=form.cleaned_data["resolution"])
+            except ValidationError as exc:
+                messages.error(request, " ".join(exc.messages))
+            else:
+                messages.success(request, _("Keputusan tersimpan."))
+        else:
+            messages.error(request, _("Tuliskan alasan keputusan."))
+        return redirect("recipients:duplicate-list")
+    return render(request, "recipients/duplicate_list.html", {
+        "page": paginate(request, flags), "form": DuplicateResolveForm(),
+        "can_decide": request.user.is_provincial_officer,
+    })
+
+
+# --- Import and export --------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def import_upload(request):
+    if not request.user.is_district_staff:
+        raise PermissionDenied
+    form = ImportForm(request.POST or None, request.FILES or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        batch = ImportBatch.objects.create(created_by=request.user, program=form.cleaned_data["program"],
+                                           file=upload, original_name=upload.name[:200])
+        content = upload.read()
+        rows = content.count(b"\n") if upload.name.lower().endswith(".csv") else imports.SYNC_MAX_ROWS + 1
+        if rows <= imports.SYNC_MAX_ROWS:
+            imports.batch_validate(batch)
+        else:
+            transaction.on_commit(lambda: validate_import.delay(batch.pk))
+        return redirect("recipients:import-detail", pk=batch.pk)
+    batches = selectors.imports_visible_to(request.user)[:10]
+    return render(request, "recipients/import_form.html", {"form": form, "batches": batches})
+
+
+@login_required
+def import_detail(request, pk):
+    batch = get_object_or_404(selectors.imports_visible_to(request.user), pk=pk)
+    busy = batch.status in (ImportBatch.Status.VALIDATING, ImportBatch.Status.COMMITTING)
+    return render(request, "recipients/import_detail.html", {"batch": batch, "busy": busy})
+
+
+@login_required
+@require_POST
+def import_commit(request, pk):
+    with transaction.atomic():
+        batch = get_object_or_404(selectors.imports_visible_to(request.user).select_for_update(), pk=pk)
+        if batch.status != ImportBatch.Status.READY:
+            messages.info(request, _("Impor ini tidak dalam keadaan siap disimpan (%(status)s).")
+                          % {"status": batch.get_status_display()})
+            return redirect("recipients:import-detail", pk=pk)
+        batch.status = ImportBatch.Status.COMMITTING
+        batch.rows_done = 0
+        batch.save(update_fields=["status", "rows_done"])
+    if batch.rows_total <= imports.SYNC_MAX_ROWS:
+        batch = imports.batch_commit(batch)
+        if batch.status == ImportBatch.Status.COMMITTED:
+            messages.success(request, _("%(n)s kelompok tersimpan.") % {"n": batch.groups_count})
+    else:
+        commit_import.delay(batch.pk)
+    return redirect("recipients:import-detail", pk=pk)
+
+
+def _safe_cell(value) -> str:
+    """Neutralise spreadsheet formulas (=, +, -, @, tab, CR) in exported text."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+@login_required
+def group_export(request, fmt):
+    _require_staff(request.user)
+    filterset = GroupFilter(request.GET, queryset=selectors.groups_visible_to(request.user), request=request)
+    header = ["kode_wilayah", "kabupaten_kota", "nama_kelompok", "sektor", "kecamatan", "desa", "nama_ketua",
+              "nik_ketua", "nib", "jumlah_anggota"]
+    rows = []
+    for g in filterset.qs.iterator(chunk_size=2000):
+        nik = g.leader_nik if selectors.may_see_nik(request.user, g) else selectors.mask_nik(g.leader_nik)
+        rows.append([g.regency.code, g.regency.name, g.name, g.get_sector_display(), g.kecamatan, g.desa,
+                     g.leader_name, nik, g.nib, g.members_count])
+    rows = [[_safe_cell(v) for v in row] for row in rows]
+    if fmt not in ("csv", "xlsx"):
+        raise Http404
+    if fmt == "xlsx":
+        from openpyxl import Workbook
+
+        wb = Workbook(write_only=True)
+        ws = wb.create_sheet("kelompok")
+        ws.append(header)
+        for row in rows:
+            ws.append(row)
+        buffer = io.BytesIO()
+        wb.save(buffer)
+        response = HttpResponse(buffer.getvalue(),
+                                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    else:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(header)
+        writer.writerows(rows)
+        response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="kelompok-ikm.{fmt}"'
+    return response
