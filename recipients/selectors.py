@@ -93,7 +93,7 @@ def funnel(province=None, program=None, regency=None, year: int | None = None) -
     from recipients.models import State
 
     order = [*FUNNEL, State.RETURNED, State.REJECTED]
-    return [
+    rows = [
         {
             "key": state,
             "label": str(State(state).label),
@@ -102,6 +102,14 @@ def funnel(province=None, program=None, regency=None, year: int | None = None) -
         }
         for state in order
     ]
+    # "Reached at least this step" along the main path: a delivered group passed every check.
+    running = 0
+    for row in reversed(rows[: len(FUNNEL)]):
+        running += row["groups"]
+        row["reached"] = running
+    for row in rows[len(FUNNEL):]:
+        row["reached"] = row["groups"]
+    return rows
 
 
 def state_counts(queryset) -> dict[str, int]:

@@ -102,3 +102,28 @@ def login(client):
         return client
 
     return _login
+
+
+@pytest.fixture
+def celery_worker_thread(transactional_db):
+    """A real Celery worker (solo pool, in a thread) consuming from the real Redis broker."""
+    from celery.contrib.testing.worker import start_worker
+
+    from ikmrelief.celery import app
+
+    app.loader.import_default_modules()
+    with start_worker(app, perform_ping_check=False, pool="solo", concurrency=1, shutdown_timeout=20):
+        yield
+
+
+def wait_for(predicate, timeout=30.0):
+    """Poll until ``predicate()`` is truthy (work done by the Celery worker thread)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = predicate()
+        if result:
+            return result
+        time.sleep(0.2)
+    raise AssertionError("timed out waiting for the worker")

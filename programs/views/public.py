@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from core.models import Region
 from programs.rollup import rollup_as_of
 from programs.selectors import chart_series, province_report, rollup_years
+from recipients.selectors import funnel
 
 
 def _year(request) -> int | None:
@@ -27,6 +29,11 @@ def province_detail(request, code):
         "by_source": chart_series(report["by_source"], labels_key="funding_source__name",
                                   fields=("ceiling", "allocated", "realized")),
         "by_month": chart_series(report["by_month"], fields=("realized",)),
+    }
+    report["funnel"] = funnel(province=province, year=year)
+    charts["funnel"] = {
+        "labels": [r["label"] for r in report["funnel"]],
+        "datasets": [{"key": "reached", "label": str(_("Kelompok")), "data": [r["reached"] for r in report["funnel"]]}],
     }
     for row in report["by_source"]:
         row["label"] = row["funding_source__name"]

@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from accounts.demo import DEMO_PASSWORD, load_users
 from programs.demo import load_budgets
+from recipients.demo import load_recipients
 
 
 class Command(BaseCommand):
@@ -18,7 +19,8 @@ class Command(BaseCommand):
         except RuntimeError as exc:
             raise CommandError(str(exc)) from exc
         users = load_users()
+        groups = load_recipients()
         self.stdout.write(
             "Data demo: {agencies} OPD, {programs} program, {ceilings} pagu, {allocations} alokasi; ".format(**counts)
-            + f"{users} login demo (kata sandi: {DEMO_PASSWORD})."
+            + f"{groups} kelompok baru; {users} login demo (kata sandi: {DEMO_PASSWORD})."
         )
