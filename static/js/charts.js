@@ -37,12 +37,13 @@
       beginAtZero: true,
       ticks: { callback: function (v) { return money ? rupiahShort(v) : v.toLocaleString(lang); } }
     };
+    var maxLabel = canvas.clientWidth < 500 ? 18 : 34;
     var labelAxis = {
       ticks: {
         autoSkip: false,
         callback: function (v) {
           var label = String(this.getLabelForValue(v));
-          return label.length > 34 ? label.slice(0, 33) + "…" : label;
+          return label.length > maxLabel ? label.slice(0, maxLabel - 1) + "…" : label;
         }
       }
     };
