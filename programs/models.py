@@ -417,6 +417,15 @@ class Indicator(Provenance):
         return f"{self.get_kind_display()}: {self.value}"
 
 
+def rollup_fk(to, **kwargs):
+    """A foreign key on a rollup table: no constraint (the table is rebuilt whole each run)
+    and no index of its own (only the composite indexes the reports need, to keep the
+    rebuild cheap)."""
+    return models.ForeignKey(
+        to, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False, db_index=False, **kwargs
+    )
+
+
 class BudgetRollup(models.Model):
     """Nightly totals per fiscal year × province × regency × agency × program × funding source.
 
@@ -426,17 +435,11 @@ class BudgetRollup(models.Model):
     """
 
     fiscal_year = models.PositiveSmallIntegerField()
-    province = models.ForeignKey("core.Region", on_delete=models.DO_NOTHING, related_name="+", db_constraint=False)
-    regency = models.ForeignKey(
-        "core.Region", null=True, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False
-    )
-    agency = models.ForeignKey(Agency, null=True, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False)
-    program = models.ForeignKey(
-        Program, null=True, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False
-    )
-    funding_source = models.ForeignKey(
-        FundingSource, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False
-    )
+    province = rollup_fk("core.Region")
+    regency = rollup_fk("core.Region", null=True)
+    agency = rollup_fk(Agency, null=True)
+    program = rollup_fk(Program, null=True)
+    funding_source = rollup_fk(FundingSource)
     ceiling_amount = models.BigIntegerField(default=0)
     allocated_amount = models.BigIntegerField(default=0)
     realized_amount = models.BigIntegerField(default=0)
@@ -465,11 +468,9 @@ class BudgetRollup(models.Model):
 class RealizationMonthly(models.Model):
     """Realized money per province, regency, program and month, from the same rollup run."""
 
-    province = models.ForeignKey("core.Region", on_delete=models.DO_NOTHING, related_name="+", db_constraint=False)
-    regency = models.ForeignKey(
-        "core.Region", null=True, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False
-    )
-    program = models.ForeignKey(Program, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False)
+    province = rollup_fk("core.Region")
+    regency = rollup_fk("core.Region", null=True)
+    program = rollup_fk(Program)
     month = models.DateField()
     amount = models.BigIntegerField()
 

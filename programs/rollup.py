@@ -4,8 +4,9 @@ One run is one PostgreSQL transaction:
 
 1. take a transaction-level advisory lock (a second run finds it taken and is skipped);
 2. scan ``programs_realization`` once, grouped by allocation and month, into a temp table;
-3. replace ``programs_budgetrollup`` and ``programs_realizationmonthly`` (DELETE + INSERT …
-   SELECT … GROUP BY) and, when the recipients app is installed, its group counts.
+3. rebuild ``programs_budgetrollup``, ``programs_realizationmonthly`` and (recipients app)
+   ``recipients_applicationrollup`` each as a new table from one INSERT … SELECT … GROUP BY,
+   index it in bulk, and swap it in by rename (``_swap_in``).
 
 Readers keep seeing the previous totals until the commit (MVCC), and a run that dies at any
 point — an exception, a killed worker, a lost connection — rolls back whole, leaving the
@@ -39,13 +40,15 @@ SELECT allocation_id,
        SUM(amount)::bigint AS amount,
        COUNT(*)::bigint AS n
 FROM programs_realization
-GROUP BY allocation_id, date_trunc('month', date)
+GROUP BY allocation_id, date_trunc('month', date);
+ANALYZE rollup_realized
 """
 
+BUCKET_COLUMNS = (
+    "fiscal_year, province_id, regency_id, agency_id, program_id, funding_source_id, "
+    "ceiling_amount, allocated_amount, realized_amount, allocation_count, realization_count"
+)
 BUCKETS = """
-INSERT INTO programs_budgetrollup
-    (fiscal_year, province_id, regency_id, agency_id, program_id, funding_source_id,
-     ceiling_amount, allocated_amount, realized_amount, allocation_count, realization_count)
 SELECT c.fiscal_year, c.province_id, NULL, NULL, NULL, c.funding_source_id, c.amount, 0, 0, 0, 0
 FROM programs_budgetceiling c
 UNION ALL
@@ -60,8 +63,8 @@ LEFT JOIN (
 GROUP BY c.fiscal_year, c.province_id, a.regency_id, p.agency_id, a.program_id, c.funding_source_id
 """
 
+MONTHLY_COLUMNS = "province_id, regency_id, program_id, month, amount"
 MONTHLY = """
-INSERT INTO programs_realizationmonthly (province_id, regency_id, program_id, month, amount)
 SELECT c.province_id, a.regency_id, a.program_id, r.month, SUM(r.amount)
 FROM rollup_realized r
 JOIN programs_allocation a ON a.id = r.allocation_id
@@ -69,9 +72,55 @@ JOIN programs_budgetceiling c ON c.id = a.ceiling_id
 GROUP BY c.province_id, a.regency_id, a.program_id, r.month
 """
 
-# Filled by recipients.apps when that app is installed: extra (label, SQL) steps that run
-# inside the same transaction, after the budget totals (group counts per verification state).
-EXTRA_STEPS: list[tuple[str, str]] = []
+# (label, table, columns, SELECT): each table is rebuilt from its SELECT and swapped in.
+# recipients.apps appends its group counts per verification state when that app is installed.
+TABLES: list[tuple[str, str, str, str]] = [
+    ("buckets", "programs_budgetrollup", BUCKET_COLUMNS, BUCKETS),
+    ("monthly", "programs_realizationmonthly", MONTHLY_COLUMNS, MONTHLY),
+]
+
+
+def _swap_in(cursor, table: str, columns: str, select: str) -> int:
+    """Build ``table`` anew from ``select`` and put it in the old one's place.
+
+    The rows go into a fresh table without indexes (the cheapest load), its constraints and
+    indexes are then built in bulk under temporary names, and the old table is dropped and
+    the new one renamed, names and all. Everything happens inside the caller's transaction:
+    readers keep the old table until the commit, and a failure leaves it untouched.
+    """
+    nxt = f"{table}__next"
+    cursor.execute(f"DROP TABLE IF EXISTS {nxt}")
+    cursor.execute(f"CREATE TABLE {nxt} (LIKE {table} INCLUDING DEFAULTS INCLUDING IDENTITY)")
+    cursor.execute(f"INSERT INTO {nxt} ({columns}) {select}")
+    rows = cursor.rowcount
+    cursor.execute(
+        "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+        "WHERE conrelid = %s::regclass AND contype IN ('p', 'u', 'c')",
+        [table],
+    )
+    constraints = cursor.fetchall()
+    cursor.execute(
+        "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() AND tablename = %s "
+        "AND indexname NOT IN (SELECT conname FROM pg_constraint WHERE conrelid = %s::regclass)",
+        [table, table],
+    )
+    indexes = cursor.fetchall()
+    for name, definition in constraints:
+        cursor.execute(f'ALTER TABLE {nxt} ADD CONSTRAINT "{name}__next" {definition}')
+    for name, definition in indexes:
+        head, _, tail = definition.partition(" ON ")
+        cursor.execute(f'{head.replace(name, name + "__next", 1)} ON {tail.replace(table, nxt, 1)}')
+    cursor.execute(f"DROP TABLE {table}")
+    cursor.execute(f"ALTER TABLE {nxt} RENAME TO {table}")
+    for name, _ in constraints:
+        cursor.execute(f'ALTER TABLE {table} RENAME CONSTRAINT "{name}__next" TO "{name}"')
+    for name, _ in indexes:
+        cursor.execute(f'ALTER INDEX "{name}__next" RENAME TO "{name}"')
+    cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
+    sequence = cursor.fetchone()[0]
+    if sequence and sequence.split(".")[-1].strip('"') != f"{table}_id_seq":
+        cursor.execute(f'ALTER SEQUENCE {sequence} RENAME TO "{table}_id_seq"')
+    return rows
 
 
 class RollupFailed(Exception):
@@ -91,7 +140,7 @@ def rollup_run(
     """Recompute every rollup table. Returns the run, marked success, skipped or failed.
 
     ``on_step(name)`` is called before each step inside the transaction ("realized",
-    "buckets", "monthly", extra steps, "commit"); an exception it raises aborts the run like
+    "buckets", "monthly", "applications", "commit"); an exception it raises aborts the run like
     any other failure. Cost: one scan of realizations plus small joins; see BENCHMARKS.md.
     """
     if run is None:
@@ -99,9 +148,6 @@ def rollup_run(
     _expire_interrupted_runs()
     RollupRun.objects.filter(pk=run.pk).update(status=RollupRun.Status.RUNNING, started_at=timezone.now())
     run.refresh_from_db()
-    steps = [("realized", REALIZED_BY_MONTH), ("buckets", "DELETE FROM programs_budgetrollup"),
-             ("buckets", BUCKETS), ("monthly", "DELETE FROM programs_realizationmonthly"), ("monthly", MONTHLY),
-             *EXTRA_STEPS]
     try:
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [LOCK_KEY])
@@ -111,12 +157,14 @@ def rollup_run(
                 )
                 run.refresh_from_db()
                 return run
+            if on_step:
+                on_step("realized")
+            cursor.execute(REALIZED_BY_MONTH)
             counts = {}
-            for label, sql in steps:
+            for label, table, columns, select in TABLES:
                 if on_step:
                     on_step(label)
-                cursor.execute(sql)
-                counts[label] = cursor.rowcount
+                counts[label] = _swap_in(cursor, table, columns, select)
             cursor.execute("SELECT COALESCE(SUM(n), 0) FROM rollup_realized")
             realization_rows = cursor.fetchone()[0]
             if on_step:

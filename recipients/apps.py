@@ -2,9 +2,8 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 # Groups and beneficiaries per state, rebuilt in the same transaction as the budget rollup.
+APPLICATION_ROLLUP_COLUMNS = "fiscal_year, province_id, regency_id, program_id, state, groups, beneficiaries"
 APPLICATION_ROLLUP = """
-INSERT INTO recipients_applicationrollup
-    (fiscal_year, province_id, regency_id, program_id, state, groups, beneficiaries)
 SELECT p.fiscal_year, r.parent_id, g.regency_id, a.program_id, a.state, COUNT(*), SUM(g.members_count)
 FROM recipients_application a
 JOIN recipients_recipientgroup g ON g.id = a.group_id
@@ -21,7 +20,6 @@ class RecipientsConfig(AppConfig):
     def ready(self):
         from programs import rollup
 
-        steps = (("applications", "DELETE FROM recipients_applicationrollup"), ("applications", APPLICATION_ROLLUP))
-        for step in steps:
-            if step not in rollup.EXTRA_STEPS:
-                rollup.EXTRA_STEPS.append(step)
+        entry = ("applications", "recipients_applicationrollup", APPLICATION_ROLLUP_COLUMNS, APPLICATION_ROLLUP)
+        if entry not in rollup.TABLES:
+            rollup.TABLES.append(entry)

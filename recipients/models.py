@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from core.storage import private_storage
+from programs.models import rollup_fk
 
 NIK_REGEX = r"^\d{16}$"
 
@@ -290,10 +291,9 @@ class ApplicationRollup(models.Model):
     Rebuilt by the nightly rollup in the same transaction as the budget totals."""
 
     fiscal_year = models.PositiveSmallIntegerField()
-    province = models.ForeignKey("core.Region", on_delete=models.DO_NOTHING, related_name="+", db_constraint=False)
-    regency = models.ForeignKey("core.Region", on_delete=models.DO_NOTHING, related_name="+", db_constraint=False)
-    program = models.ForeignKey("programs.Program", on_delete=models.DO_NOTHING, related_name="+",
-                                db_constraint=False)
+    province = rollup_fk("core.Region")
+    regency = rollup_fk("core.Region")
+    program = rollup_fk("programs.Program")
     state = models.CharField(max_length=15, choices=State.choices)
     groups = models.IntegerField()
     beneficiaries = models.BigIntegerField()

@@ -1,0 +1,208 @@
+"""A deterministic synthetic national data set for benchmarks and load tests.
+
+    python manage.py generate_national --groups 1000000 --realizations 10000000 --seed 1
+
+38 provinces × 3 agencies × 2 years × 2 programs, one allocation per program and regency,
+N groups (one application each, with its verification steps) and M realizations, loaded
+with COPY. Totals on ceilings and allocations are set consistently afterwards, so every
+invariant holds. History triggers are disabled for the load (synthetic rows are not audit
+material). Refuses to run on a database holding non-synthetic data unless --force.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import random
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection, transaction
+
+from core.models import Region
+from programs.models import Agency, BudgetCeiling, FundingSource, Program
+
+PREFIX = "[Sintetis] "
+SECTORS = ["masks", "garments", "metal", "food", "crafts", "health", "trade", "other"]
+# State mix of applications and the steps each state implies.
+STATES = [("proposed", 30), ("doc_checked", 20), ("field_checked", 15), ("approved", 15), ("delivered", 12),
+          ("returned", 5), ("rejected", 3)]
+PATH = {"proposed": [], "doc_checked": ["doc_checked"], "field_checked": ["doc_checked", "field_checked"],
+        "approved": ["doc_checked", "field_checked", "approved"],
+        "delivered": ["doc_checked", "field_checked", "approved", "delivered"],
+        "returned": ["returned"], "rejected": ["doc_checked", "rejected"]}
+
+
+class LineStream(io.RawIOBase):
+    """A file-like object over a generator of text lines, for COPY … FROM STDIN."""
+
+    def __init__(self, lines):
+        self._lines = lines
+        self._buffer = b""
+
+    def readable(self):
+        return True
+
+    def readinto(self, target):
+        while len(self._buffer) < len(target):
+            try:
+                self._buffer += next(self._lines).encode()
+            except StopIteration:
+                break
+        n = min(len(target), len(self._buffer))
+        target[:n], self._buffer = self._buffer[:n], self._buffer[n:]
+        return n
+
+
+def copy(cursor, table: str, columns: list[str], lines) -> None:
+    stream = io.BufferedReader(LineStream(lines), buffer_size=1 << 20)
+    cursor.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN", stream)
+
+
+class Command(BaseCommand):
+    help = "Membuat data sintetis nasional yang deterministik untuk benchmark (COPY)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--groups", type=int, default=10_000)
+        parser.add_argument("--realizations", type=int, default=100_000)
+        parser.add_argument("--seed", type=int, default=1)
+        parser.add_argument("--force", action="store_true", help="also on a database with real data")
+
+    def handle(self, *args, groups, realizations, seed, force, **options):
+        if Region.objects.regencies().count() != 514:
+            raise CommandError("Wilayah belum dimuat: jalankan load_regions dahulu.")
+        if not force and Agency.objects.exclude(name__startswith=PREFIX).exists():
+            raise CommandError("Basis data ini berisi data non-sintetis; gunakan --force bila memang disengaja.")
+        started = time.monotonic()
+        rng = random.Random(seed)
+        with transaction.atomic(), connection.cursor() as cursor:
+            allocations = self._budgets(rng)
+            self.stdout.write(f"anggaran: {len(allocations)} alokasi ({time.monotonic() - started:.1f} dtk)")
+            raw = cursor.cursor  # psycopg2 cursor for COPY
+            for table in ("programs_realization", "recipients_recipientgroup", "recipients_application"):
+                cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
+            self._realizations(raw, rng, allocations, realizations)
+            self.stdout.write(f"realisasi: {realizations} ({time.monotonic() - started:.1f} dtk)")
+            self._groups(raw, rng, allocations, groups, seed)
+            self.stdout.write(f"kelompok: {groups} ({time.monotonic() - started:.1f} dtk)")
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # check the deferred foreign keys now
+            for table in ("programs_realization", "recipients_recipientgroup", "recipients_application"):
+                cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
+            self._totals(cursor)
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+        self.stdout.write(f"Selesai dalam {time.monotonic() - started:.1f} dtk.")
+
+    def _budgets(self, rng) -> list[tuple[int, int, int, int]]:
+        """(allocation id, program id, regency id, year) for every allocation."""
+        sources = {s.code: s for s in FundingSource.objects.all()}
+        kinds = [k for k, _ in Program.Kind.choices]
+        allocations = []
+        for province in Region.objects.provinces().order_by("code"):
+            regencies = list(province.children.order_by("code"))
+            agencies = [
+                Agency.objects.create(name=f"{PREFIX}{label} {province.name}", short_name=f"{label} {province.code}",
+                                      kind=kind, level=Agency.Level.PROVINCE, province=province, is_illustrative=True)
+                for label, kind in (("Disperindag", "disperindag"), ("Dinsos", "dinsos"), ("Dinkop", "dinkop"))
+            ]
+            for year in (2020, 2021):
+                ceilings = [
+                    BudgetCeiling.objects.create(province=province, fiscal_year=year, funding_source=sources[code],
+                                                 amount=0, is_illustrative=True, note=PREFIX.strip())
+                    for code in ("apbd-prov", "apbn-dekon")
+                ]
+                for agency in agencies:
+                    for n in range(2):
+                        program = Program.objects.create(
+                            agency=agency, fiscal_year=year, name=f"{PREFIX}Program {n + 1} {agency.short_name}",
+                            kind=rng.choice(kinds), target_count=rng.randrange(10, 500), is_illustrative=True,
+                            criteria=["Sangat terdampak Covid-19"],
+                        )
+                        ceiling = ceilings[n % 2]
+                        rows = [(ceiling.pk, program.pk, r.pk) for r in regencies]
+                        with connection.cursor() as cursor:
+                            cursor.execute(
+                                "INSERT INTO programs_allocation (ceiling_id, program_id, regency_id, amount, "
+                                "realized_total, note, version, is_illustrative, created_at, updated_at) "
+                                "SELECT c, p, r, 0, 0, '', 1, true, now(), now() "
+                                "FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[]) AS t(c, p, r) RETURNING id",
+                                [[x[0] for x in rows], [x[1] for x in rows], [x[2] for x in rows]],
+                            )
+                            ids = [row[0] for row in cursor.fetchall()]
+                        allocations += [(i, program.pk, r.pk, year) for i, r in zip(ids, regencies, strict=True)]
+        return allocations
+
+    def _realizations(self, raw, rng, allocations, count: int) -> None:
+        now = dt.datetime.now(dt.UTC).isoformat()
+
+        def lines():
+            for i in range(count):
+                alloc_id, _, _, year = allocations[rng.randrange(len(allocations))]
+                day = dt.date(year, 1 + rng.randrange(12), 1 + rng.randrange(28))
+                yield f"{alloc_id}\t{day}\t{rng.randrange(100_000, 5_000_000)}\tRealisasi sintetis {i}\t{now}\n"
+
+        copy(raw, "programs_realization", ["allocation_id", "date", "amount", "description", "created_at"], lines())
+
+    def _groups(self, raw, rng, allocations, count: int, seed: int) -> None:
+        now = dt.datetime.now(dt.UTC).isoformat()
+        by_regency: dict[int, list[int]] = {}
+        for _, program_id, regency_id, _ in allocations:
+            by_regency.setdefault(regency_id, []).append(program_id)
+        regency_ids = sorted(by_regency)
+        weights = [s for _, s in STATES]
+        plan = []  # (group number, regency, program, state)
+
+        def group_lines():
+            for i in range(count):
+                regency_id = regency_ids[rng.randrange(len(regency_ids))]
+                program_id = rng.choice(by_regency[regency_id])
+                state = rng.choices(STATES, weights)[0][0]
+                plan.append((regency_id, program_id, state))
+                name = f"Kelompok sintetis {seed}-{i}"
+                yield (f"{name}\t{name.lower()}\tikm\t{regency_id}\t\t\t{rng.choice(SECTORS)}\tKetua {i}\t\t\t\t"
+                       f"{rng.randrange(3, 30)}\t{now}\n")
+
+        copy(raw, "recipients_recipientgroup",
+             ["name", "normalized_name", "kind", "regency_id", "kecamatan", "desa", "sector", "leader_name",
+              "leader_nik", "contact_phone", "nib", "members_count", "created_at"], group_lines())
+        raw.execute("SELECT id FROM recipients_recipientgroup WHERE name LIKE %s ORDER BY id",
+                    [f"Kelompok sintetis {seed}-%"])
+        group_ids = [row[0] for row in raw.fetchall()]
+
+        def application_lines():
+            for group_id, (_, program_id, state) in zip(group_ids, plan, strict=True):
+                sk = f"SK-SINTETIS-{group_id}" if state in ("approved", "delivered") else ""
+                yield f"{group_id}\t{program_id}\t{state}\t{sk}\tfalse\t1\t{now}\t{now}\n"
+
+        copy(raw, "recipients_application",
+             ["group_id", "program_id", "state", "sk_number", "has_duplicate", "version", "created_at", "updated_at"],
+             application_lines())
+        raw.execute("SELECT id, state FROM recipients_application WHERE group_id >= %s ORDER BY id", [group_ids[0]])
+        applications = raw.fetchall()
+
+        def step_lines():
+            for app_id, state in applications:
+                previous = "proposed"
+                yield f"{app_id}\tproposed\tproposed\t{now}\t\t{{}}\t\t\n"
+                for to in PATH[state]:
+                    sk = f"SK-SINTETIS-{app_id}" if to == "approved" else ""
+                    yield f"{app_id}\t{previous}\t{to}\t{now}\t\t{{}}\t{sk}\t\n"
+                    previous = to
+
+        copy(raw, "recipients_verificationstep",
+             ["application_id", "from_state", "to_state", "created_at", "note", "answers", "sk_number",
+              "handover_items"], step_lines())
+
+    def _totals(self, cursor) -> None:
+        """Make every running total true and every amount cover it (the invariants hold)."""
+        cursor.execute("""
+            UPDATE programs_allocation a SET amount = s.total + 50000000, realized_total = s.total
+            FROM (SELECT al.id, COALESCE(SUM(r.amount), 0) AS total FROM programs_allocation al
+                  LEFT JOIN programs_realization r ON r.allocation_id = al.id GROUP BY al.id) s
+            WHERE s.id = a.id AND a.is_illustrative AND a.amount = 0
+        """)
+        cursor.execute("""
+            UPDATE programs_budgetceiling c SET amount = s.total + 1000000000, allocated_total = s.total
+            FROM (SELECT ceiling_id, SUM(amount) AS total FROM programs_allocation GROUP BY ceiling_id) s
+            WHERE s.ceiling_id = c.id AND c.note = %s
+        """, [PREFIX.strip()])
