@@ -1,10 +1,12 @@
 from django.urls import path
 
 from core import views
+from programs.views import public
 
 app_name = "core"
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", public.national, name="home"),
     path("dasbor/", views.dashboard, name="dashboard"),
+    path("bahasa/<str:code>/", views.set_language, name="set-language"),
 ]

@@ -1,16 +1,6 @@
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
-
-from core.models import Region
-
-
-@require_safe
-def home(request):
-    """The national entry page: every province, with its number of kabupaten/kota. One query."""
-    provinces = Region.objects.provinces().annotate(regency_count=Count("children")).order_by("code")
-    return render(request, "core/home.html", {"provinces": provinces})
 
 
 @login_required
@@ -38,3 +28,24 @@ def server_error(request):
     from django.template import loader
 
     return HttpResponseServerError(loader.get_template("500.html").render({}))
+
+
+@require_safe
+def set_language(request, code):
+    """Switch between Indonesian and English with a plain link (no form, so public pages
+    carry no CSRF token and can be cached). Only changes a preference cookie."""
+    from django.conf import settings
+    from django.http import Http404, HttpResponseRedirect
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    if code not in dict(settings.LANGUAGES):
+        raise Http404
+    target = request.GET.get("next", "/")
+    safe = url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    if not safe:
+        target = "/"
+    response = HttpResponseRedirect(target)
+    response.set_cookie(settings.LANGUAGE_COOKIE_NAME, code, max_age=365 * 24 * 3600, samesite="Lax")
+    return response

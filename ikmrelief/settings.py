@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "pghistory.admin",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "core",
     "accounts",
     "programs",
@@ -210,6 +211,11 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "IKM Relief API",
     "DESCRIPTION": "Data anggaran publik bantuan IKM terdampak Covid-19 (read-only).",
     "VERSION": "1.0.0",
+    # Swagger UI and Redoc served from this site, not from a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SERVE_INCLUDE_SCHEMA": False,
 }
 
 # --- Logging --------------------------------------------------------------------------------

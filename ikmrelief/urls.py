@@ -2,8 +2,9 @@ from django.contrib import admin
 from django.urls import include, path
 
 urlpatterns = [
-    path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("api/", include("programs.api")),
+    path("data/", include("programs.opendata_urls")),
     path("akun/", include("accounts.urls")),
     path("", include("programs.urls")),
     path("", include("recipients.urls")),

@@ -162,22 +162,22 @@ def rollup_years() -> list[int]:
 
 
 def national_overview(year: int | None = None) -> dict:
-    """Ceiling, allocated and realized per province, and the national totals. Two queries."""
+    """Ceiling, allocated and realized for every one of the 38 provinces (zero where nothing
+    is recorded yet), and the national totals. Two queries."""
+    from core.models import Region
+
     rows = BudgetRollup.objects.all()
     if year:
         rows = rows.filter(fiscal_year=year)
-    provinces = list(
-        rows.values("province__code", "province__name")
-        .annotate(
-            ceiling=Sum("ceiling_amount"), allocated=Sum("allocated_amount"), realized=Sum("realized_amount")
-        )
-        .order_by("province__code")
-    )
-    totals = {
-        "ceiling": sum(p["ceiling"] for p in provinces),
-        "allocated": sum(p["allocated"] for p in provinces),
-        "realized": sum(p["realized"] for p in provinces),
-    }
+    sums = {r["province_id"]: r for r in _sums(rows.values("province_id"))}
+    provinces = []
+    for code, name, pk in Region.objects.provinces().order_by("code").values_list("code", "name", "pk"):
+        s = sums.get(pk, {})
+        provinces.append({
+            "province__code": code, "province__name": name, "label": name,
+            "ceiling": s.get("ceiling") or 0, "allocated": s.get("allocated") or 0, "realized": s.get("realized") or 0,
+        })
+    totals = {key: sum(p[key] for p in provinces) for key in ("ceiling", "allocated", "realized")}
     return {"provinces": provinces, "totals": totals}
 
 
@@ -211,3 +211,65 @@ def province_report(province, year: int | None = None) -> dict:
             Indicator.objects.filter(province=province).select_related("source").order_by("kind")
         ),
     }
+
+
+def _sums(rows):
+    return rows.annotate(
+        ceiling=Sum("ceiling_amount"), allocated=Sum("allocated_amount"), realized=Sum("realized_amount")
+    )
+
+
+def regency_report(regency, year: int | None = None) -> dict:
+    """Money earmarked for one kabupaten/kota, per program. Two queries."""
+    rows = BudgetRollup.objects.filter(regency=regency)
+    if year:
+        rows = rows.filter(fiscal_year=year)
+    programs = [
+        {"key": r["program_id"], "label": r["program__name"], "agency": r["agency__short_name"],
+         "year": r["fiscal_year"], "allocated": r["allocated"], "realized": r["realized"]}
+        for r in _sums(rows.values("program_id", "program__name", "agency__short_name", "fiscal_year"))
+        .order_by("-allocated")
+    ]
+    return {"totals": _totals(rows), "programs": programs}
+
+
+def program_report(program) -> dict:
+    """One program's money per funding source and per regency. Three queries."""
+    rows = BudgetRollup.objects.filter(program=program)
+    by_source = [
+        {"label": r["funding_source__name"], "province": r["province__name"], "allocated": r["allocated"],
+         "realized": r["realized"]}
+        for r in _sums(rows.values("funding_source__name", "province__name")).order_by("province__name")
+    ]
+    by_regency = [
+        {"label": r["regency__name"] or str(_("Seluruh provinsi")), "province": r["province__name"],
+         "allocated": r["allocated"], "realized": r["realized"]}
+        for r in _sums(rows.values("regency__name", "province__name")).order_by("province__name", "regency__name")
+    ]
+    return {"totals": _totals(rows), "by_source": by_source, "by_regency": by_regency}
+
+
+def agency_report(agency) -> list[dict]:
+    """An agency's programs with their rollup totals. One query."""
+    return [
+        {"key": r["program_id"], "label": r["program__name"], "year": r["fiscal_year"], "allocated": r["allocated"],
+         "realized": r["realized"]}
+        for r in _sums(BudgetRollup.objects.filter(agency=agency).values("program_id", "program__name", "fiscal_year"))
+        .order_by("-fiscal_year", "-allocated")
+    ]
+
+
+def public_search(q: str, limit: int = 50) -> dict:
+    """Programs (published) and agencies whose names match. Two queries."""
+    q = q.strip()
+    if len(q) < 2:
+        return {"programs": [], "agencies": []}
+    programs = (
+        Program.objects.public().select_related("agency")
+        .filter(Q(name__icontains=q) | Q(agency__name__icontains=q) | Q(agency__short_name__icontains=q))
+        .order_by("-fiscal_year", "name")[:limit]
+    )
+    agencies = Agency.objects.filter(Q(name__icontains=q) | Q(short_name__icontains=q)).select_related("province")[
+        :limit
+    ]
+    return {"programs": list(programs), "agencies": list(agencies)}

@@ -6,6 +6,10 @@ app_name = "programs"
 
 urlpatterns = [
     path("provinsi/<str:code>/", public.province_detail, name="province-detail"),
+    path("kabupaten/<str:code>/", public.regency_detail, name="regency-detail"),
+    path("program/<int:pk>/", public.program_detail, name="program-detail"),
+    path("opd/<int:pk>/", public.agency_detail, name="agency-detail"),
+    path("cari/", public.search, name="search"),
     path("kelola/rekap/", manage.rollup_status, name="rollup-status"),
     path("kelola/rekap/hitung-ulang/", manage.rollup_refresh, name="rollup-refresh"),
     path("kelola/pagu/", manage.ceiling_list, name="ceiling-list"),

@@ -114,3 +114,18 @@ def funnel(province=None, program=None, regency=None, year: int | None = None) -
 
 def state_counts(queryset) -> dict[str, int]:
     return dict(queryset.order_by().values_list("state").annotate(n=Count("id")))
+
+
+def groups_per_regency(program) -> list[dict]:
+    """Counts only: groups per regency and state for one program, from the rollup. One query."""
+    table: dict[str, dict] = {}
+    for row in (
+        ApplicationRollup.objects.filter(program=program)
+        .values("regency__name", "state")
+        .annotate(n=Sum("groups"))
+        .order_by("regency__name")
+    ):
+        entry = table.setdefault(row["regency__name"], {"label": row["regency__name"], "total": 0})
+        entry[row["state"]] = row["n"]
+        entry["total"] += row["n"]
+    return list(table.values())

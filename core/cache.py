@@ -1,0 +1,72 @@
+"""HTTP and server-side caching of public pages.
+
+A public page depends only on the rollup (and published fields), so its identity is
+(last rollup time, language, URL). That makes the ETag, the Last-Modified date and the
+Redis cache key: a new rollup is a new generation, and old entries simply expire.
+Logged-in staff get a fresh render (their name is in the header), never a shared one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from functools import wraps
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpResponse, HttpResponseNotModified
+from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.http import http_date
+from django.utils.translation import get_language
+from django.views.decorators.http import require_safe
+
+# Bump when a release changes what public pages show, so no stale render survives a deploy.
+RENDER_VERSION = "1"
+
+
+def _stamp():
+    from programs.rollup import rollup_as_of
+
+    return rollup_as_of()
+
+
+def public_page(view):
+    """GET/HEAD only; ETag + Last-Modified; 304 on a match; Redis-cached for anonymous users."""
+
+    @wraps(view)
+    @require_safe
+    def wrapper(request, *args, **kwargs):
+        as_of = _stamp()
+        identity = f"{RENDER_VERSION}|{as_of.isoformat() if as_of else '-'}|{get_language()}|{request.get_full_path()}"
+        etag = f'"{hashlib.sha256(identity.encode()).hexdigest()[:32]}"'
+        anonymous = not request.user.is_authenticated
+        if anonymous and request.headers.get("If-None-Match") == etag:
+            response = HttpResponseNotModified()
+        elif anonymous:
+            key = f"public:{etag}"
+            cached = cache.get(key)
+            if cached is not None:
+                content, content_type, disposition = cached
+                response = HttpResponse(content, content_type=content_type)
+                if disposition:
+                    response["Content-Disposition"] = disposition
+            else:
+                response = view(request, *args, **kwargs)
+                if response.status_code == 200 and not response.streaming:
+                    if hasattr(response, "render"):
+                        response.render()
+                    cache.set(key, (response.content, response["Content-Type"],
+                                    response.get("Content-Disposition")), settings.PUBLIC_CACHE_SECONDS)
+        else:
+            response = view(request, *args, **kwargs)
+        if response.status_code in (200, 304):
+            response["ETag"] = etag
+            if as_of:
+                response["Last-Modified"] = http_date(as_of.timestamp())
+            if anonymous:
+                patch_cache_control(response, public=True, max_age=60)
+            else:
+                patch_cache_control(response, private=True, no_cache=True)
+        patch_vary_headers(response, ["Cookie"])
+        return response
+
+    return wrapper

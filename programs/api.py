@@ -1,0 +1,160 @@
+"""The public, read-only REST API: the rollup and published program fields, never personal data.
+
+Anonymous, throttled (``API_ANON_RATE``), paginated, filterable; OpenAPI at /api/schema/.
+"""
+
+from __future__ import annotations
+
+import django_filters
+from django.urls import include, path
+from drf_spectacular.utils import extend_schema
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from rest_framework import serializers, viewsets
+from rest_framework.routers import SimpleRouter
+
+from core.models import Region
+from programs.models import BudgetRollup, FundingSource, Program
+from recipients.models import ApplicationRollup, State
+
+
+class BudgetRollupSerializer(serializers.ModelSerializer):
+    province_code = serializers.CharField(source="province.code")
+    province = serializers.CharField(source="province.name")
+    regency_code = serializers.CharField(source="regency.code", allow_null=True, default=None)
+    regency = serializers.CharField(source="regency.name", allow_null=True, default=None)
+    agency = serializers.CharField(source="agency.name", allow_null=True, default=None)
+    program = serializers.CharField(source="program.name", allow_null=True, default=None)
+    program_kind = serializers.CharField(source="program.kind", allow_null=True, default=None)
+    funding_source = serializers.CharField(source="funding_source.code")
+
+    class Meta:
+        model = BudgetRollup
+        fields = ["fiscal_year", "province_code", "province", "regency_code", "regency", "agency_id", "agency",
+                  "program_id", "program", "program_kind", "funding_source", "ceiling_amount", "allocated_amount",
+                  "realized_amount"]
+
+
+class ProgramSerializer(serializers.ModelSerializer):
+    agency = serializers.CharField(source="agency.name")
+    province_code = serializers.CharField(source="agency.province.code", allow_null=True, default=None)
+    source = serializers.CharField(source="source.title", allow_null=True, default=None)
+
+    class Meta:
+        model = Program
+        fields = ["id", "name", "fiscal_year", "kind", "agency_id", "agency", "province_code", "description",
+                  "target_count", "target_unit", "criteria", "status", "source", "is_illustrative"]
+
+
+class ApplicationRollupSerializer(serializers.ModelSerializer):
+    province_code = serializers.CharField(source="province.code")
+    regency_code = serializers.CharField(source="regency.code")
+    regency = serializers.CharField(source="regency.name")
+
+    class Meta:
+        model = ApplicationRollup
+        fields = ["fiscal_year", "province_code", "regency_code", "regency", "program_id", "state", "groups",
+                  "beneficiaries"]
+
+
+class RegionSerializer(serializers.ModelSerializer):
+    parent_code = serializers.CharField(source="parent.code", allow_null=True, default=None)
+
+    class Meta:
+        model = Region
+        fields = ["code", "name", "kind", "parent_code"]
+
+
+class BudgetFilter(django_filters.FilterSet):
+    tahun = django_filters.NumberFilter(field_name="fiscal_year")
+    provinsi = django_filters.CharFilter(field_name="province__code")
+    kabupaten = django_filters.CharFilter(field_name="regency__code")
+    opd = django_filters.NumberFilter(field_name="agency_id")
+    program = django_filters.NumberFilter(field_name="program_id")
+    jenis = django_filters.ChoiceFilter(field_name="program__kind", choices=Program.Kind.choices)
+    sumber_dana = django_filters.ModelChoiceFilter(field_name="funding_source", to_field_name="code",
+                                                   queryset=FundingSource.objects.all())
+
+    class Meta:
+        model = BudgetRollup
+        fields = []
+
+
+class ProgramFilter(django_filters.FilterSet):
+    tahun = django_filters.NumberFilter(field_name="fiscal_year")
+    provinsi = django_filters.CharFilter(field_name="agency__province__code")
+    opd = django_filters.NumberFilter(field_name="agency_id")
+    jenis = django_filters.ChoiceFilter(field_name="kind", choices=Program.Kind.choices)
+
+    class Meta:
+        model = Program
+        fields = []
+
+
+class GroupCountFilter(django_filters.FilterSet):
+    tahun = django_filters.NumberFilter(field_name="fiscal_year")
+    provinsi = django_filters.CharFilter(field_name="province__code")
+    kabupaten = django_filters.CharFilter(field_name="regency__code")
+    program = django_filters.NumberFilter(field_name="program_id")
+    tahap = django_filters.ChoiceFilter(field_name="state", choices=State.choices)
+
+    class Meta:
+        model = ApplicationRollup
+        fields = []
+
+
+@extend_schema(tags=["anggaran"])
+class BudgetViewSet(viewsets.ReadOnlyModelViewSet):
+    """Rekap anggaran per tahun × provinsi × kabupaten/kota × OPD × program × sumber dana.
+    Baris pagu: OPD/program kosong. Satuan: rupiah bulat."""
+
+    serializer_class = BudgetRollupSerializer
+    filterset_class = BudgetFilter
+    queryset = BudgetRollup.objects.select_related("province", "regency", "agency", "program", "funding_source")
+    ordering = ["fiscal_year", "province__code", "id"]
+
+    def get_queryset(self):
+        return super().get_queryset().order_by(*self.ordering)
+
+
+@extend_schema(tags=["program"])
+class ProgramViewSet(viewsets.ReadOnlyModelViewSet):
+    """Program bantuan yang dipublikasikan (bukan draf)."""
+
+    serializer_class = ProgramSerializer
+    filterset_class = ProgramFilter
+    queryset = Program.objects.public().select_related("agency__province", "source").order_by("-fiscal_year", "id")
+
+
+@extend_schema(tags=["kelompok"])
+class GroupCountViewSet(viewsets.ReadOnlyModelViewSet):
+    """Jumlah kelompok penerima dan penerima manfaat per tahap verifikasi (tanpa data pribadi)."""
+
+    serializer_class = ApplicationRollupSerializer
+    filterset_class = GroupCountFilter
+    queryset = ApplicationRollup.objects.select_related("province", "regency").order_by("fiscal_year", "id")
+
+
+@extend_schema(tags=["wilayah"])
+class RegionViewSet(viewsets.ReadOnlyModelViewSet):
+    """Provinsi dan kabupaten/kota dengan kode Kemendagri."""
+
+    serializer_class = RegionSerializer
+    queryset = Region.objects.select_related("parent").order_by("code")
+    lookup_field = "code"
+    lookup_value_regex = r"\d{2}(\.\d{2})?"
+
+
+router = SimpleRouter()
+router.register("anggaran", BudgetViewSet, basename="budget")
+router.register("program", ProgramViewSet, basename="program")
+router.register("kelompok", GroupCountViewSet, basename="group-count")
+router.register("wilayah", RegionViewSet, basename="region")
+
+app_name = "api"
+
+urlpatterns = [
+    path("v1/", include(router.urls)),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+]

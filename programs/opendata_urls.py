@@ -1,0 +1,11 @@
+from django.urls import path
+
+from programs import opendata
+
+app_name = "opendata"
+
+urlpatterns = [
+    path("", opendata.index, name="index"),
+    path("anggaran.<str:fmt>", opendata.download, name="download"),
+    path("metadata.json", opendata.metadata, name="metadata"),
+]

@@ -1,0 +1,178 @@
+import csv
+import io
+import json
+import re
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from accounts.demo import load_users
+from programs.demo import load_budgets
+from programs.models import Program
+from programs.rollup import rollup_run
+from recipients.demo import load_recipients
+from recipients.models import Member, RecipientGroup
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def demo(regions):
+    """The whole demo data set from the articles, rolled up, as `make run` serves it."""
+    load_budgets()
+    load_users()
+    load_recipients()
+    rollup_run()
+
+
+def public_urls():
+    program = Program.objects.get(name__startswith="Bantuan teknis dan peralatan produksi masker")
+    agency = program.agency
+    return [
+        "/", "/?tahun=2020", "/provinsi/36/", "/provinsi/63/", "/provinsi/19/", "/kabupaten/36.04/",
+        "/kabupaten/36.02/", f"/program/{program.pk}/", f"/opd/{agency.pk}/", "/cari/?q=masker", "/cari/?q=Dinsos",
+        "/data/", "/data/anggaran.csv", "/data/anggaran.json", "/data/anggaran.csv?provinsi=36",
+        f"/data/anggaran.json?program={program.pk}", "/data/metadata.json",
+        "/api/v1/anggaran/", "/api/v1/anggaran/?provinsi=36", "/api/v1/program/", f"/api/v1/program/{program.pk}/",
+        "/api/v1/kelompok/", "/api/v1/kelompok/?provinsi=36", "/api/v1/wilayah/", "/api/schema/",
+    ]
+
+
+def personal_values():
+    """Every personal value of the demo data: member names, NIKs, leaders, phone numbers."""
+    values = set()
+    for name, nik in Member.objects.values_list("name", "nik"):
+        values |= {name, nik}
+    for leader, nik, phone in RecipientGroup.objects.values_list("leader_name", "leader_nik", "contact_phone"):
+        values |= {leader, nik, phone}
+    return {v for v in values if v and len(v) >= 5}
+
+
+def leaks(body: str, values: set[str]) -> list[str]:
+    return sorted(v for v in values if re.search(rf"(?<![\w]){re.escape(v)}(?![\w])", body))
+
+
+def test_no_public_page_or_endpoint_shows_personal_data(client, demo):
+    values = personal_values()
+    assert len(values) > 50  # the demo has members, NIKs and phones to look for
+    for url in public_urls():
+        response = client.get(url)
+        assert response.status_code == 200, url
+        body = response.content.decode("utf-8", errors="replace") if not url.endswith(".xlsx") else ""
+        assert leaks(body, values) == [], url
+
+
+def test_the_scan_finds_a_nik_placed_on_a_public_page(client, demo):
+    """By construction: put a member's NIK into a published field and the scan must see it."""
+    member = Member.objects.first()
+    program = Program.objects.get(name__startswith="Bantuan teknis dan peralatan produksi masker")
+    Program.objects.filter(pk=program.pk).update(description=f"Kontak: {member.nik}")
+    body = client.get(f"/program/{program.pk}/").content.decode()
+    assert leaks(body, personal_values()) == [member.nik]
+
+
+def test_anonymous_journey_figures(client, demo):
+    home = client.get("/").content.decode()
+    assert "Banten" in home and "Papua Pegunungan" in home
+    banten = client.get("/provinsi/36/").content.decode()
+    assert "Rp37 miliar" in banten        # Rp20 miliar + Rp15 miliar (2021) + deconcentration
+    assert "Disperindag Banten" in banten and "Usaha Ekonomi Produktif" in banten
+    assert "83.000" in client.get("/provinsi/63/").content.decode()
+    program = Program.objects.get(name__startswith="Bantuan teknis dan peralatan produksi masker")
+    page = client.get(f"/program/{program.pk}/").content.decode()
+    assert "Rp180 juta" in page and "Kabar Banten" in page and "Kabupaten Serang" in page
+    english = client.get(reverse("core:set-language", args=["en"]) + f"?next=/program/{program.pk}/", follow=True)
+    assert "Rp180 million" in english.content.decode() and 'lang="en"' in english.content.decode()
+
+
+def test_province_csv_has_the_demo_figures(client, demo):
+    response = client.get("/data/anggaran.csv?provinsi=36")
+    assert response["Content-Disposition"] == 'attachment; filename="anggaran-ikm-36.csv"'
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    assert {r["kode_provinsi"] for r in rows} == {"36"}
+    assert any(r["opd"].startswith("Dinas Perindustrian dan Perdagangan") and r["alokasi_rp"] == "180000000"
+               for r in rows)
+    # Rp20 miliar (2020, article 000) + Rp15 miliar (2021, illustrative) + Rp2 miliar deconcentration.
+    assert sum(int(r["pagu_rp"]) for r in rows if r["pagu_rp"]) == 37_000_000_000
+
+
+def test_metadata_describes_columns_units_source_licence(client, demo):
+    meta = client.get("/data/metadata.json").json()
+    assert meta["licence"].startswith("CC BY 4.0") and "Rupiah" in meta["units"]
+    assert {c["name"] for c in meta["columns"]} >= {"pagu_rp", "alokasi_rp", "realisasi_rp"}
+    assert meta["as_of"]
+
+
+def test_public_pages_are_get_only(client, demo):
+    assert client.post("/provinsi/36/").status_code == 405
+    assert client.post("/data/anggaran.csv").status_code == 405
+
+
+def test_etag_last_modified_and_304(client, demo):
+    first = client.get("/provinsi/36/")
+    assert first["ETag"] and first["Last-Modified"]
+    again = client.get("/provinsi/36/", HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 304
+    download = client.get("/data/anggaran.csv")
+    assert client.get("/data/anggaran.csv", HTTP_IF_NONE_MATCH=download["ETag"]).status_code == 304
+
+
+def test_cache_is_invalidated_when_a_rollup_finishes(client, demo, django_assert_num_queries):
+    client.get("/provinsi/36/")
+    with django_assert_num_queries(0):
+        cached = client.get("/provinsi/36/")
+    assert cached.status_code == 200
+    from programs import services
+    from programs.models import Allocation
+
+    allocation = Allocation.objects.get(program__name__startswith="Bantuan teknis dan peralatan produksi masker")
+    import datetime as dt
+
+    services.realization_create(allocation=allocation, date=dt.date(2021, 1, 4), amount=8_000_000, description="x")
+    assert client.get("/provinsi/36/").content == cached.content  # same rollup: same page
+    rollup_run()
+    fresh = client.get("/provinsi/36/")
+    assert fresh["ETag"] != cached["ETag"] and fresh.content != cached.content
+
+
+def test_api_filters_and_pagination(client, demo):
+    data = client.get("/api/v1/anggaran/?provinsi=36&tahun=2021").json()
+    assert data["count"] > 0 and all(r["province_code"] == "36" and r["fiscal_year"] == 2021 for r in data["results"])
+    kinds = client.get("/api/v1/program/?jenis=capital").json()
+    assert kinds["count"] >= 1 and all(p["kind"] == "capital" for p in kinds["results"])
+    groups = client.get("/api/v1/kelompok/?provinsi=36").json()
+    assert sum(r["groups"] for r in groups["results"]) == RecipientGroup.objects.filter(
+        regency__parent__code="36").count()
+    assert client.get("/api/v1/wilayah/36.04/").json()["name"] == "Kabupaten Serang"
+    assert client.get("/api/v1/anggaran/?sumber_dana=tidak-ada").status_code == 400
+
+
+def test_openapi_schema_validates(client, demo, tmp_path):
+    call_command("spectacular", "--validate", "--file", str(tmp_path / "schema.yml"))
+    assert "/api/v1/anggaran/" in (tmp_path / "schema.yml").read_text()
+    docs = client.get("/api/docs/")
+    assert docs.status_code == 200 and b"cdn.jsdelivr" not in docs.content
+
+
+def test_anonymous_api_is_rate_limited(client, demo, settings):
+    from rest_framework.settings import api_settings
+    from rest_framework.throttling import AnonRateThrottle
+
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "3/minute"}}
+    api_settings.reload()
+    AnonRateThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
+    try:
+        codes = [client.get("/api/v1/wilayah/").status_code for _ in range(5)]
+    finally:
+        settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "120/minute"}}
+        api_settings.reload()
+        AnonRateThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
+    assert codes[:3] == [200, 200, 200] and codes[3:] == [429, 429]
+
+
+def test_json_download_is_the_same_data_as_csv(client, demo):
+    rows = client.get("/data/anggaran.json?provinsi=63").json()["rows"]
+    csv_rows = list(csv.DictReader(io.StringIO(client.get("/data/anggaran.csv?provinsi=63").content.decode())))
+    assert len(rows) == len(csv_rows) > 0
+    assert json.dumps(sorted(r["alokasi_rp"] for r in rows)) == json.dumps(sorted(int(r["alokasi_rp"]) for r in csv_rows))
