@@ -147,7 +147,7 @@ def application_detail(request, pk):
     )
     moves = moves_for(application.state, role) if in_scope_actor else []
     forms_by_move = [
-        (State(to), StepForm(application=application, user=request.user,
+        (State(to), StepForm(application=application, user=request.user, prefix=to,
                              initial={"to_state": to, "expected_state": application.state}))
         for to in moves
     ]
@@ -165,7 +165,11 @@ def application_detail(request, pk):
 def application_advance(request, pk):
     application = get_object_or_404(selectors.applications_visible_to(request.user), pk=pk)
     _require_actor(request.user)
-    form = StepForm(request.POST, request.FILES, application=application, user=request.user)
+    move = request.POST.get("move", "")
+    if move not in State.values:
+        messages.error(request, _("Pilih langkah yang akan diambil."))
+        return redirect("recipients:application-detail", pk=pk)
+    form = StepForm(request.POST, request.FILES, application=application, user=request.user, prefix=move)
     if not form.is_valid():
         messages.error(request, " ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
         return redirect("recipients:application-detail", pk=pk)

@@ -90,7 +90,7 @@ def test_document_check_ladder(client, personas, application, who, expected, mov
     before = db_state()
     response = as_user(client, personas[who]).post(
         reverse("recipients:application-advance", args=[application.pk]),
-        {"to_state": "doc_checked", "expected_state": "proposed"},
+        {"move": "doc_checked", "doc_checked-to_state": "doc_checked", "doc_checked-expected_state": "proposed"},
     )
     assert response.status_code == expected
     application.refresh_from_db()
@@ -226,7 +226,8 @@ def test_stale_step_in_the_browser_shows_a_message(client, application, serang_s
     before = db_state()
     response = as_user(client, serang_staff).post(
         reverse("recipients:application-advance", args=[application.pk]),
-        {"to_state": "doc_checked", "expected_state": "proposed"}, follow=True)
+        {"move": "doc_checked", "doc_checked-to_state": "doc_checked", "doc_checked-expected_state": "proposed"},
+        follow=True)
     assert "sudah diproses orang lain" in response.content.decode()
     assert db_state() == before
 
@@ -391,8 +392,9 @@ def test_realization_from_handover_is_visible_on_the_allocation(client, applicat
         services.application_advance(application=application, to_state=state, actor=actor, **extra)
     response = as_user(client, banten_officer).post(
         reverse("recipients:application-advance", args=[application.pk]),
-        {"to_state": "delivered", "expected_state": "approved", "allocation": allocation.pk,
-         "handover_date": "2020-12-01", "handover_items": "Mesin jahit", "handover_amount": "12.500.000"})
+        {"move": "delivered", "delivered-to_state": "delivered", "delivered-expected_state": "approved",
+         "delivered-allocation": allocation.pk, "delivered-handover_date": "2020-12-01",
+         "delivered-handover_items": "Mesin jahit", "delivered-handover_amount": "12.500.000"})
     assert response.status_code == 302
     assert Realization.objects.get(allocation=allocation).amount == 12_500_000
     page = client.get(reverse("programs:allocation-detail", args=[allocation.pk])).content.decode()

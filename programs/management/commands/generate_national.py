@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import itertools
 import random
 import time
 
@@ -34,23 +35,26 @@ PATH = {"proposed": [], "doc_checked": ["doc_checked"], "field_checked": ["doc_c
 
 
 class LineStream(io.RawIOBase):
-    """A file-like object over a generator of text lines, for COPY … FROM STDIN."""
+    """A file-like object over a generator of text lines, for COPY … FROM STDIN.
+
+    Lines are joined 10,000 at a time, so each byte is copied a constant number of times."""
 
     def __init__(self, lines):
         self._lines = lines
-        self._buffer = b""
+        self._chunk = memoryview(b"")
 
     def readable(self):
         return True
 
     def readinto(self, target):
-        while len(self._buffer) < len(target):
-            try:
-                self._buffer += next(self._lines).encode()
-            except StopIteration:
-                break
-        n = min(len(target), len(self._buffer))
-        target[:n], self._buffer = self._buffer[:n], self._buffer[n:]
+        if not self._chunk:
+            batch = list(itertools.islice(self._lines, 10_000))
+            if not batch:
+                return 0
+            self._chunk = memoryview("".join(batch).encode())
+        n = min(len(target), len(self._chunk))
+        target[:n] = self._chunk[:n]
+        self._chunk = self._chunk[n:]
         return n
 
 
