@@ -2,6 +2,7 @@
 
 import datetime as dt
 import re
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -175,7 +176,7 @@ def test_5_anonymous_visitor_browses_switches_language_downloads(site):
     page.get_by_role("link", name=re.compile("Unduh data provinsi ini|Download this province")).click()
     with page.expect_download() as download:
         page.get_by_test_id("download-csv").click()
-    content = open(download.value.path(), encoding="utf-8").read()
+    content = Path(download.value.path()).read_text(encoding="utf-8")
     assert content.startswith("tahun_anggaran,kode_provinsi") and ",36,Banten," in content
     assert ",180000000," in content
 
