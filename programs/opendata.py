@@ -5,8 +5,6 @@ Only rollup columns and published names; never personal data. One query per down
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 
 from django.http import Http404, HttpResponse, JsonResponse
@@ -16,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from core.cache import public_page
 from core.models import Region
+from core.spreadsheets import spreadsheet_response
 from programs.models import BudgetRollup
 from programs.rollup import rollup_as_of
 
@@ -57,9 +56,9 @@ def _rows(request):
     return rows.values_list(*[field for _, field, _ in COLUMNS])
 
 
-def _filename(request, ext):
+def _filename(request) -> str:
     parts = ["anggaran-ikm"] + [request.GET[k] for k in ("provinsi", "program", "tahun") if request.GET.get(k)]
-    return f'attachment; filename="{"-".join(parts)}.{ext}"'
+    return "-".join(parts)
 
 
 @public_page
@@ -74,32 +73,16 @@ def index(request):
 def download(request, fmt):
     header = [name for name, _, _ in COLUMNS]
     rows = [["" if v is None else v for v in row] for row in _rows(request)]
-    if fmt == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(header)
-        writer.writerows(rows)
-        response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
-    elif fmt == "xlsx":
-        from openpyxl import Workbook
-
-        wb = Workbook(write_only=True)
-        ws = wb.create_sheet("anggaran")
-        ws.append(header)
-        for row in rows:
-            ws.append(row)
-        buffer = io.BytesIO()
-        wb.save(buffer)
-        response = HttpResponse(buffer.getvalue(),
-                                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    elif fmt == "json":
+    if fmt in ("csv", "xlsx"):
+        return spreadsheet_response(fmt, header, rows, sheet="anggaran", filename=_filename(request))
+    if fmt == "json":
         as_of = rollup_as_of()
         payload = {"as_of": as_of.isoformat() if as_of else None, "units": "IDR (whole rupiah)",
                    "rows": [dict(zip(header, row, strict=True)) for row in rows]}
         response = HttpResponse(json.dumps(payload, ensure_ascii=False), content_type="application/json")
     else:
         raise Http404
-    response["Content-Disposition"] = _filename(request, fmt)
+    response["Content-Disposition"] = f'attachment; filename="{_filename(request)}.json"'
     return response
 
 

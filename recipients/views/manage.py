@@ -6,18 +6,16 @@ user's regency (district) or province (provincial officer) is a 404, whatever th
 
 from __future__ import annotations
 
-import csv
-import io
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from core.spreadsheets import spreadsheet_response
 from core.views_utils import apply_errors, paginate
 from recipients import imports, selectors, services
 from recipients.filters import ApplicationFilter, GroupFilter
@@ -305,12 +303,6 @@ def import_commit(request, pk):
     return redirect("recipients:import-detail", pk=pk)
 
 
-def _safe_cell(value) -> str:
-    """Neutralise spreadsheet formulas (=, +, -, @, tab, CR) in exported text."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 @login_required
 def group_export(request, fmt):
     _require_staff(request.user)
@@ -322,26 +314,6 @@ def group_export(request, fmt):
         nik = g.leader_nik if selectors.may_see_nik(request.user, g) else selectors.mask_nik(g.leader_nik)
         rows.append([g.regency.code, g.regency.name, g.name, g.get_sector_display(), g.kecamatan, g.desa,
                      g.leader_name, nik, g.nib, g.members_count])
-    rows = [[_safe_cell(v) for v in row] for row in rows]
     if fmt not in ("csv", "xlsx"):
         raise Http404
-    if fmt == "xlsx":
-        from openpyxl import Workbook
-
-        wb = Workbook(write_only=True)
-        ws = wb.create_sheet("kelompok")
-        ws.append(header)
-        for row in rows:
-            ws.append(row)
-        buffer = io.BytesIO()
-        wb.save(buffer)
-        response = HttpResponse(buffer.getvalue(),
-                                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    else:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(header)
-        writer.writerows(rows)
-        response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="kelompok-ikm.{fmt}"'
-    return response
+    return spreadsheet_response(fmt, header, rows, sheet="kelompok", filename="kelompok-ikm")
