@@ -219,3 +219,19 @@ def test_refresh_now_is_for_provincial_officers(client, regions, lebak_staff, na
         client.force_login(user)
     assert client.post(reverse("programs:rollup-refresh")).status_code == expected
     assert not RollupRun.objects.exists()
+
+
+def test_generate_national_refuses_real_data_and_keeps_every_invariant(regions, banten_officer):
+    from django.core.management import CommandError, call_command
+    from django.db.models import F, Sum
+
+    with pytest.raises(CommandError, match="non-sintetis"):
+        call_command("generate_national", groups=10, realizations=10)
+    call_command("generate_national", groups=300, realizations=3000, seed=7, force=True)
+    synthetic = Allocation.objects.filter(is_illustrative=True)
+    assert Realization.objects.count() == 3000
+    assert not BudgetCeiling.objects.filter(allocated_total__gt=F("amount")).exists()
+    for allocation in synthetic.annotate(total=Sum("realizations__amount"))[:50]:
+        assert allocation.realized_total == (allocation.total or 0) <= allocation.amount
+    run = rollup.rollup_run()
+    assert run.status == RollupRun.Status.SUCCESS and run.realization_rows == 3000

@@ -416,3 +416,13 @@ def test_large_import_runs_on_the_worker_with_progress(client, serang_staff, cel
     wait_for(lambda: ImportBatch.objects.get(pk=batch.pk).status == ImportBatch.Status.COMMITTED)
     assert RecipientGroup.objects.count() == imports.SYNC_MAX_ROWS + 100
     assert ImportBatch.objects.get(pk=batch.pk).progress_percent == 100
+
+
+@pytest.mark.parametrize(("who", "expected"), [("banten", 302), ("admin", 200)])
+def test_recipients_admin_is_read_only_for_national_admins(client, personas, application, who, expected):
+    c = as_user(client, personas[who])
+    assert c.get(reverse("admin:recipients_recipientgroup_changelist")).status_code == expected
+    if expected == 200:
+        page = c.get(reverse("admin:recipients_recipientgroup_change", args=[application.group_id]))
+        assert page.status_code == 200 and NIK_SERANG not in page.content.decode()
+        assert c.get(reverse("admin:recipients_recipientgroup_add")).status_code == 403
