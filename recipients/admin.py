@@ -3,20 +3,9 @@ applications are written only through the staff pages and their services."""
 
 from django.contrib import admin
 
-from core.admin import NationalAdminMixin
+from core.admin import ReadOnlyAdmin
 from recipients import selectors
 from recipients.models import Application, RecipientGroup
-
-
-class ReadOnlyAdmin(NationalAdminMixin, admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(RecipientGroup)
