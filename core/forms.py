@@ -9,6 +9,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from core.money import rupiah
+
 _GROUPING = re.compile(r"[\s.]")
 
 
@@ -46,7 +48,7 @@ class RupiahField(forms.CharField):
             raise ValidationError(self.error_messages["too_large"], code="too_large")
         if number < self.min_value:
             raise ValidationError(
-                _("Jumlah minimal Rp%(min)s.") % {"min": self.min_value}, code="min_value"
+                _("Jumlah minimal %(min)s.") % {"min": rupiah(self.min_value)}, code="min_value"
             )
         return number
 

@@ -2,20 +2,13 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from core.models import Region
 from recipients.models import Application, RecipientGroup, Sector, State
 
 
 def _regencies(request):
-    user = request.user if request else None
-    qs = Region.objects.regencies()
-    if user is None or not user.is_authenticated:
-        return qs.none()
-    if user.is_district_staff:
-        return qs.filter(pk=user.regency_id)
-    if user.is_provincial_officer:
-        return qs.filter(parent_id=user.province_id)
-    return qs if user.is_national_admin else qs.none()
+    from recipients.selectors import regencies_visible_to
+
+    return regencies_visible_to(request.user if request else None)
 
 
 def _programs(request):

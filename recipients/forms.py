@@ -7,7 +7,8 @@ from core.forms import RupiahField
 from core.models import Region
 from programs.models import Allocation, Program
 from programs.selectors import programs_visible_to
-from recipients.models import Member, RecipientGroup, State
+from recipients.imports import ROLE_WORDS
+from recipients.models import RecipientGroup, State
 from recipients.services import MemberData
 
 
@@ -34,8 +35,7 @@ class GroupForm(forms.ModelForm):
 
     def clean_members_text(self):
         members, errors = [], []
-        roles = {"ketua": Member.Role.LEADER, "sekretaris": Member.Role.SECRETARY,
-                 "bendahara": Member.Role.TREASURER, "anggota": Member.Role.MEMBER, "": Member.Role.MEMBER}
+        roles = ROLE_WORDS
         for number, line in enumerate(self.cleaned_data["members_text"].splitlines(), start=1):
             if not line.strip():
                 continue

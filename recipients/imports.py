@@ -20,8 +20,10 @@ from django.utils.translation import gettext as _
 
 from core.models import Region
 from recipients.models import ImportBatch, Member, RecipientGroup, Sector
+from recipients.selectors import regencies_visible_to
 from recipients.services import GroupData, MemberData, _validate_group, application_propose, nik_problem
 from recipients.services import normalize_name as _norm
+from recipients.workflow import role_of
 
 log = logging.getLogger(__name__)
 
@@ -88,14 +90,10 @@ class Parsed:
 
 
 def _allowed_regencies(user) -> dict[str, Region]:
-    qs = Region.objects.regencies()
-    if user.is_district_staff:
-        qs = qs.filter(pk=user.regency_id)
-    elif user.is_provincial_officer:
-        qs = qs.filter(parent_id=user.province_id)
-    else:
-        qs = qs.none()
-    return {r.code: r for r in qs}
+    """Regencies the uploader may register groups in; national admins only read."""
+    if role_of(user) is None:
+        return {}
+    return {r.code: r for r in regencies_visible_to(user)}
 
 
 def validate_rows(rows: list[dict], user, on_progress=None) -> Parsed:

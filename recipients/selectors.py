@@ -10,8 +10,17 @@ from __future__ import annotations
 
 from django.db.models import Count, Q, Sum
 
-from recipients.models import Application, ApplicationRollup, DuplicateFlag, Evidence, ImportBatch, RecipientGroup
-from recipients.workflow import FUNNEL, WAITING_FOR, role_of
+from core.models import Region
+from recipients.models import (
+    Application,
+    ApplicationRollup,
+    DuplicateFlag,
+    Evidence,
+    ImportBatch,
+    RecipientGroup,
+    State,
+)
+from recipients.workflow import DISTRICT, FUNNEL, PROVINCE, WAITING_FOR, role_of
 
 
 def _region_filter(user, regency_field: str) -> Q | None:
@@ -24,6 +33,33 @@ def _region_filter(user, regency_field: str) -> Q | None:
         return Q(**{f"{regency_field}_id": user.regency_id})
     if user.is_provincial_officer:
         return Q(**{f"{regency_field}__parent_id": user.province_id})
+    return None
+
+
+def regencies_visible_to(user):
+    """Kabupaten/kota in the user's scope (filters, import checks)."""
+    regencies = Region.objects.regencies()
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return regencies.none()
+    if user.is_national_admin:
+        return regencies
+    if user.is_district_staff:
+        return regencies.filter(pk=user.regency_id)
+    if user.is_provincial_officer:
+        return regencies.filter(parent_id=user.province_id)
+    return regencies.none()
+
+
+def may_act_on(user, group: RecipientGroup, roles=(DISTRICT, PROVINCE)) -> str | None:
+    """The role with which ``user`` may act on ``group`` (its own regency's district staff, its
+    province's officer), or None. ``user=None`` is the system (demo data, imports)."""
+    if user is None:
+        return "system"
+    role = role_of(user)
+    if role == DISTRICT and DISTRICT in roles and user.regency_id == group.regency_id:
+        return role
+    if role == PROVINCE and PROVINCE in roles and user.province_id == group.regency.parent_id:
+        return role
     return None
 
 
@@ -90,8 +126,6 @@ def funnel(province=None, program=None, regency=None, year: int | None = None) -
         r["state"]: r
         for r in rows.values("state").annotate(groups_n=Sum("groups"), people=Sum("beneficiaries"))
     }
-    from recipients.models import State
-
     order = [*FUNNEL, State.RETURNED, State.REJECTED]
     rows = [
         {

@@ -31,6 +31,7 @@ from recipients.models import (
     State,
     VerificationStep,
 )
+from recipients.selectors import may_act_on
 from recipients.workflow import DISTRICT, PROVINCE, TRANSITIONS, role_of
 
 _SPACES = re.compile(r"\s+")
@@ -48,14 +49,10 @@ def nik_problem(nik: str) -> str | None:
 
 def _ensure_group_scope(actor, group: RecipientGroup, *, roles=(DISTRICT,)) -> str:
     """The actor's role, if it may act on this group; PermissionDenied otherwise."""
-    role = role_of(actor) if actor is not None else "system"
-    if role == "system":
-        return role
-    if role == DISTRICT and DISTRICT in roles and actor.regency_id == group.regency_id:
-        return role
-    if role == PROVINCE and PROVINCE in roles and actor.province_id == group.regency.parent_id:
-        return role
-    raise PermissionDenied(_("Kelompok ini berada di luar wilayah tugas Anda."))
+    role = may_act_on(actor, group, roles)
+    if role is None:
+        raise PermissionDenied(_("Kelompok ini berada di luar wilayah tugas Anda."))
+    return role
 
 
 # --- Groups and members ------------------------------------------------------------------------

@@ -1,7 +1,5 @@
 """factory_boy factories. Regions are never built here: tests use the real Kemendagri rows."""
 
-import datetime as dt
-
 import factory
 
 from accounts.models import User
@@ -72,5 +70,3 @@ class AllocationFactory(factory.django.DjangoModelFactory):
 
         return allocation_create(**kwargs)
 
-
-TODAY = dt.date.today

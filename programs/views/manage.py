@@ -46,7 +46,7 @@ def _require_manage(user, obj=None) -> None:
         raise PermissionDenied
 
 
-def _on_duplicate(request, exc: services.DuplicateSubmission, url_name: str, pk: int):
+def _on_duplicate(request, url_name: str, pk: int):
     messages.info(request, _("Formulir ini sudah tersimpan sebelumnya; tidak disimpan dua kali."))
     return redirect(url_name, pk=pk)
 
@@ -80,7 +80,7 @@ def ceiling_create(request):
                 submission_id=data["submission_id"],
             )
         except services.DuplicateSubmission as exc:
-            return _on_duplicate(request, exc, "programs:ceiling-detail", exc.existing.pk)
+            return _on_duplicate(request, "programs:ceiling-detail", exc.existing.pk)
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
@@ -164,7 +164,7 @@ def allocation_create(request):
                 submission_id=data["submission_id"],
             )
         except services.DuplicateSubmission as exc:
-            return _on_duplicate(request, exc, "programs:allocation-detail", exc.existing.pk)
+            return _on_duplicate(request, "programs:allocation-detail", exc.existing.pk)
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
@@ -250,8 +250,7 @@ def realization_create(request, pk):
                 submission_id=data["submission_id"],
             )
         except services.DuplicateSubmission:
-            messages.info(request, _("Formulir ini sudah tersimpan sebelumnya; tidak disimpan dua kali."))
-            return redirect("programs:allocation-detail", pk=allocation.pk)
+            return _on_duplicate(request, "programs:allocation-detail", allocation.pk)
         except ValidationError as exc:
             apply_errors(form, exc)
         else:

@@ -139,11 +139,8 @@ def application_list(request):
 def application_detail(request, pk):
     _require_staff(request.user)
     application = get_object_or_404(selectors.applications_visible_to(request.user), pk=pk)
-    role = role_of(request.user)
-    in_scope_actor = role == "district" and request.user.regency_id == application.group.regency_id or (
-        role == "province" and request.user.province_id == application.group.regency.parent_id
-    )
-    moves = moves_for(application.state, role) if in_scope_actor else []
+    role = selectors.may_act_on(request.user, application.group)
+    moves = moves_for(application.state, role)
     forms_by_move = [
         (State(to), StepForm(application=application, user=request.user, prefix=to,
                              initial={"to_state": to, "expected_state": application.state}))
