@@ -27,10 +27,13 @@ VAR = ROOT / "var"
 PYTHON = sys.executable
 BIN = Path(PYTHON).parent
 DB_NAME = "ikmrelief"
-HOST, PORT = "127.0.0.1", 8000
+CHROMIUM = Path("/usr/bin/chromium")
+# Debian packages the browser journeys need: the browser and a font to render text with.
+BROWSER_PACKAGES = ["chromium", "fonts-dejavu-core"]
 
 DEMO_LOGINS = [
     ("banten", "Pejabat provinsi · Disperindag Banten"),
+    ("dinsos", "Pejabat provinsi · Dinsos Banten"),
     ("serang", "Petugas Kabupaten Serang"),
     ("lebak", "Petugas Kabupaten Lebak"),
     ("kalsel", "Pejabat provinsi · Dinas Perindustrian Kalsel"),
@@ -193,6 +196,37 @@ def manage(env: dict, *args: str) -> None:
         raise SystemExit(f"ikmrelief: manage.py {' '.join(args)} gagal (exit {result.returncode})")
 
 
+def _listen_address(env: dict) -> tuple[str, int]:
+    """``HOST`` / ``PORT`` from the environment (8000 may be taken), checked strictly."""
+    host = env.get("HOST") or "127.0.0.1"
+    port_text = env.get("PORT") or "8000"
+    if not (port_text.isascii() and port_text.isdigit() and 0 < int(port_text) < 65536):
+        raise SystemExit(f"ikmrelief: PORT harus angka 1–65535 (PORT must be a port number), bukan {port_text!r}")
+    return host, int(port_text)
+
+
+def ensure_browser() -> None:
+    """Install Debian's Chromium for the browser journeys when it is missing.
+
+    Playwright never downloads a browser of its own here; the journeys drive
+    ``/usr/bin/chromium``. As root this runs apt-get once; otherwise it says what to run.
+    """
+    if CHROMIUM.exists():
+        return
+    if os.geteuid() != 0:
+        raise SystemExit(
+            f"ikmrelief: {CHROMIUM} tidak ada. Jalankan: sudo apt-get install -y {' '.join(BROWSER_PACKAGES)}"
+        )
+    say(f"Memasang {' '.join(BROWSER_PACKAGES)} dari paket Debian untuk uji peramban…")
+    apt_env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    for command in (["apt-get", "update", "-qq"],
+                    ["apt-get", "install", "-y", "-qq", "--no-install-recommends", *BROWSER_PACKAGES]):
+        if subprocess.run(command, env=apt_env, stdout=subprocess.DEVNULL).returncode:
+            raise SystemExit(f"ikmrelief: {' '.join(command)} gagal; pasang {CHROMIUM} lalu ulangi make test")
+    if not CHROMIUM.exists():
+        raise SystemExit(f"ikmrelief: {CHROMIUM} masih tidak ada setelah apt-get install")
+
+
 def _secret_key() -> str:
     path = VAR / "secret_key"
     if not path.exists():
@@ -209,6 +243,7 @@ def run() -> int:
     env = dict(os.environ)
     env.setdefault("DJANGO_SECRET_KEY", _secret_key())
     env.setdefault("DJANGO_SETTINGS_MODULE", "ikmrelief.settings")
+    host, port = _listen_address(env)
     started = start_services(env)
     children: list[subprocess.Popen] = []
     try:
@@ -225,14 +260,14 @@ def run() -> int:
             ),
             subprocess.Popen([celery, "-A", "ikmrelief", "beat", "-l", "info"], env=env, cwd=ROOT),
             subprocess.Popen(
-                [str(BIN / "gunicorn"), "ikmrelief.wsgi", "-b", f"{HOST}:{PORT}", "--workers", "3",
+                [str(BIN / "gunicorn"), "ikmrelief.wsgi", "-b", f"{host}:{port}", "--workers", "3",
                  "--access-logfile", "-"],
                 env=env,
                 cwd=ROOT,
             ),
         ]
         time.sleep(2)
-        say(f"IKM Relief berjalan di http://{HOST}:{PORT}/  (Ctrl-C untuk berhenti)")
+        say(f"IKM Relief berjalan di http://{host}:{port}/  (Ctrl-C untuk berhenti)")
         say("Login demo (kata sandi semua: ikmrelief-demo):")
         for username, who in DEMO_LOGINS:
             say(f"  {username:<8} {who}")
@@ -258,6 +293,7 @@ def run() -> int:
 def test(args: list[str]) -> int:
     env = dict(os.environ)
     env.setdefault("DJANGO_SECRET_KEY", _secret_key())
+    ensure_browser()
     started = start_services(env)
     try:
         return subprocess.run([PYTHON, "-m", "pytest", *args], env=env, cwd=ROOT).returncode
