@@ -11,3 +11,36 @@ class ChosenLanguageOnlyMiddleware:
     def __call__(self, request):
         request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
         return self.get_response(request)
+
+
+class RejectControlCharactersMiddleware:
+    """Answer 400 to a path, query string or form field that carries NUL or a control character.
+
+    PostgreSQL refuses NUL in a string literal and a header refuses a newline, so such a value
+    would otherwise fail deep inside a view as a 500. Tab, LF and CR stay allowed in form
+    fields (textareas); nowhere else. Runs after the language is chosen, so the page explaining
+    the refusal is in the user's language.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from core.params import CONTROL_CHARACTERS, CONTROL_CHARACTERS_IN_TEXT
+
+        bad = CONTROL_CHARACTERS.search(request.path) or any(
+            CONTROL_CHARACTERS.search(key) or CONTROL_CHARACTERS.search(value)
+            for key, values in request.GET.lists() for value in values
+        )
+        if not bad and request.method == "POST" and request.content_type in (
+            "application/x-www-form-urlencoded", "multipart/form-data"
+        ):
+            bad = any(
+                CONTROL_CHARACTERS.search(key) or CONTROL_CHARACTERS_IN_TEXT.search(value)
+                for key, values in request.POST.lists() for value in values
+            )
+        if bad:
+            from core.views import bad_request
+
+            return bad_request(request, reason="control-characters")
+        return self.get_response(request)

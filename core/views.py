@@ -14,6 +14,11 @@ def dashboard(request):
     return render(request, "core/dashboard.html", {"ceilings": ceilings})
 
 
+def bad_request(request, exception=None, reason: str = "", message: str = ""):
+    """400 in the user's language, with what was wrong when we know it."""
+    return render(request, "400.html", {"message": message}, status=400)
+
+
 def permission_denied(request, exception=None):
     return render(request, "403.html", status=403)
 

@@ -13,6 +13,7 @@ from rest_framework import serializers, viewsets
 from rest_framework.routers import SimpleRouter
 
 from core.models import Region
+from core.params import IntegerFilter, YearFilter
 from programs.models import BudgetRollup, FundingSource, Program
 from recipients.models import ApplicationRollup, State
 
@@ -65,11 +66,11 @@ class RegionSerializer(serializers.ModelSerializer):
 
 
 class BudgetFilter(django_filters.FilterSet):
-    tahun = django_filters.NumberFilter(field_name="fiscal_year")
+    tahun = YearFilter(field_name="fiscal_year")
     provinsi = django_filters.CharFilter(field_name="province__code")
     kabupaten = django_filters.CharFilter(field_name="regency__code")
-    opd = django_filters.NumberFilter(field_name="agency_id")
-    program = django_filters.NumberFilter(field_name="program_id")
+    opd = IntegerFilter(field_name="agency_id")
+    program = IntegerFilter(field_name="program_id")
     jenis = django_filters.ChoiceFilter(field_name="program__kind", choices=Program.Kind.choices)
     sumber_dana = django_filters.ModelChoiceFilter(field_name="funding_source", to_field_name="code",
                                                    queryset=FundingSource.objects.all())
@@ -80,9 +81,9 @@ class BudgetFilter(django_filters.FilterSet):
 
 
 class ProgramFilter(django_filters.FilterSet):
-    tahun = django_filters.NumberFilter(field_name="fiscal_year")
+    tahun = YearFilter(field_name="fiscal_year")
     provinsi = django_filters.CharFilter(field_name="agency__province__code")
-    opd = django_filters.NumberFilter(field_name="agency_id")
+    opd = IntegerFilter(field_name="agency_id")
     jenis = django_filters.ChoiceFilter(field_name="kind", choices=Program.Kind.choices)
 
     class Meta:
@@ -91,10 +92,10 @@ class ProgramFilter(django_filters.FilterSet):
 
 
 class GroupCountFilter(django_filters.FilterSet):
-    tahun = django_filters.NumberFilter(field_name="fiscal_year")
+    tahun = YearFilter(field_name="fiscal_year")
     provinsi = django_filters.CharFilter(field_name="province__code")
     kabupaten = django_filters.CharFilter(field_name="regency__code")
-    program = django_filters.NumberFilter(field_name="program_id")
+    program = IntegerFilter(field_name="program_id")
     tahap = django_filters.ChoiceFilter(field_name="state", choices=State.choices)
 
     class Meta:
@@ -141,7 +142,7 @@ class RegionViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = RegionSerializer
     queryset = Region.objects.select_related("parent").order_by("code")
     lookup_field = "code"
-    lookup_value_regex = r"\d{2}(\.\d{2})?"
+    lookup_value_regex = r"[0-9]{2}(\.[0-9]{2})?"
 
 
 router = SimpleRouter()

@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from core.models import Region
+from core.params import YearFilter
 from programs.models import Allocation, BudgetCeiling, FundingSource, Program, Realization
 
 
@@ -26,7 +27,7 @@ def _agencies(request):
 
 
 class _YearFilterSet(django_filters.FilterSet):
-    fiscal_year = django_filters.NumberFilter(label=_("Tahun"))
+    fiscal_year = YearFilter(label=_("Tahun"))
     province = django_filters.ModelChoiceFilter(label=_("Provinsi"), queryset=_provinces, empty_label=_("Semua"))
     funding_source = django_filters.ModelChoiceFilter(
         label=_("Sumber dana"), queryset=FundingSource.objects.all(), empty_label=_("Semua")
@@ -40,7 +41,7 @@ class CeilingFilter(_YearFilterSet):
 
 
 class AllocationFilter(_YearFilterSet):
-    fiscal_year = django_filters.NumberFilter(field_name="ceiling__fiscal_year", label=_("Tahun"))
+    fiscal_year = YearFilter(field_name="ceiling__fiscal_year", label=_("Tahun"))
     province = django_filters.ModelChoiceFilter(
         field_name="ceiling__province", label=_("Provinsi"), queryset=_provinces, empty_label=_("Semua")
     )
@@ -70,7 +71,7 @@ class AllocationFilter(_YearFilterSet):
 
 
 class RealizationFilter(django_filters.FilterSet):
-    fiscal_year = django_filters.NumberFilter(field_name="allocation__ceiling__fiscal_year", label=_("Tahun"))
+    fiscal_year = YearFilter(field_name="allocation__ceiling__fiscal_year", label=_("Tahun"))
     province = django_filters.ModelChoiceFilter(
         field_name="allocation__ceiling__province", label=_("Provinsi"), queryset=_provinces, empty_label=_("Semua")
     )
@@ -111,7 +112,7 @@ class RealizationFilter(django_filters.FilterSet):
 
 
 class ProgramFilter(django_filters.FilterSet):
-    fiscal_year = django_filters.NumberFilter(label=_("Tahun"))
+    fiscal_year = YearFilter(label=_("Tahun"))
     agency = django_filters.ModelChoiceFilter(label=_("OPD"), queryset=_agencies, empty_label=_("Semua"))
     kind = django_filters.ChoiceFilter(label=_("Jenis bantuan"), choices=Program.Kind.choices, empty_label=_("Semua"))
     q = django_filters.CharFilter(method="search", label=_("Cari"))

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.forms import RupiahField, SubmissionForm, VersionedForm
 from core.models import Region
+from core.params import StrictIntegerField, StrictYearField
 from programs.models import FundingSource, Program
 from programs.selectors import agencies_visible_to, ceilings_visible_to, programs_visible_to
 
@@ -16,7 +17,7 @@ YEAR_FIELD = {"min_value": 2000, "max_value": 2100}
 
 
 class CeilingCreateForm(SubmissionForm):
-    fiscal_year = forms.IntegerField(label=_("Tahun anggaran"), **YEAR_FIELD)
+    fiscal_year = StrictYearField(label=_("Tahun anggaran"), **YEAR_FIELD)
     funding_source = forms.ModelChoiceField(label=_("Sumber dana"), queryset=FundingSource.objects.all())
     amount = RupiahField(label=_("Pagu (Rp)"), help_text=_("Rupiah bulat, mis. 20.000.000.000."))
     note = forms.CharField(label=_("Catatan"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
@@ -87,6 +88,7 @@ class ProgramForm(forms.ModelForm):
         model = Program
         fields = ["agency", "fiscal_year", "name", "kind", "description", "target_count", "target_unit", "status"]
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+        field_classes = {"fiscal_year": StrictYearField, "target_count": StrictIntegerField}
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

@@ -14,7 +14,9 @@ from django.utils.translation import gettext as _
 
 from core.cache import public_page
 from core.models import Region
+from core.params import BadParameter, optional, parse_id, parse_region_code, parse_year
 from core.spreadsheets import spreadsheet_response
+from core.views import bad_request
 from programs.models import BudgetRollup
 from programs.rollup import rollup_as_of
 
@@ -38,27 +40,38 @@ COLUMNS = [
 ]
 
 
-def _rows(request):
+def _filters(request) -> dict:
+    """The download's filters, parsed strictly: a bad value is a 400 that says which one."""
+    try:
+        return {
+            "provinsi": optional(parse_region_code, request.GET.get("provinsi")),
+            "program": optional(parse_id, request.GET.get("program")),
+            "tahun": optional(parse_year, request.GET.get("tahun")),
+        }
+    except BadParameter as exc:
+        raise BadDownloadFilter(str(exc))
+
+
+class BadDownloadFilter(Exception):
+    pass
+
+
+def _rows(filters: dict):
     rows = BudgetRollup.objects.order_by("fiscal_year", "province__code", "regency__code", "program_id")
-    province = request.GET.get("provinsi")
-    if province:
-        if not Region.objects.provinces().filter(code=province).exists():
+    if filters["provinsi"]:
+        if not Region.objects.provinces().filter(code=filters["provinsi"]).exists():
             raise Http404
-        rows = rows.filter(province__code=province)
-    program = request.GET.get("program", "")
-    if program:
-        if not program.isdigit():
-            raise Http404
-        rows = rows.filter(program_id=int(program))
-    year = request.GET.get("tahun", "")
-    if year.isdigit():
-        rows = rows.filter(fiscal_year=int(year))
+        rows = rows.filter(province__code=filters["provinsi"])
+    if filters["program"]:
+        rows = rows.filter(program_id=filters["program"])
+    if filters["tahun"]:
+        rows = rows.filter(fiscal_year=filters["tahun"])
     return rows.values_list(*[field for _, field, _ in COLUMNS])
 
 
-def _filename(request) -> str:
-    parts = ["anggaran-ikm"] + [request.GET[k] for k in ("provinsi", "program", "tahun") if request.GET.get(k)]
-    return "-".join(parts)
+def _filename(filters: dict) -> str:
+    """Built only from parsed values (digits and dots), so nothing can break out of the header."""
+    return "-".join(["anggaran-ikm"] + [str(filters[k]) for k in ("provinsi", "program", "tahun") if filters[k]])
 
 
 @public_page
@@ -71,18 +84,21 @@ def index(request):
 
 @public_page
 def download(request, fmt):
-    header = [name for name, _, _ in COLUMNS]
-    rows = [["" if v is None else v for v in row] for row in _rows(request)]
-    if fmt in ("csv", "xlsx"):
-        return spreadsheet_response(fmt, header, rows, sheet="anggaran", filename=_filename(request))
-    if fmt == "json":
-        as_of = rollup_as_of()
-        payload = {"as_of": as_of.isoformat() if as_of else None, "units": "IDR (whole rupiah)",
-                   "rows": [dict(zip(header, row, strict=True)) for row in rows]}
-        response = HttpResponse(json.dumps(payload, ensure_ascii=False), content_type="application/json")
-    else:
+    if fmt not in ("csv", "xlsx", "json"):
         raise Http404
-    response["Content-Disposition"] = f'attachment; filename="{_filename(request)}.json"'
+    try:
+        filters = _filters(request)
+    except BadDownloadFilter as exc:
+        return bad_request(request, message=str(exc))
+    header = [name for name, _, _ in COLUMNS]
+    rows = [["" if v is None else v for v in row] for row in _rows(filters)]
+    if fmt in ("csv", "xlsx"):
+        return spreadsheet_response(fmt, header, rows, sheet="anggaran", filename=_filename(filters))
+    as_of = rollup_as_of()
+    payload = {"as_of": as_of.isoformat() if as_of else None, "units": "IDR (whole rupiah)",
+               "rows": [dict(zip(header, row, strict=True)) for row in rows]}
+    response = HttpResponse(json.dumps(payload, ensure_ascii=False), content_type="application/json")
+    response["Content-Disposition"] = f'attachment; filename="{_filename(filters)}.json"'
     return response
 
 

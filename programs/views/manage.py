@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from core.params import lenient, parse_id
 from core.views_utils import apply_errors, paginate, refresh_version
 from programs import rollup, services
 from programs.filters import AllocationFilter, CeilingFilter, ProgramFilter, RealizationFilter
@@ -149,7 +150,7 @@ def allocation_list(request):
 @require_http_methods(["GET", "POST"])
 def allocation_create(request):
     _require_manage(request.user)
-    initial = {"ceiling": request.GET.get("ceiling")} if request.GET.get("ceiling", "").isdigit() else {}
+    initial = {"ceiling": lenient(parse_id, request.GET.get("ceiling"))}
     form = AllocationCreateForm(request.POST or None, user=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from core.cache import public_page
 from core.models import Region
+from core.params import lenient, parse_year
 from programs.models import Agency, Program
 from programs.rollup import rollup_as_of
 from programs.selectors import (
@@ -24,8 +25,7 @@ from recipients.selectors import funnel, groups_per_regency
 
 
 def _year(request) -> int | None:
-    value = request.GET.get("tahun", "")
-    return int(value) if value.isdigit() and 2000 <= int(value) <= 2100 else None
+    return lenient(parse_year, request.GET.get("tahun"))
 
 
 def _funnel_chart(rows) -> dict:

@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from core.params import lenient, parse_id
 from core.spreadsheets import spreadsheet_response
 from core.views_utils import apply_errors, paginate
 from recipients import imports, selectors, services
@@ -193,7 +194,7 @@ def queue_bulk(request):
     if not request.user.is_district_staff:
         raise PermissionDenied
     form = BulkForm(request.POST)
-    ids = [int(i) for i in request.POST.getlist("selected") if i.isdigit()]
+    ids = [i for i in (lenient(parse_id, value) for value in request.POST.getlist("selected")) if i]
     if not form.is_valid() or not ids:
         messages.error(request, _("Pilih usulan dan tindakannya."))
         return redirect("recipients:queue")
@@ -230,7 +231,7 @@ def duplicate_list(request):
     _require_staff(request.user)
     flags = selectors.duplicates_visible_to(request.user).filter(resolved_at__isnull=True).order_by("application_id")
     if request.method == "POST":
-        flag = get_object_or_404(flags, pk=request.POST.get("flag"))
+        flag = get_object_or_404(flags, pk=lenient(parse_id, request.POST.get("flag")))
         form = DuplicateResolveForm(request.POST)
         if form.is_valid():
             try:
