@@ -1,26 +1,65 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from accounts import services
 from accounts.models import User
 from core.admin import NationalAdminMixin
 
 
 @admin.register(User)
 class UserAdmin(NationalAdminMixin, BaseUserAdmin):
-    """National admins manage staff accounts and their scope."""
+    """National admins manage staff accounts and their scope, through ``accounts.services``.
+
+    No one grants superuser, groups or model permissions here (roles and ``rules`` decide
+    what a user may do), and no one edits their own role, scope or status.
+    """
 
     list_display = ("username", "get_full_name", "role", "province", "regency", "agency", "is_active")
     list_filter = ("role", "is_active", "province")
     list_select_related = ("province", "regency", "agency")
     search_fields = ("username", "first_name", "last_name", "email")
     autocomplete_fields = ("province", "regency", "agency")
-    _scope = (_("Peran dan wilayah tugas"), {"fields": ("role", "province", "regency", "agency")})
-    fieldsets = (*BaseUserAdmin.fieldsets, _scope)
-    add_fieldsets = (*BaseUserAdmin.add_fieldsets, _scope)
+    _scope = (_("Peran dan wilayah tugas"), {"fields": ("role", "province", "regency", "agency", "is_active")})
+    fieldsets = (
+        (None, {"fields": ("username", "password")}),
+        (_("Data pribadi"), {"fields": ("first_name", "last_name", "email")}),
+        _scope,
+        (_("Waktu"), {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = ((None, {"fields": ("username", "usable_password", "password1", "password2")}), _scope)
+    readonly_fields = ("last_login", "date_joined")
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and obj.pk == request.user.pk:
+            fields += ["role", "province", "regency", "agency", "is_active"]
+        return fields
 
     def has_add_permission(self, request):
         return self.has_module_permission(request)
 
     def has_change_permission(self, request, obj=None):
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
         return self.has_module_permission(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # deactivate instead: budgets and steps keep who did them
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+
+        class CheckedForm(form):
+            def _post_clean(self):
+                super()._post_clean()
+                try:
+                    services.user_check(user=self.instance, actor=request.user)
+                except ValidationError as exc:
+                    self.add_error(None, exc)
+
+        return CheckedForm
+
+    def save_model(self, request, obj, form, change):
+        services.user_save(user=obj, actor=request.user)

@@ -44,3 +44,25 @@ class RejectControlCharactersMiddleware:
 
             return bad_request(request, reason="control-characters")
         return self.get_response(request)
+
+
+class PrivateNoStoreMiddleware:
+    """``Cache-Control: private, no-store`` on every response to a logged-in user.
+
+    Staff pages, exports and evidence carry personal data; no browser cache or proxy may keep
+    them. Public pages set their own headers (``core.cache.public_page``) for anonymous users.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.utils.cache import patch_cache_control
+
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            if "Cache-Control" in response:
+                del response["Cache-Control"]
+            patch_cache_control(response, private=True, no_store=True)
+        return response

@@ -6,6 +6,7 @@ naming the variable (see ``ikmrelief/env.py``).
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 from celery.schedules import crontab
@@ -41,10 +42,11 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rules.apps.AutodiscoverRulesConfig",
+    "axes",
+    "csp",
     "django_filters",
     "pgtrigger",
     "pghistory",
-    "pghistory.admin",
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -56,6 +58,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "core.middleware.ChosenLanguageOnlyMiddleware",
@@ -66,6 +69,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Responses to a logged-in user carry personal data or the user's name: never stored.
+    "core.middleware.PrivateNoStoreMiddleware",
+    # Last: counts failed logins and locks out before a password is hashed (django-axes).
+    "axes.middleware.AxesMiddleware",
     # Stamps every history row written during a request with the user and URL.
     "pghistory.middleware.HistoryMiddleware",
 ]
@@ -78,6 +85,8 @@ LOGIN_REDIRECT_URL = "core:dashboard"
 LOGOUT_REDIRECT_URL = "core:home"
 
 AUTHENTICATION_BACKENDS = [
+    # First: a locked-out username or address is refused before any password is hashed.
+    "axes.backends.AxesStandaloneBackend",
     "rules.permissions.ObjectPermissionBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
@@ -182,19 +191,64 @@ EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_BYTES", 5 * 1024 * 1024, minimum=1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 20 * 1024 * 1024, minimum=1024)
 
-# --- Security -------------------------------------------------------------------------------
+# --- Security ---------------------------------------------------------------------------
+# Behind TLS set DJANGO_SECURE_SSL_REDIRECT=1, DJANGO_SECURE_HSTS_SECONDS=31536000 and
+# DJANGO_SECURE_COOKIES=1; behind a TLS-terminating proxy also DJANGO_SECURE_PROXY_SSL_HEADER=1.
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", False)
+SECURE_HSTS_SECONDS = env_int("DJANGO_SECURE_HSTS_SECONDS", 0, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", SECURE_HSTS_SECONDS > 0)
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", False)
+SECURE_REDIRECT_EXEMPT = [r"^ping/$"]  # the load balancer's health check speaks plain HTTP
+if env_bool("DJANGO_SECURE_PROXY_SSL_HEADER", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Content-Security-Policy (django-csp): scripts and styles from this site only, no inline
+# script or style anywhere. Chart.js, Swagger UI and Redoc are served from this site too; the
+# API docs alone allow inline styles, which those two libraries inject (see programs/api.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+
+# How many reverse proxies in front of the app add themselves to X-Forwarded-For (0 = none:
+# the client address is REMOTE_ADDR, and a forged X-Forwarded-For is ignored). Used by the
+# login lockout and the API throttle alike.
+NUM_PROXIES = env_int("NUM_PROXIES", 0, minimum=0, maximum=5)
+
+# Login throttle (django-axes): after LOGIN_FAILURE_LIMIT failures for one username, or from
+# one address, further attempts are refused for LOGIN_LOCKOUT_MINUTES without hashing the password.
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10, minimum=3)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_CLIENT_IP_CALLABLE = "core.net.client_ip"
+AXES_VERBOSE = False
 
 # --- API ------------------------------------------------------------------------------------
 
@@ -207,6 +261,8 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 100,
     "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"anon": env_str("API_ANON_RATE", "120/minute")},
+    # The throttle keys on REMOTE_ADDR unless proxies are declared; never on a client's own header.
+    "NUM_PROXIES": NUM_PROXIES,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "IKM Relief API",

@@ -8,7 +8,8 @@ from __future__ import annotations
 import django_filters
 from django.urls import include, path
 from drf_spectacular.utils import extend_schema
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from csp.decorators import csp_update
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 from rest_framework import serializers, viewsets
 from rest_framework.routers import SimpleRouter
 
@@ -152,10 +153,13 @@ router.register("kelompok", GroupCountViewSet, basename="group-count")
 router.register("wilayah", RegionViewSet, basename="region")
 
 app_name = "api"
+DOCS_CSP = csp_update({"style-src": ["'unsafe-inline'"], "worker-src": ["'self'", "blob:"]})
 
 urlpatterns = [
     path("v1/", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
-    path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+    # Swagger UI and Redoc inject their own <style> elements; their pages alone allow that.
+    # Scripts stay 'self' only: the Swagger UI set-up comes as a separate script (split view).
+    path("docs/", DOCS_CSP(SpectacularSwaggerSplitView.as_view(url_name="api:schema")), name="docs"),
+    path("redoc/", DOCS_CSP(SpectacularRedocView.as_view(url_name="api:schema")), name="redoc"),
 ]

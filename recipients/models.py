@@ -78,6 +78,10 @@ class RecipientGroup(models.Model):
 
     objects = RecipientGroupQuerySet.as_manager()
 
+    # Person data: never listed, filtered, searched or shown outside the group's scope, and
+    # never in the admin (core.admin refuses any lookup that touches these).
+    PERSONAL_FIELDS = frozenset({"leader_name", "leader_nik", "contact_phone"})
+
     class Meta:
         ordering = ["regency__code", "name"]
         verbose_name = _("kelompok penerima")
@@ -105,6 +109,8 @@ class Member(models.Model):
         SECRETARY = "secretary", _("Sekretaris")
         TREASURER = "treasurer", _("Bendahara")
         MEMBER = "member", _("Anggota")
+
+    PERSONAL_FIELDS = frozenset({"name", "nik"})
 
     group = models.ForeignKey(RecipientGroup, on_delete=models.CASCADE, related_name="members")
     name = models.CharField(_("nama"), max_length=150)

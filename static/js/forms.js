@@ -9,3 +9,12 @@ document.addEventListener("submit", function (event) {
     button.setAttribute("aria-disabled", "true");
   });
 });
+
+// Sizes that come from the data (progress bars, chart boxes) are set here, not in style=""
+// attributes: the Content-Security-Policy allows no inline styles.
+document.querySelectorAll("[data-percent]").forEach(function (el) {
+  el.style.width = Math.max(0, Math.min(100, parseFloat(el.dataset.percent) || 0)) + "%";
+});
+document.querySelectorAll("[data-height]").forEach(function (el) {
+  el.style.height = (parseInt(el.dataset.height, 10) || 320) + "px";
+});
