@@ -6,9 +6,9 @@ Anonymous, throttled (``API_ANON_RATE``), paginated, filterable; OpenAPI at /api
 from __future__ import annotations
 
 import django_filters
+from csp.decorators import csp_update
 from django.urls import include, path
 from drf_spectacular.utils import extend_schema
-from csp.decorators import csp_update
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 from rest_framework import serializers, viewsets
 from rest_framework.routers import SimpleRouter

@@ -24,7 +24,7 @@ def demo(regions):
 def _person_lookups():
     """Every lookup on every person-data field reachable from each registered admin."""
     for model, model_admin in admin.site._registry.items():
-        paths = [f for f in getattr(model, "PERSONAL_FIELDS", ())]
+        paths = list(getattr(model, "PERSONAL_FIELDS", ()))
         for field in model._meta.get_fields():
             related = getattr(field, "related_model", None)
             if related is not None and getattr(related, "PERSONAL_FIELDS", None):
