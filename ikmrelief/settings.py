@@ -116,16 +116,36 @@ DATABASE_URL = env_str("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/ikm
 DATABASES = {"default": parse_database_url("DATABASE_URL", DATABASE_URL)}
 DATABASES["default"]["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 60, minimum=0)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# No lock or transaction may outlive the process that took it:
+# - client_connection_check_interval: a backend whose client died mid-query (a SIGKILLed Celery
+#   child) notices within 2 s and aborts, releasing its advisory lock (PostgreSQL 14+);
+# - idle_in_transaction_session_timeout: a live but hung client cannot sit on a transaction;
+# - statement_timeout: web requests get DATABASE_STATEMENT_TIMEOUT (set in wsgi.py, matching
+#   gunicorn's timeout); workers and management commands run without one.
+DATABASE_STATEMENT_TIMEOUT = env_int("DATABASE_STATEMENT_TIMEOUT", 0, minimum=0)
+DATABASE_IDLE_IN_TRANSACTION_TIMEOUT = env_int("DATABASE_IDLE_IN_TRANSACTION_TIMEOUT", 600, minimum=0)
+DATABASES["default"]["OPTIONS"]["options"] = " ".join([
+    "-c client_connection_check_interval=2000",
+    f"-c idle_in_transaction_session_timeout={DATABASE_IDLE_IN_TRANSACTION_TIMEOUT * 1000}",
+    f"-c statement_timeout={DATABASE_STATEMENT_TIMEOUT * 1000}",
+])
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = check_redis_url("REDIS_URL", env_str("REDIS_URL", "redis://127.0.0.1:6379/0"))
 CACHE_KEY_PREFIX = env_str("CACHE_KEY_PREFIX", "ikmrelief")
 CACHES = {
     "default": {
-        "BACKEND": "django_redis.cache.RedisCache",
+        # django-redis, with every call guarded: Redis down means slower pages, never a 500.
+        "BACKEND": "core.resilient_cache.ResilientRedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": CACHE_KEY_PREFIX,
         "TIMEOUT": env_int("CACHE_TIMEOUT", 3600, minimum=0),
+        "OPTIONS": {
+            "SOCKET_CONNECT_TIMEOUT": 0.5,
+            "SOCKET_TIMEOUT": 1.0,
+            # After an error, skip the cache this many seconds before trying again.
+            "RETRY_SECONDS": env_int("CACHE_RETRY_SECONDS", 5, minimum=1),
+        },
     }
 }
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
@@ -134,13 +154,30 @@ SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 CELERY_BROKER_URL = celery_broker_url(REDIS_URL)
 CELERY_RESULT_BACKEND = celery_broker_url(REDIS_URL)
-CELERY_BROKER_TRANSPORT_OPTIONS = {"global_keyprefix": f"{CACHE_KEY_PREFIX}:celery:"}
 CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"global_keyprefix": f"{CACHE_KEY_PREFIX}:celery:"}
 CELERY_TIMEZONE = "Asia/Jakarta"
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 30 * 60, minimum=10)
+# A message a worker took but never acknowledged (the worker died) is handed out again after
+# visibility_timeout. It must exceed the longest task, or a running task would be started twice;
+# the reapers below recover a dead run long before that.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "global_keyprefix": f"{CACHE_KEY_PREFIX}:celery:",
+    "visibility_timeout": CELERY_TASK_TIME_LIMIT + 600,
+}
+# Publishing a task when Redis is down fails fast (the caller keeps the job "queued" and the
+# reaper sends it again later) instead of hanging the request.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 2
+# How often the reapers look for jobs whose worker died, and how long a job may go unseen first.
+JOB_REAP_SECONDS = env_int("JOB_REAP_SECONDS", 60, minimum=1)
+JOB_GRACE_SECONDS = env_int("JOB_GRACE_SECONDS", 30, minimum=1)
+# A queued job whose message seems lost is sent again this often, this many times, then failed.
+JOB_RESEND_SECONDS = env_int("JOB_RESEND_SECONDS", 300, minimum=1)
+JOB_MAX_ATTEMPTS = env_int("JOB_MAX_ATTEMPTS", 12, minimum=1)
 CELERY_RESULT_EXPIRES = 24 * 3600
 CELERY_BEAT_SCHEDULE_FILENAME = env_str("CELERY_BEAT_SCHEDULE_FILENAME", str(BASE_DIR / "var" / "celerybeat-schedule"))
 # The whole beat schedule, one comment per entry. Times are Asia/Jakarta (CELERY_TIMEZONE).
@@ -157,6 +194,17 @@ CELERY_BEAT_SCHEDULE = {
     "rollup-catch-up": {
         "task": "programs.tasks.catch_up_rollup",
         "schedule": crontab(minute=30),
+    },
+    # Rollup runs whose worker died (no backend holds the rollup lock) go back to the queue;
+    # queued runs whose message was lost (Redis restarted) are sent again, then failed.
+    "rollup-reap": {
+        "task": "programs.tasks.reap_rollups",
+        "schedule": JOB_REAP_SECONDS,
+    },
+    # The same for import batches stuck in "validating" or "committing".
+    "imports-reap": {
+        "task": "recipients.tasks.reap_imports",
+        "schedule": JOB_REAP_SECONDS,
     },
 }
 

@@ -513,12 +513,22 @@ class RollupRun(models.Model):
     monthly_rows = models.IntegerField(default=0)
     realization_rows = models.BigIntegerField(default=0)
     error = models.TextField(blank=True)
+    # Liveness (core/jobs.py): who claimed the run, the PostgreSQL backend holding the rollup
+    # lock for it, when the message was last sent, and how often it was sent or re-queued.
+    owner = models.CharField(max_length=100, blank=True)
+    backend_pid = models.IntegerField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         ordering = ["-queued_at", "-id"]
         indexes = [
             # "Data as of": the latest successful run.
             models.Index(fields=["status", "-finished_at"], name="programs_rolluprun_status"),
+            # The reaper: runs still queued or running.
+            models.Index(fields=["status"], name="programs_rolluprun_open",
+                         condition=models.Q(status__in=["queued", "running"])),
         ]
 
     def __str__(self) -> str:

@@ -2,7 +2,8 @@
 
 One run is one PostgreSQL transaction:
 
-1. take a transaction-level advisory lock (a second run finds it taken and is skipped);
+1. take a transaction-level advisory lock (a second run finds it taken and is skipped; a run
+   whose worker died loses it with its connection, and ``rollup_reap`` re-queues it);
 2. scan ``programs_realization`` once, grouped by allocation and month, into a temp table;
 3. rebuild ``programs_budgetrollup``, ``programs_realizationmonthly`` and (recipients app)
    ``recipients_applicationrollup`` each as a new table from one INSERT … SELECT … GROUP BY,
@@ -22,13 +23,17 @@ from collections.abc import Callable
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
+from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
+from core.jobs import ROLLUP_LOCK_CLASS, backend_pid, enqueue, enqueue_on_commit, lock_holders, owner_label
 from programs.models import RollupRun
 
 log = logging.getLogger(__name__)
 
-LOCK_KEY = 0x1CB0_0001  # pg advisory lock id of the rollup; any constant unique to this app
+RUN_LOCK = (ROLLUP_LOCK_CLASS, 1)  # held by the transaction of the run that is computing
+REQUEST_LOCK = (ROLLUP_LOCK_CLASS, 2)  # serialises "refresh now" presses
 AS_OF_CACHE_KEY = "rollup:as_of"
 STALE_AFTER = dt.timedelta(hours=24)
 
@@ -127,11 +132,15 @@ class RollupFailed(Exception):
     pass
 
 
-def _expire_interrupted_runs() -> None:
-    limit = timezone.now() - dt.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
-    RollupRun.objects.filter(status=RollupRun.Status.RUNNING, started_at__lt=limit).update(
-        status=RollupRun.Status.FAILED, error="Terputus: worker berhenti sebelum selesai.", finished_at=timezone.now()
+def _claim(run: RollupRun) -> bool:
+    """queued → running in one UPDATE, so a message delivered twice runs the run once."""
+    now = timezone.now()
+    claimed = RollupRun.objects.filter(pk=run.pk, status=RollupRun.Status.QUEUED).update(
+        status=RollupRun.Status.RUNNING, started_at=now, heartbeat_at=now, owner=owner_label(),
+        backend_pid=backend_pid(), error="",
     )
+    run.refresh_from_db()
+    return bool(claimed)
 
 
 def rollup_run(
@@ -139,18 +148,18 @@ def rollup_run(
 ) -> RollupRun:
     """Recompute every rollup table. Returns the run, marked success, skipped or failed.
 
+    A run that another worker already claimed (or that ended) is returned untouched.
     ``on_step(name)`` is called before each step inside the transaction ("realized",
     "buckets", "monthly", "applications", "commit"); an exception it raises aborts the run like
     any other failure. Cost: one scan of realizations plus small joins; see BENCHMARKS.md.
     """
     if run is None:
         run = RollupRun.objects.create(trigger=trigger)
-    _expire_interrupted_runs()
-    RollupRun.objects.filter(pk=run.pk).update(status=RollupRun.Status.RUNNING, started_at=timezone.now())
-    run.refresh_from_db()
+    if not _claim(run):
+        return run
     try:
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [LOCK_KEY])
+            cursor.execute("SELECT pg_try_advisory_xact_lock(%s, %s)", RUN_LOCK)
             if not cursor.fetchone()[0]:
                 RollupRun.objects.filter(pk=run.pk).update(
                     status=RollupRun.Status.SKIPPED, finished_at=timezone.now()
@@ -189,6 +198,60 @@ def rollup_run(
     return run
 
 
+# Reasons the reaper writes; translated where they are shown (the status page).
+WORKER_LOST = gettext_noop("Worker berhenti di tengah rekap; rekap diantrekan ulang.")
+NEVER_PICKED_UP = gettext_noop("Tidak ada worker yang menjalankan rekap ini; periksa worker Celery, lalu hitung ulang.")
+
+
+def rollup_reap(now: dt.datetime | None = None) -> dict:
+    """Recover runs nobody is working on. Safe to run anywhere, any time (~3 queries + 1 per run).
+
+    - running, claimed over ``JOB_GRACE_SECONDS`` ago, and its backend holds no rollup lock:
+      the worker died. Back to queued and sent again (or failed after ``JOB_MAX_ATTEMPTS``);
+    - queued with no message sent (Redis was down) or sent over ``JOB_RESEND_SECONDS`` ago
+      and never claimed (Redis restarted without the message): sent again, then failed.
+    """
+    now = now or timezone.now()
+    grace = now - dt.timedelta(seconds=settings.JOB_GRACE_SECONDS)
+    resend = now - dt.timedelta(seconds=settings.JOB_RESEND_SECONDS)
+    holders = {pid for objid, pid in lock_holders(ROLLUP_LOCK_CLASS).items() if objid == RUN_LOCK[1]}
+    report = {"requeued": 0, "resent": 0, "failed": 0}
+    for run in RollupRun.objects.filter(status=RollupRun.Status.RUNNING, heartbeat_at__lt=grace):
+        if run.backend_pid in holders:
+            continue
+        if run.attempts >= settings.JOB_MAX_ATTEMPTS:
+            _fail(run, WORKER_LOST)
+            report["failed"] += 1
+            continue
+        RollupRun.objects.filter(pk=run.pk, status=RollupRun.Status.RUNNING).update(
+            status=RollupRun.Status.QUEUED, dispatched_at=None, error=WORKER_LOST, backend_pid=None,
+        )
+        report["requeued"] += 1
+    lost = Q(dispatched_at__isnull=True, queued_at__lt=grace) | Q(dispatched_at__lt=resend)
+    for run in RollupRun.objects.filter(lost, status=RollupRun.Status.QUEUED):
+        if run.attempts >= settings.JOB_MAX_ATTEMPTS:
+            _fail(run, NEVER_PICKED_UP)
+            report["failed"] += 1
+        elif _send(run):
+            report["resent"] += 1
+    return report
+
+
+def _fail(run: RollupRun, reason: str) -> None:
+    RollupRun.objects.filter(pk=run.pk, status__in=[RollupRun.Status.QUEUED, RollupRun.Status.RUNNING]).update(
+        status=RollupRun.Status.FAILED, finished_at=timezone.now(), error=reason,
+    )
+
+
+def _send(run: RollupRun) -> bool:
+    from programs.tasks import run_rollup
+
+    if not enqueue(run_rollup, run_id=run.pk, trigger=run.trigger):
+        return False
+    RollupRun.objects.filter(pk=run.pk).update(dispatched_at=timezone.now(), attempts=F("attempts") + 1)
+    return True
+
+
 def last_success() -> RollupRun | None:
     return RollupRun.objects.filter(status=RollupRun.Status.SUCCESS).order_by("-finished_at").first()
 
@@ -218,14 +281,18 @@ def request_rollup(*, user, trigger: str = "manual") -> tuple[RollupRun, bool]:
     queued or running, that run is returned instead of a new one."""
     from programs.tasks import run_rollup
 
+    rollup_reap()  # a run whose worker died does not block the button
     with transaction.atomic():
-        # Serialise concurrent presses of the button on the same lock the run takes.
+        # Serialise concurrent presses of the button.
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY + 1])
-        _expire_interrupted_runs()
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", REQUEST_LOCK)
         current = rollup_in_progress()
         if current is not None:
             return current, False
         run = RollupRun.objects.create(trigger=trigger, requested_by=user)
-        transaction.on_commit(lambda: run_rollup.delay(run_id=run.pk, trigger=trigger))
+        enqueue_on_commit(
+            run_rollup, run_id=run.pk, trigger=trigger,
+            on_sent=lambda: RollupRun.objects.filter(pk=run.pk).update(
+                dispatched_at=timezone.now(), attempts=F("attempts") + 1),
+        )
     return run, True

@@ -1,32 +1,40 @@
-"""Celery tasks: thin, take ids, call programs.rollup."""
+"""Celery tasks: thin, take ids, call programs.rollup. Each catches its own failure: the run
+row says what went wrong, and the reaper (not Celery's retry) recovers runs whose worker died."""
+
+import logging
 
 from celery import shared_task
-from django.db import OperationalError
 
 from programs import rollup
 from programs.models import RollupRun
 
+log = logging.getLogger(__name__)
 
-@shared_task(
-    bind=True,
-    acks_late=True,
-    reject_on_worker_lost=True,  # a killed worker: the message goes back to the queue
-    autoretry_for=(OperationalError,),
-    retry_backoff=30,
-    max_retries=3,
-)
-def run_rollup(self, run_id: int | None = None, trigger: str = "beat") -> dict:
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def run_rollup(run_id: int | None = None, trigger: str = "beat") -> dict:
     run = RollupRun.objects.filter(pk=run_id).first() if run_id else None
-    if run is not None and run.status not in (RollupRun.Status.QUEUED, RollupRun.Status.RUNNING):
-        return {"run": run.pk, "status": run.status}  # a redelivered message for a run that ended
-    run = rollup.rollup_run(run=run, trigger=trigger)
+    if run_id and (run is None or run.status != RollupRun.Status.QUEUED):
+        # A resent or redelivered message for a run that is being worked on or has ended.
+        return {"run": run_id, "status": run.status if run else "missing"}
+    try:
+        run = rollup.rollup_run(run=run, trigger=trigger)
+    except Exception:  # recorded on the run by rollup_run; nothing for Celery to retry
+        log.warning("rollup run for %s failed; see the run's error", run_id or trigger)
+        return {"run": run_id, "status": RollupRun.Status.FAILED}
     return {"run": run.pk, "status": run.status, "buckets": run.bucket_rows}
 
 
 @shared_task
 def catch_up_rollup() -> dict:
     """Hourly: if the last successful rollup is older than a day (a missed night), run now."""
+    rollup.rollup_reap()
     if rollup.rollup_is_stale() and rollup.rollup_in_progress() is None:
-        run = rollup.rollup_run(trigger="catch-up")
-        return {"run": run.pk, "status": run.status}
+        return run_rollup(trigger="catch-up")
     return {"status": "fresh"}
+
+
+@shared_task
+def reap_rollups() -> dict:
+    """Every JOB_REAP_SECONDS: re-queue runs whose worker died, resend lost messages."""
+    return rollup.rollup_reap()

@@ -1,24 +1,35 @@
 """Import of groups and members from CSV/XLSX: preview every error, then write all or nothing.
 
 One row per member; the group's columns repeat on each of its members' rows (a group with
-no member rows is one row with the member columns empty). The file is read with tablib
-(what django-import-export uses; openpyxl for XLSX). Validation collects *every* error of
-*every* row before anything is written; the commit re-validates and writes in one
-transaction. Files over ``SYNC_MAX_ROWS`` rows run both steps as Celery tasks with progress.
+no member rows is one row with the member columns empty). A CSV is read with Python's csv
+module (any encoding a spreadsheet writes, any newline style), an XLSX with openpyxl in
+read-only mode after a check of its unpacked size. Validation collects *every* error of
+*every* row, the database's limits included, before anything is written; the commit
+re-validates and writes in one transaction. Files heavier than ``is_light`` allows are read
+only by Celery workers, with progress, and never inside a web request.
 """
 
 from __future__ import annotations
 
+import codecs
+import csv
+import datetime as dt
 import io
 import logging
+import re
+import zipfile
 from dataclasses import dataclass
 
-import tablib
+from django.conf import settings
 from django.db import transaction
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
+from core.jobs import IMPORT_LOCK_CLASS, enqueue, lock_holders, owner_label, session_lock
 from core.models import Region
+from core.params import BadParameter, parse_int
 from recipients.models import ImportBatch, Member, RecipientGroup, Sector
 from recipients.selectors import regencies_visible_to
 from recipients.services import GroupData, MemberData, _validate_group, application_propose, nik_problem
@@ -59,27 +70,138 @@ def parse_sector(text: str) -> str | None:
     return None
 
 
-def read_rows(content: bytes, filename: str) -> list[dict]:
-    """Rows as dicts keyed by lower-case column names; raises ValueError on an unreadable file."""
-    if filename.lower().endswith(".xlsx"):
-        dataset = tablib.Dataset().load(io.BytesIO(content), format="xlsx")
-    elif filename.lower().endswith(".csv"):
+class UnreadableFile(ValueError):
+    """The file cannot be read as a table; ``str()`` is the message for the user."""
+
+
+# Files heavier than this are read and checked by a Celery worker, never inside a web request.
+SYNC_MAX_BYTES = 256 * 1024
+# An XLSX is a zip: refuse one that unpacks to more than this (a "zip bomb", or 2 M shared strings).
+XLSX_MAX_UNPACKED_BYTES = 64 * 1024 * 1024
+XLSX_SYNC_MAX_UNPACKED_BYTES = 2 * 1024 * 1024
+ERRORS_SHOWN = 200
+
+
+def _decode(content: bytes) -> str:
+    """Text of a CSV in any encoding a spreadsheet program writes: UTF-8 (with or without BOM),
+    UTF-16 (Excel's "Unicode text", with a BOM) or Windows-1252; anything else is named."""
+    if content.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
-            text = content.decode("utf-8-sig")
+            return content.decode("utf-16")
         except UnicodeDecodeError:
-            text = content.decode("cp1252")
-        delimiter = ";" if text.splitlines()[0].count(";") > text.splitlines()[0].count(",") else ","
-        dataset = tablib.Dataset().load(text, format="csv", delimiter=delimiter)
+            raise UnreadableFile(_("Berkas UTF-16 ini rusak; simpan ulang sebagai CSV UTF-8."))
+    if b"\x00" in content:
+        raise UnreadableFile(_("Berkas berisi byte NUL (mungkin UTF-16 tanpa BOM atau bukan CSV); "
+                               "simpan ulang sebagai CSV UTF-8."))
+    try:
+        return content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return content.decode("cp1252")
+    except UnicodeDecodeError:
+        raise UnreadableFile(_("Pengodean berkas tidak dikenali (bukan UTF-8, UTF-16 atau Windows-1252); "
+                               "simpan ulang sebagai CSV UTF-8."))
+
+
+def _csv_rows(content: bytes) -> list[list[str]]:
+    text = _decode(content)
+    if not text.strip():
+        raise UnreadableFile(_("Berkas kosong: tidak ada baris judul."))
+    # csv recognises \n, \r\n and a lone \r (old Mac, some exports) as line ends.
+    first_line = text.splitlines()[0]
+    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    try:
+        return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    except csv.Error as exc:
+        raise UnreadableFile(_("CSV tidak dapat dibaca: %(error)s.") % {"error": exc})
+
+
+def _xlsx_unpacked_size(content: bytes) -> int:
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            return sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, EOFError):
+        raise UnreadableFile(_("Berkas XLSX rusak atau bukan XLSX; simpan ulang dari program lembar kerja."))
+
+
+def _xlsx_rows(content: bytes) -> list[list[str]]:
+    from openpyxl import load_workbook
+
+    if _xlsx_unpacked_size(content) > XLSX_MAX_UNPACKED_BYTES:
+        raise UnreadableFile(_("Berkas XLSX terlalu besar setelah dibuka; pecah menjadi beberapa berkas."))
+    try:
+        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        sheet = workbook.worksheets[0]
+        rows = [["" if v is None else str(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+        workbook.close()
+    except UnreadableFile:
+        raise
+    except Exception as exc:  # BadZipFile, KeyError (missing part), XML ParseError, …
+        log.info("unreadable xlsx: %r", exc)
+        raise UnreadableFile(_("Berkas XLSX rusak atau bukan XLSX; simpan ulang dari program lembar kerja."))
+    while rows and not any(cell.strip() for cell in rows[-1]):
+        rows.pop()
+    return rows
+
+
+def is_light(content: bytes, filename: str) -> bool:
+    """Whether the file is small enough to read and check inside a web request (≤ 500 rows,
+    ≤ 256 KB, and for XLSX ≤ 2 MB unpacked). Cheap: counts lines, reads the zip directory."""
+    if len(content) > SYNC_MAX_BYTES:
+        return False
+    if filename.lower().endswith(".xlsx"):
+        try:
+            return _xlsx_unpacked_size(content) <= XLSX_SYNC_MAX_UNPACKED_BYTES
+        except UnreadableFile:
+            return True  # refused at once, with its message
+    try:
+        return len(_decode(content).splitlines()) <= SYNC_MAX_ROWS + 1
+    except UnreadableFile:
+        return True
+
+
+def read_rows(content: bytes, filename: str) -> list[dict]:
+    """Rows as dicts keyed by lower-case column names; raises UnreadableFile with the reason."""
+    if filename.lower().endswith(".xlsx"):
+        table = _xlsx_rows(content)
+    elif filename.lower().endswith(".csv"):
+        table = _csv_rows(content)
     else:
-        raise ValueError(_("Format berkas harus CSV atau XLSX."))
-    headers = [str(h or "").strip().lower() for h in dataset.headers or []]
+        raise UnreadableFile(_("Format berkas harus CSV atau XLSX."))
+    if not table:
+        raise UnreadableFile(_("Berkas kosong: tidak ada baris judul."))
+    headers = [str(h or "").strip().lstrip("\ufeff").lower() for h in table[0]]
     missing = [c for c in REQUIRED if c not in headers]
     if missing:
-        raise ValueError(_("Kolom wajib tidak ada: %(columns)s.") % {"columns": ", ".join(missing)})
-    return [
-        {h: ("" if v is None else str(v).strip()) for h, v in zip(headers, row, strict=False)}
-        for row in dataset
-    ]
+        raise UnreadableFile(_("Kolom wajib tidak ada: %(columns)s. Baris pertama harus berisi judul kolom "
+                               "seperti pada templat.") % {"columns": ", ".join(missing)})
+    rows = []
+    for number, cells in enumerate(table[1:], start=2):  # the header is row 1, as in a spreadsheet
+        if not any(str(c).strip() for c in cells):
+            continue  # blank lines, as spreadsheets leave them
+        row = {h: str(v).strip() for h, v in zip(headers, cells, strict=False) if h}
+        row[ROW_NUMBER] = number
+        if any(str(v).strip() for v in cells[len(headers):]):
+            row[EXTRA_CELLS] = True
+        rows.append(row)
+    return rows
+
+
+ROW_NUMBER = "__row__"
+EXTRA_CELLS = "__extra__"
+
+# The database's limits, applied in the preview so that a file marked ready always commits.
+MAX_LENGTHS = {
+    "nama_kelompok": RecipientGroup._meta.get_field("name").max_length,
+    "nama_ketua": RecipientGroup._meta.get_field("leader_name").max_length,
+    "kecamatan": RecipientGroup._meta.get_field("kecamatan").max_length,
+    "desa": RecipientGroup._meta.get_field("desa").max_length,
+    "telepon": RecipientGroup._meta.get_field("contact_phone").max_length,
+    "nama_anggota": Member._meta.get_field("name").max_length,
+}
+MEMBERS_COUNT_MAX = 100_000
+PHONE = re.compile(r"\+?[0-9][0-9 ()\-]*\Z")
 
 
 @dataclass
@@ -109,10 +231,18 @@ def validate_rows(rows: list[dict], user, on_progress=None) -> Parsed:
         errors.append({"row": row_no, "column": column, "message": message})
 
     for index, row in enumerate(rows):
-        row_no = index + 2  # the header is row 1, as in a spreadsheet
+        row_no = row.get(ROW_NUMBER, index + 2)
+        if row.get(EXTRA_CELLS):
+            err(row_no, "", _("Baris ini berisi lebih banyak kolom daripada baris judul; hapus isian di luar "
+                              "kolom yang dikenal atau beri kolom itu judul."))
         for column in REQUIRED:
             if not row.get(column):
                 err(row_no, column, _("Wajib diisi."))
+        for column, limit in MAX_LENGTHS.items():
+            if len(row.get(column, "")) > limit:
+                err(row_no, column, _("Paling banyak %(n)s karakter.") % {"n": limit})
+        if row.get("telepon") and not PHONE.match(row["telepon"]):
+            err(row_no, "telepon", _("Nomor telepon hanya berisi angka 0–9, spasi, +, - dan tanda kurung."))
         code = row.get("kode_wilayah", "")
         regency = allowed.get(code)
         if code and regency is None:
@@ -126,10 +256,15 @@ def validate_rows(rows: list[dict], user, on_progress=None) -> Parsed:
         for column in ("nik_ketua", "nik_anggota"):
             if row.get(column) and (problem := nik_problem(row[column])):
                 err(row_no, column, problem)
-        if row.get("nib") and not (row["nib"].isdigit() and len(row["nib"]) == 13):
+        if row.get("nib") and not re.fullmatch(r"[0-9]{13}", row["nib"]):
             err(row_no, "nib", _("NIB terdiri dari 13 digit angka."))
-        if row.get("jumlah_anggota") and not row["jumlah_anggota"].isdigit():
-            err(row_no, "jumlah_anggota", _("Jumlah anggota harus angka bulat."))
+        members_count = None
+        if row.get("jumlah_anggota"):
+            try:
+                members_count = parse_int(row["jumlah_anggota"], maximum=MEMBERS_COUNT_MAX,
+                                          label=_("Jumlah anggota"))
+            except BadParameter as exc:
+                err(row_no, "jumlah_anggota", str(exc))
         role = ROLE_WORDS.get(row.get("peran_anggota", "").lower())
         if role is None:
             err(row_no, "peran_anggota", _("Peran harus ketua, sekretaris, bendahara atau anggota."))
@@ -151,7 +286,7 @@ def validate_rows(rows: list[dict], user, on_progress=None) -> Parsed:
                 name=row["nama_kelompok"], regency_id=regency.pk, sector=sector, leader_name=row.get("nama_ketua", ""),
                 leader_nik=row.get("nik_ketua", ""), kecamatan=row.get("kecamatan", ""), desa=row.get("desa", ""),
                 contact_phone=row.get("telepon", ""), nib=row.get("nib", ""),
-                members_count=int(row["jumlah_anggota"]) if row.get("jumlah_anggota", "").isdigit() else None,
+                members_count=members_count,
             )
             first_row[key] = row_no
         elif row.get("nama_ketua") and row["nama_ketua"] != group.leader_name:
@@ -171,8 +306,16 @@ def validate_rows(rows: list[dict], user, on_progress=None) -> Parsed:
             "normalized_name", flat=True
         ):
             err(first_row[(regency_id, name)], "nama_kelompok", _("Kelompok ini sudah terdaftar."))
-    for nik in Member.objects.filter(nik__in=list(member_rows)).values_list("nik", flat=True).distinct():
-        err(member_rows[nik], "nik_anggota", _("NIK ini sudah terdaftar sebagai anggota kelompok lain."))
+    # A NIK already registered in the uploader's own regencies is named as such; one registered
+    # elsewhere is not (that would let anyone probe NIKs nationwide): the province reviews it.
+    in_scope = {r.pk for r in allowed.values()}
+    for nik, regency_id in Member.objects.filter(nik__in=list(member_rows)).values_list(
+        "nik", "group__regency_id"
+    ).distinct():
+        if regency_id in in_scope:
+            err(member_rows[nik], "nik_anggota", _("NIK ini sudah terdaftar sebagai anggota kelompok lain."))
+        else:
+            err(member_rows[nik], "nik_anggota", _("NIK ini perlu ditinjau provinsi sebelum dapat didaftarkan."))
     errors.sort(key=lambda e: (e["row"], e["column"]))
     for group in groups.values():
         if group.members_count is None:
@@ -185,71 +328,150 @@ def _rows_of(batch: ImportBatch) -> list[dict]:
         return read_rows(f.read(), batch.original_name)
 
 
-def batch_validate(batch: ImportBatch) -> ImportBatch:
-    """Fill ``batch.errors`` and its status. Writes nothing but the batch row."""
-    try:
-        rows = _rows_of(batch)
-    except ValueError as exc:
-        ImportBatch.objects.filter(pk=batch.pk).update(
-            status=ImportBatch.Status.INVALID, errors=[{"row": 1, "column": "", "message": str(exc)}],
-            finished_at=timezone.now(),
-        )
-        batch.refresh_from_db()
-        return batch
-    ImportBatch.objects.filter(pk=batch.pk).update(rows_total=len(rows))
+def batch_is_light(batch: ImportBatch) -> bool:
+    with batch.file.open("rb") as f:
+        return is_light(f.read(), batch.original_name)
 
-    def progress(done):
-        ImportBatch.objects.filter(pk=batch.pk).update(rows_done=done)
 
-    parsed = validate_rows(rows, batch.created_by, on_progress=progress)
-    ImportBatch.objects.filter(pk=batch.pk).update(
-        status=ImportBatch.Status.INVALID if parsed.errors else ImportBatch.Status.READY,
-        errors=parsed.errors, rows_done=len(rows), groups_count=len(parsed.groups),
-        members_count=sum(len(g.members) for g in parsed.groups.values()), finished_at=timezone.now(),
-    )
+def _finish(batch: ImportBatch, **fields) -> ImportBatch:
+    ImportBatch.objects.filter(pk=batch.pk).update(finished_at=timezone.now(), **fields)
     batch.refresh_from_db()
     return batch
+
+
+def batch_validate(batch: ImportBatch) -> ImportBatch:
+    """Fill ``batch.errors`` and its status. Writes nothing but the batch row.
+
+    Runs while holding the batch's advisory lock (its proof of life for ``batches_reap``);
+    a batch another worker is already validating is returned untouched. Whatever goes wrong
+    ends as INVALID with a message the uploader can act on, never as a batch left "validating".
+    """
+    with session_lock(IMPORT_LOCK_CLASS, batch.pk) as mine:
+        if not mine:
+            return batch
+        batch.refresh_from_db()
+        if batch.status != ImportBatch.Status.VALIDATING:
+            return batch  # a resent message for a batch that was finished meanwhile
+        ImportBatch.objects.filter(pk=batch.pk).update(owner=owner_label(), heartbeat_at=timezone.now())
+        try:
+            rows = _rows_of(batch)
+            ImportBatch.objects.filter(pk=batch.pk).update(rows_total=len(rows))
+
+            def progress(done):
+                ImportBatch.objects.filter(pk=batch.pk).update(rows_done=done, heartbeat_at=timezone.now())
+
+            parsed = validate_rows(rows, batch.created_by, on_progress=progress)
+        except UnreadableFile as exc:
+            return _finish(batch, status=ImportBatch.Status.INVALID,
+                           errors=[{"row": 1, "column": "", "message": str(exc)}])
+        except Exception as exc:
+            log.exception("import batch %s could not be validated", batch.pk)
+            return _finish(batch, status=ImportBatch.Status.INVALID, errors=[{"row": 0, "column": "", "message": _(
+                "Berkas tidak dapat diperiksa (%(error)s). Periksa formatnya atau hubungi admin.")
+                % {"error": type(exc).__name__}}])
+        return _finish(
+            batch, status=ImportBatch.Status.INVALID if parsed.errors else ImportBatch.Status.READY,
+            errors=parsed.errors, rows_done=len(rows), groups_count=len(parsed.groups),
+            members_count=sum(len(g.members) for g in parsed.groups.values()),
+        )
 
 
 def batch_commit(batch: ImportBatch) -> ImportBatch:
-    """Write every group and member of a READY batch in one transaction, or nothing."""
-    rows = _rows_of(batch)
-    parsed = validate_rows(rows, batch.created_by)
-    if parsed.errors:
-        ImportBatch.objects.filter(pk=batch.pk).update(status=ImportBatch.Status.INVALID, errors=parsed.errors)
+    """Write every group and member of a COMMITTING batch in one transaction, or nothing.
+
+    Holds the batch's advisory lock like ``batch_validate``; any failure ends as FAILED with the
+    reason, and nothing of the batch is written.
+    """
+    with session_lock(IMPORT_LOCK_CLASS, batch.pk) as mine:
+        if not mine:
+            return batch
+        batch.refresh_from_db()
+        if batch.status != ImportBatch.Status.COMMITTING:
+            return batch
+        ImportBatch.objects.filter(pk=batch.pk).update(owner=owner_label(), heartbeat_at=timezone.now())
+        try:
+            parsed = validate_rows(_rows_of(batch), batch.created_by)
+        except Exception as exc:
+            log.exception("import batch %s could not be re-read", batch.pk)
+            return _finish(batch, status=ImportBatch.Status.FAILED,
+                           errors=[{"row": 0, "column": "", "message": str(exc)[:500]}])
+        if parsed.errors:
+            return _finish(batch, status=ImportBatch.Status.INVALID, errors=parsed.errors)
+        try:
+            _write(batch, parsed)
+        except Exception as exc:  # whatever it was, nothing of the batch is written; the user is told
+            log.exception("import batch %s failed", batch.pk)
+            return _finish(batch, status=ImportBatch.Status.FAILED, errors=[{"row": 0, "column": "", "message": _(
+                "Penyimpanan gagal, tidak ada yang tersimpan (%(error)s). Coba lagi atau hubungi admin.")
+                % {"error": type(exc).__name__}}])
         batch.refresh_from_db()
         return batch
+
+
+@transaction.atomic
+def _write(batch: ImportBatch, parsed: Parsed) -> None:
     actor = batch.created_by
-    try:
-        with transaction.atomic():
-            new_groups = []
-            for data in parsed.groups.values():
-                if problems := _validate_group(data):
-                    raise ValueError("; ".join(m for ms in problems.values() for m in ms))
-                new_groups.append(RecipientGroup(
-                    name=data.name.strip(), normalized_name=_norm(data.name), kind=data.kind,
-                    regency_id=data.regency_id, kecamatan=data.kecamatan, desa=data.desa, sector=data.sector,
-                    leader_name=data.leader_name, leader_nik=data.leader_nik, contact_phone=data.contact_phone,
-                    nib=data.nib, members_count=data.members_count or 0, created_by=actor, import_batch=batch,
-                ))
-            created = RecipientGroup.objects.bulk_create(new_groups, batch_size=1000)
-            Member.objects.bulk_create(
-                [Member(group=group, name=m.name, nik=m.nik, role=m.role)
-                 for group, data in zip(created, parsed.groups.values(), strict=True) for m in data.members],
-                batch_size=2000,
-            )
-            if batch.program_id:
-                for i, group in enumerate(RecipientGroup.objects.filter(import_batch=batch).select_related("regency")):
-                    application_propose(group=group, program=batch.program, actor=actor)
-                    if (i + 1) % PROGRESS_EVERY == 0:
-                        ImportBatch.objects.filter(pk=batch.pk).update(rows_done=i + 1)
-            ImportBatch.objects.filter(pk=batch.pk).update(
-                status=ImportBatch.Status.COMMITTED, finished_at=timezone.now(), rows_done=len(rows),
-            )
-    except Exception as exc:  # whatever it was, nothing of the batch is written; the user is told
-        log.exception("import batch %s failed", batch.pk)
-        ImportBatch.objects.filter(pk=batch.pk).update(
-            status=ImportBatch.Status.FAILED, errors=[{"row": 0, "column": "", "message": str(exc)[:500]}],
-        )
-    batch.refresh_from_db()
-    return batch
+    new_groups = []
+    for data in parsed.groups.values():
+        if problems := _validate_group(data):
+            raise ValueError("; ".join(m for ms in problems.values() for m in ms))
+        new_groups.append(RecipientGroup(
+            name=data.name.strip(), normalized_name=_norm(data.name), kind=data.kind,
+            regency_id=data.regency_id, kecamatan=data.kecamatan, desa=data.desa, sector=data.sector,
+            leader_name=data.leader_name, leader_nik=data.leader_nik, contact_phone=data.contact_phone,
+            nib=data.nib, members_count=data.members_count or 0, created_by=actor, import_batch=batch,
+        ))
+    created = RecipientGroup.objects.bulk_create(new_groups, batch_size=1000)
+    Member.objects.bulk_create(
+        [Member(group=group, name=m.name, nik=m.nik, role=m.role)
+         for group, data in zip(created, parsed.groups.values(), strict=True) for m in data.members],
+        batch_size=2000,
+    )
+    if batch.program_id:
+        for i, group in enumerate(RecipientGroup.objects.filter(import_batch=batch).select_related("regency")):
+            application_propose(group=group, program=batch.program, actor=actor)
+            if (i + 1) % PROGRESS_EVERY == 0:
+                ImportBatch.objects.filter(pk=batch.pk).update(rows_done=i + 1)
+    ImportBatch.objects.filter(pk=batch.pk).update(
+        status=ImportBatch.Status.COMMITTED, finished_at=timezone.now(), rows_done=parsed.rows,
+    )
+
+
+# --- Nothing stuck ----------------------------------------------------------------------------------
+
+WORKER_LOST = gettext_noop("Pemrosesan terhenti berulang kali (worker berhenti); unggah ulang berkasnya.")
+
+
+def batches_reap(now=None) -> dict:
+    """Send again the batches that sit in "validating"/"committing" with nobody on them.
+
+    Nobody is on a batch when no backend holds its advisory lock and it was last seen over
+    ``JOB_GRACE_SECONDS`` ago (or its message was never sent). After ``JOB_MAX_ATTEMPTS`` it is
+    failed with a reason. Both steps are idempotent, so a resend is safe. ~2 queries + 1 per batch.
+    """
+    from recipients.tasks import commit_import, validate_import
+
+    now = now or timezone.now()
+    grace = now - dt.timedelta(seconds=settings.JOB_GRACE_SECONDS)
+    resend = now - dt.timedelta(seconds=settings.JOB_RESEND_SECONDS)
+    busy = set(lock_holders(IMPORT_LOCK_CLASS))
+    report = {"resent": 0, "failed": 0}
+    stuck = ImportBatch.objects.filter(
+        Q(heartbeat_at__lt=grace) | Q(heartbeat_at__isnull=True, created_at__lt=grace),
+        Q(dispatched_at__isnull=True) | Q(dispatched_at__lt=resend) | Q(heartbeat_at__gt=F("dispatched_at")),
+        status__in=[ImportBatch.Status.VALIDATING, ImportBatch.Status.COMMITTING],
+    )
+    for batch in stuck:
+        if batch.pk in busy:
+            continue
+        if batch.attempts >= settings.JOB_MAX_ATTEMPTS:
+            ImportBatch.objects.filter(pk=batch.pk, status=batch.status).update(
+                status=ImportBatch.Status.FAILED, finished_at=now,
+                errors=[{"row": 0, "column": "", "message": WORKER_LOST}])
+            report["failed"] += 1
+            continue
+        task = validate_import if batch.status == ImportBatch.Status.VALIDATING else commit_import
+        if enqueue(task, batch_id=batch.pk):
+            ImportBatch.objects.filter(pk=batch.pk).update(dispatched_at=now, attempts=F("attempts") + 1)
+            report["resent"] += 1
+    return report

@@ -279,9 +279,19 @@ class ImportBatch(models.Model):
     errors = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Liveness (core/jobs.py): the worker on it holds advisory lock (IMPORT_LOCK_CLASS, id).
+    owner = models.CharField(max_length=100, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         ordering = ["-created_at"]
+        indexes = [
+            # The reaper: batches a worker should be working on.
+            models.Index(fields=["status"], name="recipients_importbatch_busy",
+                         condition=models.Q(status__in=["validating", "committing"])),
+        ]
 
     def __str__(self) -> str:
         return self.original_name

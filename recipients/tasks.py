@@ -1,4 +1,8 @@
-"""Celery tasks for large imports: thin, take the batch id, call recipients.imports."""
+"""Celery tasks for large imports: thin, take the batch id, call recipients.imports.
+
+Both steps hold the batch's advisory lock while they work and end the batch as ready,
+invalid, committed or failed whatever happens; ``reap_imports`` sends again what a dead
+worker left behind."""
 
 from celery import shared_task
 
@@ -8,13 +12,21 @@ from recipients.models import ImportBatch
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def validate_import(batch_id: int) -> str:
-    batch = ImportBatch.objects.get(pk=batch_id)
+    batch = ImportBatch.objects.filter(pk=batch_id).first()
+    if batch is None or batch.status != ImportBatch.Status.VALIDATING:
+        return batch.status if batch else "missing"  # a resent message for a finished batch
     return imports.batch_validate(batch).status
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def commit_import(batch_id: int) -> str:
-    batch = ImportBatch.objects.get(pk=batch_id)
-    if batch.status != ImportBatch.Status.COMMITTING:
-        return batch.status  # a redelivered message for a batch that already finished
+    batch = ImportBatch.objects.filter(pk=batch_id).first()
+    if batch is None or batch.status != ImportBatch.Status.COMMITTING:
+        return batch.status if batch else "missing"
     return imports.batch_commit(batch).status
+
+
+@shared_task
+def reap_imports() -> dict:
+    """Every JOB_REAP_SECONDS: resend batches whose worker died or whose message was lost."""
+    return imports.batches_reap()

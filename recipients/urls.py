@@ -20,4 +20,5 @@ urlpatterns = [
     path("kelola/impor/", manage.import_upload, name="import-upload"),
     path("kelola/impor/<int:pk>/", manage.import_detail, name="import-detail"),
     path("kelola/impor/<int:pk>/simpan/", manage.import_commit, name="import-commit"),
+    path("kelola/impor/<int:pk>/kesalahan.csv", manage.import_errors, name="import-errors"),
 ]

@@ -10,11 +10,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from core.jobs import enqueue_on_commit
 from core.params import lenient, parse_id
 from core.spreadsheets import spreadsheet_response
 from core.views_utils import apply_errors, paginate
@@ -262,12 +265,11 @@ def import_upload(request):
         upload = form.cleaned_data["file"]
         batch = ImportBatch.objects.create(created_by=request.user, program=form.cleaned_data["program"],
                                            file=upload, original_name=upload.name[:200])
-        content = upload.read()
-        rows = content.count(b"\n") if upload.name.lower().endswith(".csv") else imports.SYNC_MAX_ROWS + 1
-        if rows <= imports.SYNC_MAX_ROWS:
+        upload.seek(0)
+        if imports.is_light(upload.read(), upload.name):
             imports.batch_validate(batch)
         else:
-            transaction.on_commit(lambda: validate_import.delay(batch.pk))
+            _send_to_worker(validate_import, batch)
         return redirect("recipients:import-detail", pk=batch.pk)
     batches = selectors.imports_visible_to(request.user)[:10]
     return render(request, "recipients/import_form.html", {"form": form, "batches": batches})
@@ -277,7 +279,19 @@ def import_upload(request):
 def import_detail(request, pk):
     batch = get_object_or_404(selectors.imports_visible_to(request.user), pk=pk)
     busy = batch.status in (ImportBatch.Status.VALIDATING, ImportBatch.Status.COMMITTING)
-    return render(request, "recipients/import_detail.html", {"batch": batch, "busy": busy})
+    return render(request, "recipients/import_detail.html", {
+        "batch": batch, "busy": busy, "errors": batch.errors[:imports.ERRORS_SHOWN],
+        "more_errors": max(0, len(batch.errors) - imports.ERRORS_SHOWN),
+    })
+
+
+@login_required
+def import_errors(request, pk):
+    """Every error of the batch as a CSV (the page shows the first ``ERRORS_SHOWN``)."""
+    batch = get_object_or_404(selectors.imports_visible_to(request.user), pk=pk)
+    rows = ([e["row"], e["column"], e["message"]] for e in batch.errors)
+    return spreadsheet_response("csv", ["baris", "kolom", "masalah"], rows, sheet="kesalahan",
+                                filename=f"kesalahan-impor-{batch.pk}")
 
 
 @login_required
@@ -292,13 +306,19 @@ def import_commit(request, pk):
         batch.status = ImportBatch.Status.COMMITTING
         batch.rows_done = 0
         batch.save(update_fields=["status", "rows_done"])
-    if batch.rows_total <= imports.SYNC_MAX_ROWS:
+    if batch.rows_total <= imports.SYNC_MAX_ROWS and imports.batch_is_light(batch):
         batch = imports.batch_commit(batch)
         if batch.status == ImportBatch.Status.COMMITTED:
             messages.success(request, _("%(n)s kelompok tersimpan.") % {"n": batch.groups_count})
     else:
-        commit_import.delay(batch.pk)
+        _send_to_worker(commit_import, batch)
     return redirect("recipients:import-detail", pk=pk)
+
+
+def _send_to_worker(task, batch: ImportBatch) -> None:
+    """Queue the step after commit; if Redis is down the batch waits and the reaper sends it."""
+    enqueue_on_commit(task, batch_id=batch.pk, on_sent=lambda: ImportBatch.objects.filter(pk=batch.pk).update(
+        dispatched_at=timezone.now(), attempts=F("attempts") + 1))
 
 
 @login_required

@@ -120,7 +120,7 @@ def test_two_overlapping_runs_never_both_write(regions):
     try:
         with other.cursor() as cursor:
             cursor.execute("BEGIN")
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [rollup.LOCK_KEY])
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", rollup.RUN_LOCK)
             run = rollup.rollup_run()
             cursor.execute("ROLLBACK")
     finally:

@@ -1,0 +1,96 @@
+"""Background work that cannot get stuck.
+
+Every job (a rollup run, an import batch) lives as a row with a status. Three rules keep a row
+from staying "queued" or "running" after a crash:
+
+1. **Sending never fails a request.** ``enqueue`` publishes the Celery message after commit; if
+   Redis is down it logs, and the row stays queued with no ``dispatched_at``: the reaper sends
+   it again when Redis is back. Nothing is lost.
+2. **A worker proves it is alive with a PostgreSQL advisory lock**, taken on its own
+   connection for as long as it works on the job. PostgreSQL releases the lock when the
+   transaction or connection ends, however the worker died (``client_connection_check_interval``
+   makes a backend whose client vanished mid-query notice within seconds). So "running" and no
+   lock holder means the owner is gone — a fact read from ``pg_locks``, not a guess from a
+   timeout. A lock row with a lease would need a heartbeat from inside long statements, which a
+   single-transaction rollup cannot give.
+3. **A claim is one conditional UPDATE** (``status=queued → running``), so a message delivered
+   twice (a resend, or Redis handing an unacknowledged message out again) runs the job once.
+
+The reapers that act on these rules live beside their jobs (``programs.rollup.rollup_reap``,
+``recipients.imports.batches_reap``) and run from beat every ``JOB_REAP_SECONDS``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from contextlib import contextmanager
+
+from django.db import connection, transaction
+
+log = logging.getLogger(__name__)
+
+# Advisory-lock namespace (the first key of the two-key form): one per kind of job.
+ROLLUP_LOCK_CLASS = 0x1CB0  # objid 1: a rollup run; objid 2: "refresh now" requests
+IMPORT_LOCK_CLASS = 0x1CB1  # objid: the import batch id
+
+
+def owner_label() -> str:
+    """Who works on a job, for people reading the status page: host and process id."""
+    return f"{socket.gethostname()}:{os.getpid()}"[:100]
+
+
+def backend_pid() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return cursor.fetchone()[0]
+
+
+def enqueue(task, **kwargs) -> bool:
+    """Publish ``task(**kwargs)`` now; False (logged) when the broker cannot be reached."""
+    try:
+        task.apply_async(kwargs=kwargs)
+    except Exception as exc:  # kombu.OperationalError, redis.ConnectionError, …
+        log.warning("could not queue %s%s: %s (the reaper will send it again)", task.name, kwargs, exc)
+        return False
+    return True
+
+
+def enqueue_on_commit(task, on_sent=None, **kwargs) -> None:
+    """``enqueue`` after the surrounding transaction commits; ``on_sent()`` runs once it is sent."""
+
+    def send():
+        if enqueue(task, **kwargs) and on_sent is not None:
+            on_sent()
+
+    transaction.on_commit(send)
+
+
+@contextmanager
+def session_lock(lock_class: int, objid: int):
+    """Hold advisory lock (lock_class, objid) on this connection for the block; yields whether
+    it was free. Released at the end of the block, or by PostgreSQL if the process dies."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [lock_class, objid])
+        acquired = cursor.fetchone()[0]
+    try:
+        yield acquired
+    finally:
+        if acquired:
+            try:
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [lock_class, objid])
+            except Exception:  # the connection is gone: so is the lock
+                log.warning("advisory lock (%s, %s) released with its connection", lock_class, objid)
+
+
+def lock_holders(lock_class: int) -> dict[int, int]:
+    """{objid: backend pid} for every granted advisory lock of ``lock_class`` (one query)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT objid, pid FROM pg_locks WHERE locktype = 'advisory' AND classid = %s AND objsubid = 2 "
+            "AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+            [lock_class],
+        )
+        return {int(objid): pid for objid, pid in cursor.fetchall()}
