@@ -94,6 +94,22 @@ def duplicates_visible_to(user):
     return qs.none() if scope is None else qs.filter(scope)
 
 
+def with_visible_pairs(user, flags):
+    """The flags, each with ``other_visible``: whether the user may see who the look-alike is.
+
+    District staff see a look-alike only inside their own regency; elsewhere it is "needs
+    province review", with no name, regency or reason that would reveal another regency's group
+    (or confirm that a NIK is registered there). The province and the national admin see pairs.
+    No queries: uses ``other__group`` loaded with the flags.
+    """
+    flags = list(flags)
+    for flag in flags:
+        flag.other_visible = not getattr(user, "is_district_staff", False) or (
+            flag.other.group.regency_id == user.regency_id
+        )
+    return flags
+
+
 def queue_for(user):
     """Applications waiting for this user's role, in their scope (the "what waits for me" list)."""
     role = role_of(user)

@@ -154,8 +154,8 @@ def application_detail(request, pk):
         "application": application,
         "steps": application.steps.select_related("actor", "realization").prefetch_related("evidence"),
         "forms_by_move": forms_by_move,
-        "duplicates": application.duplicate_flags.filter(resolved_at__isnull=True).select_related(
-            "other__group__regency", "other__program"),
+        "duplicates": selectors.with_visible_pairs(request.user, application.duplicate_flags.filter(
+            resolved_at__isnull=True).select_related("other__group__regency", "other__program")),
     })
 
 
@@ -246,8 +246,10 @@ def duplicate_list(request):
         else:
             messages.error(request, _("Tuliskan alasan keputusan."))
         return redirect("recipients:duplicate-list")
+    page = paginate(request, flags)
+    page.object_list = selectors.with_visible_pairs(request.user, page.object_list)
     return render(request, "recipients/duplicate_list.html", {
-        "page": paginate(request, flags), "form": DuplicateResolveForm(),
+        "page": page, "form": DuplicateResolveForm(),
         "can_decide": request.user.is_provincial_officer,
     })
 

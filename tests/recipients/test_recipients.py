@@ -426,3 +426,21 @@ def test_recipients_admin_is_read_only_for_national_admins(client, personas, app
         page = c.get(reverse("admin:recipients_recipientgroup_change", args=[application.group_id]))
         assert page.status_code == 200 and NIK_SERANG not in page.content.decode()
         assert c.get(reverse("admin:recipients_recipientgroup_add")).status_code == 403
+
+
+def test_a_lookalike_in_another_regency_is_not_revealed_to_district_staff(client, serang_group, masks_program,
+                                                                         serang_staff, lebak_staff, banten_officer,
+                                                                         disperindag_banten):
+    other_program = ProgramFactory(agency=disperindag_banten, fiscal_year=2020)
+    lebak = services.group_create(actor=lebak_staff, data=services.GroupData(
+        name="Kelompok Masker Rangkasbitung", regency_id=region("36.02").pk, sector="masks", leader_name="Ujang",
+        leader_nik=NIK_SERANG))
+    mine = services.application_propose(group=serang_group, program=masks_program, actor=serang_staff)
+    services.application_propose(group=lebak, program=other_program, actor=lebak_staff)
+    for url in (reverse("recipients:duplicate-list"), reverse("recipients:application-detail", args=[mine.pk])):
+        body = as_user(client, serang_staff).get(url).content.decode()
+        assert "perlu ditinjau provinsi" in body.lower()
+        assert "Rangkasbitung" not in body and "Lebak" not in body and "NIK ketua sama" not in body
+    # The province sees the pair, with the reason.
+    body = as_user(client, banten_officer).get(reverse("recipients:duplicate-list")).content.decode()
+    assert "Rangkasbitung" in body and "Ciruas" in body and "NIK ketua sama" in body
