@@ -102,6 +102,20 @@ def parse_database_url(name: str, url: str) -> dict:
     }
 
 
+def env_crontab(name: str, default: str):
+    """A five-field cron line ("0 1 * * *") as a Celery crontab; a bad line stops start-up."""
+    from celery.schedules import crontab
+
+    raw = os.environ.get(name, default).strip()
+    fields = raw.split()
+    if len(fields) != 5:
+        raise EnvError(f"{name}={raw!r} harus lima kolom cron (expected 'minute hour day month weekday')")
+    try:
+        return crontab(*fields[:2], day_of_month=fields[2], month_of_year=fields[3], day_of_week=fields[4])
+    except Exception as exc:
+        raise EnvError(f"{name}={raw!r} bukan jadwal cron yang valid: {exc}") from None
+
+
 def check_redis_url(name: str, url: str) -> str:
     parts = urlsplit(url)
     if parts.scheme not in {"redis", "rediss", "unix"}:

@@ -18,6 +18,7 @@ from ikmrelief.env import (
     check_redis_url,
     env_bool,
     env_choice,
+    env_crontab,
     env_int,
     env_list,
     env_str,
@@ -186,7 +187,9 @@ CELERY_BEAT_SCHEDULE = {
     # funding source that every chart and public page reads. 01:00 WIB, after the day's entry.
     "nightly-budget-rollup": {
         "task": "programs.tasks.run_rollup",
-        "schedule": crontab(hour=1, minute=0),
+        # ROLLUP_CRONTAB, minute hour day month weekday (default "0 1 * * *"). Each firing is
+        # one schedule slot: two beats by mistake still make one run per slot (RollupRun.slot).
+        "schedule": env_crontab("ROLLUP_CRONTAB", "0 1 * * *"),
         "kwargs": {"trigger": "beat"},
     },
     # Catch-up: when the last successful rollup is older than a day (the worker was down at

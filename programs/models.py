@@ -520,6 +520,9 @@ class RollupRun(models.Model):
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     dispatched_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
+    # The beat firing that asked for this run ("beat:2026-12-02T01:00"); unique, so a second beat
+    # started by mistake (or a redelivered message) cannot run the same night twice.
+    slot = models.CharField(max_length=40, null=True, blank=True, unique=True)
 
     class Meta:
         ordering = ["-queued_at", "-id"]

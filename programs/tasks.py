@@ -4,6 +4,8 @@ row says what went wrong, and the reaper (not Celery's retry) recovers runs whos
 import logging
 
 from celery import shared_task
+from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from programs import rollup
 from programs.models import RollupRun
@@ -17,6 +19,14 @@ def run_rollup(run_id: int | None = None, trigger: str = "beat") -> dict:
     if run_id and (run is None or run.status != RollupRun.Status.QUEUED):
         # A resent or redelivered message for a run that is being worked on or has ended.
         return {"run": run_id, "status": run.status if run else "missing"}
+    if run is None and trigger == "beat":
+        # One run per beat firing (cron's finest step is a minute), however many beats fired.
+        slot = f"beat:{timezone.localtime():%Y-%m-%dT%H:%M}"
+        try:
+            with transaction.atomic():
+                run = RollupRun.objects.create(trigger=trigger, slot=slot)
+        except IntegrityError:
+            return {"slot": slot, "status": "duplicate"}
     try:
         run = rollup.rollup_run(run=run, trigger=trigger)
     except Exception:  # recorded on the run by rollup_run; nothing for Celery to retry
@@ -29,9 +39,12 @@ def run_rollup(run_id: int | None = None, trigger: str = "beat") -> dict:
 def catch_up_rollup() -> dict:
     """Hourly: if the last successful rollup is older than a day (a missed night), run now."""
     rollup.rollup_reap()
-    if rollup.rollup_is_stale() and rollup.rollup_in_progress() is None:
-        return run_rollup(trigger="catch-up")
-    return {"status": "fresh"}
+    if not rollup.rollup_is_stale():
+        return {"status": "fresh"}
+    current = rollup.rollup_in_progress()
+    if current is not None:  # stale, and a run is on its way (the reaper watches it)
+        return {"status": "waiting", "run": current.pk}
+    return run_rollup(trigger="catch-up")
 
 
 @shared_task

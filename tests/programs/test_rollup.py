@@ -8,6 +8,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.db.models import Count, Sum
 from django.urls import reverse
+from django.utils import timezone
 
 from ikmrelief.celery import app as celery_app
 from programs import rollup, services, tasks
@@ -235,3 +236,72 @@ def test_generate_national_refuses_real_data_and_keeps_every_invariant(regions, 
         assert allocation.realized_total == (allocation.total or 0) <= allocation.amount
     run = rollup.rollup_run()
     assert run.status == RollupRun.Status.SUCCESS and run.realization_rows == 3000
+
+
+# --- Nothing stuck -------------------------------------------------------------------------------------
+
+
+def _aged(run, **fields):
+    old = timezone.now() - dt.timedelta(minutes=10)
+    RollupRun.objects.filter(pk=run.pk).update(**{"heartbeat_at": old, "queued_at": old, **fields})
+    run.refresh_from_db()
+    return run
+
+
+def test_two_beats_firing_in_one_minute_make_one_run(regions):
+    from programs.tasks import run_rollup
+
+    first, second = run_rollup(trigger="beat"), run_rollup(trigger="beat")
+    assert {first["status"], second["status"]} == {"success", "duplicate"}
+    assert RollupRun.objects.filter(trigger="beat").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_running_run_whose_backend_died_is_queued_again_and_completes(regions):
+    run = _aged(RollupRun.objects.create(trigger="manual", status=RollupRun.Status.RUNNING, backend_pid=999_999,
+                                         started_at=timezone.now()))
+    assert rollup.rollup_reap() == {"requeued": 1, "resent": 1, "failed": 0}  # queued again and sent
+    run.refresh_from_db()
+    assert run.status == RollupRun.Status.QUEUED and "Worker berhenti" in run.error
+    assert run.dispatched_at is not None and run.attempts == 1
+    assert rollup.rollup_reap() == {"requeued": 0, "resent": 0, "failed": 0}  # not resent again at once
+    # The message is consumed by a worker later; the run itself completes through the same claim.
+    assert rollup.rollup_run(run=run).status == RollupRun.Status.SUCCESS
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_run_whose_backend_still_holds_the_lock_is_left_alone(regions):
+    from django.db import connections
+
+    other = connections.create_connection("default")
+    try:
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            pid = cursor.fetchone()[0]
+            cursor.execute("BEGIN")
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", rollup.RUN_LOCK)
+            run = _aged(RollupRun.objects.create(trigger="manual", status=RollupRun.Status.RUNNING, backend_pid=pid))
+            assert rollup.rollup_reap() == {"requeued": 0, "resent": 0, "failed": 0}
+            cursor.execute("ROLLBACK")
+    finally:
+        other.close()
+    run.refresh_from_db()
+    assert run.status == RollupRun.Status.RUNNING
+
+
+def test_a_queued_run_nobody_takes_is_resent_then_failed_and_unblocks_refresh(regions, banten_officer, settings):
+    run = _aged(RollupRun.objects.create(trigger="manual"))
+    assert rollup.rollup_reap()["resent"] == 1
+    _aged(run, dispatched_at=timezone.now() - dt.timedelta(hours=1), attempts=settings.JOB_MAX_ATTEMPTS)
+    assert rollup.rollup_reap()["failed"] == 1
+    run.refresh_from_db()
+    assert run.status == RollupRun.Status.FAILED and "Tidak ada worker" in run.error
+    new, queued = rollup.request_rollup(user=banten_officer)
+    assert queued and new.pk != run.pk
+
+
+def test_catch_up_does_not_call_a_stale_rollup_fresh(regions):
+    from programs.tasks import catch_up_rollup
+
+    _aged(RollupRun.objects.create(trigger="manual"), dispatched_at=timezone.now())
+    assert catch_up_rollup()["status"] != "fresh"

@@ -148,3 +148,35 @@ def test_nik_registered_in_another_regency_is_not_revealed(client, serang_staff,
     text = _messages(batch)
     assert "perlu ditinjau provinsi" in text
     assert "Rangkasbitung" not in text and "Lebak" not in text and "sudah terdaftar" not in text
+
+
+def test_a_batch_left_validating_is_sent_again_then_failed_with_a_reason(serang_staff, settings):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    batch = ImportBatch.objects.create(created_by=serang_staff, original_name="x.csv",
+                                       file=SimpleUploadedFile("x.csv", f"{HEADER}\n{GOOD_ROW}\n".encode()))
+    old = timezone.now() - dt.timedelta(hours=1)
+    ImportBatch.objects.filter(pk=batch.pk).update(created_at=old, heartbeat_at=old)
+    assert imports.batches_reap() == {"resent": 1, "failed": 0}
+    assert imports.batches_reap() == {"resent": 0, "failed": 0}  # sent; not again at once
+    ImportBatch.objects.filter(pk=batch.pk).update(dispatched_at=old, attempts=settings.JOB_MAX_ATTEMPTS)
+    assert imports.batches_reap() == {"resent": 0, "failed": 1}
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.FAILED and "worker berhenti" in _messages(batch)
+
+
+def test_a_batch_a_worker_holds_is_left_alone(serang_staff):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from core.jobs import IMPORT_LOCK_CLASS, session_lock
+
+    batch = ImportBatch.objects.create(created_by=serang_staff, original_name="x.csv",
+                                       file=SimpleUploadedFile("x.csv", f"{HEADER}\n{GOOD_ROW}\n".encode()))
+    ImportBatch.objects.filter(pk=batch.pk).update(created_at=timezone.now() - dt.timedelta(hours=1))
+    with session_lock(IMPORT_LOCK_CLASS, batch.pk) as mine:
+        assert mine
+        assert imports.batches_reap() == {"resent": 0, "failed": 0}
