@@ -125,7 +125,9 @@ class EmbeddedRedis:
             self.process = subprocess.Popen(
                 [
                     str(server), "--port", "0", "--unixsocket", str(self.socket), "--unixsocketperm", "700",
-                    "--dir", str(self.directory), "--save", "60", "1", "--appendonly", "no",
+                    "--dir", str(self.directory), "--save", "60", "1",
+                    # Queued work survives a restart: every write is in the append-only file.
+                    "--appendonly", "yes", "--appendfsync", "everysec",
                     "--logfile", str(self.directory / "redis.log"),
                 ],
                 stdin=subprocess.DEVNULL,

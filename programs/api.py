@@ -13,6 +13,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from rest_framework import serializers, viewsets
 from rest_framework.routers import SimpleRouter
 
+from core.cache import public_page
 from core.models import Region
 from core.params import IntegerFilter, YearFilter
 from programs.models import BudgetRollup, FundingSource, Program
@@ -104,8 +105,17 @@ class GroupCountFilter(django_filters.FilterSet):
         fields = []
 
 
+class PublicViewSet(viewsets.ReadOnlyModelViewSet):
+    """Cached like every public page (``core.cache.public_page``): keyed on the rollup, the
+    language and the URL, with ETag/Last-Modified, and served from Redis while PostgreSQL restarts."""
+
+    @classmethod
+    def as_view(cls, actions=None, **initkwargs):
+        return public_page(super().as_view(actions, **initkwargs))
+
+
 @extend_schema(tags=["anggaran"])
-class BudgetViewSet(viewsets.ReadOnlyModelViewSet):
+class BudgetViewSet(PublicViewSet):
     """Rekap anggaran per tahun × provinsi × kabupaten/kota × OPD × program × sumber dana.
     Baris pagu: OPD/program kosong. Satuan: rupiah bulat."""
 
@@ -119,7 +129,7 @@ class BudgetViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 @extend_schema(tags=["program"])
-class ProgramViewSet(viewsets.ReadOnlyModelViewSet):
+class ProgramViewSet(PublicViewSet):
     """Program bantuan yang dipublikasikan (bukan draf)."""
 
     serializer_class = ProgramSerializer
@@ -128,7 +138,7 @@ class ProgramViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 @extend_schema(tags=["kelompok"])
-class GroupCountViewSet(viewsets.ReadOnlyModelViewSet):
+class GroupCountViewSet(PublicViewSet):
     """Jumlah kelompok penerima dan penerima manfaat per tahap verifikasi (tanpa data pribadi)."""
 
     serializer_class = ApplicationRollupSerializer
@@ -137,7 +147,7 @@ class GroupCountViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 @extend_schema(tags=["wilayah"])
-class RegionViewSet(viewsets.ReadOnlyModelViewSet):
+class RegionViewSet(PublicViewSet):
     """Provinsi dan kabupaten/kota dengan kode Kemendagri."""
 
     serializer_class = RegionSerializer
