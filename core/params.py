@@ -21,9 +21,11 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import extend_schema_field
 
-ASCII_DIGITS = re.compile(r"[0-9]+\Z")
-REGION_CODE = re.compile(r"[0-9]{2}(\.[0-9]{2})?\Z")
+ASCII_DIGITS = re.compile(r"[0-9]+")
+REGION_CODE_PATTERN = r"^[0-9]{2}(\.[0-9]{2})?$"
+REGION_CODE = re.compile(r"[0-9]{2}(\.[0-9]{2})?")
 # C0 controls and DEL; tab, LF and CR are allowed only in form bodies (textareas).
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 CONTROL_CHARACTERS_IN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -42,7 +44,7 @@ def parse_int(text, *, minimum: int = 0, maximum: int = ID_MAX, label: str | Non
     """A whole number written in ASCII digits within [minimum, maximum]."""
     text = str(text).strip()
     label = label or _("Nilai")
-    if not ASCII_DIGITS.match(text) or len(text) > 19:
+    if not ASCII_DIGITS.fullmatch(text) or len(text) > 19:
         raise BadParameter(_("%(label)s harus berupa angka bulat (0–9).") % {"label": label})
     number = int(text)
     if not minimum <= number <= maximum:
@@ -61,7 +63,7 @@ def parse_id(text) -> int:
 def parse_region_code(text) -> str:
     """A Kemendagri code: ``36`` (province) or ``36.04`` (kabupaten/kota)."""
     text = str(text).strip()
-    if not REGION_CODE.match(text):
+    if not REGION_CODE.fullmatch(text):
         raise BadParameter(_("Kode wilayah harus seperti 36 atau 36.04."))
     return text
 
@@ -72,7 +74,7 @@ def parse_rupiah(text, *, minimum: int = 0) -> int:
     if text.startswith("-"):
         raise BadParameter(_("Jumlah tidak boleh negatif."))
     text = _RUPIAH_GROUPING.sub("", re.sub(r"^rp\.?", "", text, flags=re.IGNORECASE))
-    if not ASCII_DIGITS.match(text):
+    if not ASCII_DIGITS.fullmatch(text):
         raise BadParameter(_("Masukkan jumlah rupiah berupa angka bulat, mis. 180.000.000."))
     if len(text) > 19 or int(text) > RUPIAH_MAX:
         raise BadParameter(_("Jumlah terlalu besar."))
@@ -124,10 +126,29 @@ class StrictYearField(StrictIntegerField):
             raise ValidationError(str(exc), code="invalid")
 
 
+class RegionCodeField(forms.CharField):
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value in self.empty_values:
+            return ""
+        try:
+            return parse_region_code(value)
+        except BadParameter as exc:
+            raise ValidationError(str(exc), code="invalid")
+
+
+# The OpenAPI schema states the same bounds the parsers apply (drf-spectacular reads these).
+@extend_schema_field({"type": "string", "pattern": REGION_CODE_PATTERN})
+class RegionCodeFilter(django_filters.CharFilter):
+    field_class = RegionCodeField
+
+
+@extend_schema_field({"type": "integer", "minimum": 0, "maximum": ID_MAX})
 class IntegerFilter(django_filters.NumberFilter):
     field_class = StrictIntegerField
 
 
+@extend_schema_field({"type": "integer", "minimum": YEAR_MIN, "maximum": YEAR_MAX})
 class YearFilter(django_filters.NumberFilter):
     field_class = StrictYearField
 

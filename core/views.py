@@ -14,17 +14,33 @@ def dashboard(request):
     return render(request, "core/dashboard.html", {"ceilings": ceilings})
 
 
+def _api_error(request, status: int, message: str):
+    """Errors under /api/ answer JSON ({"detail": …}), as the OpenAPI schema documents."""
+    if not request.path.startswith("/api/"):
+        return None
+    from django.http import JsonResponse
+
+    return JsonResponse({"detail": str(message)}, status=status)
+
+
 def bad_request(request, exception=None, reason: str = "", message: str = ""):
     """400 in the user's language, with what was wrong when we know it."""
-    return render(request, "400.html", {"message": message}, status=400)
+    from django.utils.translation import gettext as _
+
+    return _api_error(request, 400, message or _("Permintaan tidak valid")) or render(
+        request, "400.html", {"message": message}, status=400)
 
 
 def permission_denied(request, exception=None):
-    return render(request, "403.html", status=403)
+    from django.utils.translation import gettext as _
+
+    return _api_error(request, 403, _("Akses ditolak")) or render(request, "403.html", status=403)
 
 
 def page_not_found(request, exception=None):
-    return render(request, "404.html", status=404)
+    from django.utils.translation import gettext as _
+
+    return _api_error(request, 404, _("Halaman tidak ditemukan")) or render(request, "404.html", status=404)
 
 
 def server_error(request):

@@ -8,15 +8,21 @@ from __future__ import annotations
 import django_filters
 from csp.decorators import csp_update
 from django.urls import include, path
-from drf_spectacular.utils import extend_schema
+from django.utils.translation import gettext as _
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 from rest_framework import serializers, viewsets
+from rest_framework.exceptions import ValidationError
+from rest_framework.pagination import PageNumberPagination
 from rest_framework.routers import SimpleRouter
 
 from core.cache import public_page
 from core.models import Region
-from core.params import IntegerFilter, YearFilter
-from programs.models import BudgetRollup, FundingSource, Program
+from core.params import ASCII_DIGITS, IntegerFilter, RegionCodeFilter, YearFilter
+from programs.models import BudgetRollup, Program
+from programs.reference import FUNDING_SOURCES
 from recipients.models import ApplicationRollup, State
 
 
@@ -67,24 +73,36 @@ class RegionSerializer(serializers.ModelSerializer):
         fields = ["code", "name", "kind", "parent_code"]
 
 
-class BudgetFilter(django_filters.FilterSet):
+class StrictFilterSet(django_filters.FilterSet):
+    """API filters: a parameter given with an empty value is refused (400) like any value that
+    does not parse, so a client's typo never silently means "everything"."""
+
+    def is_valid(self):
+        valid = super().is_valid()
+        empty = [name for name in self.filters if name in self.data and not str(self.data.get(name)).strip()]
+        for name in empty:
+            self.form.add_error(name, _("Parameter %(name)s kosong; hapus atau isi.") % {"name": name})
+        return valid and not empty
+
+
+class BudgetFilter(StrictFilterSet):
     tahun = YearFilter(field_name="fiscal_year")
-    provinsi = django_filters.CharFilter(field_name="province__code")
-    kabupaten = django_filters.CharFilter(field_name="regency__code")
+    provinsi = RegionCodeFilter(field_name="province__code")
+    kabupaten = RegionCodeFilter(field_name="regency__code")
     opd = IntegerFilter(field_name="agency_id")
     program = IntegerFilter(field_name="program_id")
     jenis = django_filters.ChoiceFilter(field_name="program__kind", choices=Program.Kind.choices)
-    sumber_dana = django_filters.ModelChoiceFilter(field_name="funding_source", to_field_name="code",
-                                                   queryset=FundingSource.objects.all())
+    sumber_dana = django_filters.ChoiceFilter(field_name="funding_source__code",
+                                              choices=[(code, name) for code, name, _level in FUNDING_SOURCES])
 
     class Meta:
         model = BudgetRollup
         fields = []
 
 
-class ProgramFilter(django_filters.FilterSet):
+class ProgramFilter(StrictFilterSet):
     tahun = YearFilter(field_name="fiscal_year")
-    provinsi = django_filters.CharFilter(field_name="agency__province__code")
+    provinsi = RegionCodeFilter(field_name="agency__province__code")
     opd = IntegerFilter(field_name="agency_id")
     jenis = django_filters.ChoiceFilter(field_name="kind", choices=Program.Kind.choices)
 
@@ -93,10 +111,10 @@ class ProgramFilter(django_filters.FilterSet):
         fields = []
 
 
-class GroupCountFilter(django_filters.FilterSet):
+class GroupCountFilter(StrictFilterSet):
     tahun = YearFilter(field_name="fiscal_year")
-    provinsi = django_filters.CharFilter(field_name="province__code")
-    kabupaten = django_filters.CharFilter(field_name="regency__code")
+    provinsi = RegionCodeFilter(field_name="province__code")
+    kabupaten = RegionCodeFilter(field_name="regency__code")
     program = IntegerFilter(field_name="program_id")
     tahap = django_filters.ChoiceFilter(field_name="state", choices=State.choices)
 
@@ -105,9 +123,51 @@ class GroupCountFilter(django_filters.FilterSet):
         fields = []
 
 
+class ErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+class PublicAPISchema(AutoSchema):
+    """Every operation documents its refusals next to its answer: 400 (a filter value that does
+    not parse, as ``{"parameter": ["message"]}``), 404 (no such object or page) and 429
+    (the anonymous rate limit)."""
+
+    def _get_response_bodies(self, direction="response"):
+        bodies = super()._get_response_bodies(direction)
+        if direction == "response":
+            refusals = {
+                "400": OpenApiResponse(OpenApiTypes.OBJECT, description="Filter tidak valid / invalid filter value"),
+                "404": OpenApiResponse(ErrorSerializer, description="Tidak ditemukan / not found"),
+                "429": OpenApiResponse(ErrorSerializer, description="Terlalu banyak permintaan / rate limited"),
+            }
+            for code, response in refusals.items():
+                bodies.setdefault(code, self._get_response_for_code(response, code, direction=direction))
+        return bodies
+
+
+class StrictPagination(PageNumberPagination):
+    """``page`` must be a whole number when given (an empty or ``²`` page is a 400, not page 1)."""
+
+    def get_page_number(self, request, paginator):
+        raw = request.query_params.get(self.page_query_param)
+        if raw is not None and (not ASCII_DIGITS.fullmatch(raw) or int(raw) < 1):
+            raise ValidationError({self.page_query_param: [_("Halaman harus angka bulat mulai dari 1.")]})
+        return super().get_page_number(request, paginator)  # a page past the last one is a 404
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_query_param:
+                parameter["schema"] = {"type": "integer", "minimum": 1}
+        return parameters
+
+
 class PublicViewSet(viewsets.ReadOnlyModelViewSet):
     """Cached like every public page (``core.cache.public_page``): keyed on the rollup, the
     language and the URL, with ETag/Last-Modified, and served from Redis while PostgreSQL restarts."""
+
+    schema = PublicAPISchema()
+    pagination_class = StrictPagination
 
     @classmethod
     def as_view(cls, actions=None, **initkwargs):
@@ -167,7 +227,7 @@ DOCS_CSP = csp_update({"style-src": ["'unsafe-inline'"], "worker-src": ["'self'"
 
 urlpatterns = [
     path("v1/", include(router.urls)),
-    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("schema/", SpectacularAPIView.as_view(throttle_classes=[]), name="schema"),
     # Swagger UI and Redoc inject their own <style> elements; their pages alone allow that.
     # Scripts stay 'self' only: the Swagger UI set-up comes as a separate script (split view).
     path("docs/", DOCS_CSP(SpectacularSwaggerSplitView.as_view(url_name="api:schema")), name="docs"),

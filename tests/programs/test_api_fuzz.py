@@ -1,4 +1,6 @@
-"""Schema-driven fuzzing of the public API (schemathesis): no request may cause a server error."""
+"""Schema-driven fuzzing of the public API (schemathesis) with every built-in check: no server
+error, every status code and content type documented, every response body matching its schema,
+bad input refused with a documented 4xx."""
 
 import pytest
 import schemathesis
@@ -20,7 +22,7 @@ def _data(regions, settings):
 
 @pytest.mark.django_db(transaction=True)
 @schema.parametrize()
-@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
-def test_public_api_never_fails(case):
-    response = case.call()
-    assert response.status_code < 500, f"{case.method} {case.formatted_path} {case.query} → {response.status_code}"
+# derandomize: CI runs the same examples every time (a failure is reproducible, never flaky).
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+def test_public_api_passes_every_check(case):
+    case.call_and_validate()

@@ -1,0 +1,48 @@
+"""The strict Content-Security-Policy in a real browser: no page of the journeys trips it (a
+refused script or style would break charts and forms), and the refusal pages read well."""
+
+import pytest
+
+from tests.e2e.conftest import PHONE
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _watch(page):
+    refused = []
+    page.on("console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None)
+    page.on("pageerror", lambda e: refused.append(str(e)))
+    return refused
+
+
+def test_no_page_trips_the_csp(site):
+    page = site.page()
+    refused = _watch(page)
+    for path in ("/", "/provinsi/36/", "/kabupaten/36.04/", "/data/", "/cari/?q=masker", "/api/docs/",
+                 "/api/redoc/", "/akun/masuk/"):
+        page.goto(site.url + path)
+        page.wait_for_load_state("networkidle")
+    page.goto(site.url + "/provinsi/36/")
+    assert page.locator("canvas[data-chart]").first.bounding_box()["height"] > 100  # charts drew
+    staff = site.page("serang")
+    refused += _watch(staff)
+    for path in ("/dasbor/", "/kelola/kelompok/", "/kelola/verifikasi/", "/kelola/impor/", "/kelola/ganda/"):
+        staff.goto(site.url + path)
+        staff.wait_for_load_state("networkidle")
+    assert refused == []
+
+
+def test_refusal_pages_in_both_widths(site):
+    page = site.page()
+    page.goto(site.url + "/provinsi/%00/")
+    assert "Permintaan tidak valid" in page.content()
+    site.shoot(page, "hardening-400")
+    page.goto(site.url + "/akun/masuk/")
+    for _ in range(10):
+        page.fill("#id_username", "banten")
+        page.fill("#id_password", "salah")
+        page.click("button.primary")
+    assert "Terlalu banyak percobaan masuk" in page.content()
+    site.shoot(page, "hardening-locked-out")
+    page.set_viewport_size(PHONE)
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
