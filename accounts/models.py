@@ -56,6 +56,7 @@ class User(AbstractUser):
         constraints = [
             models.CheckConstraint(
                 name="accounts_user_scope_matches_role",
+                violation_error_message=_("Wilayah tugas tidak sesuai dengan peran pengguna."),
                 condition=(
                     Q(role="national", province__isnull=True, regency__isnull=True)
                     | Q(role="province", province__isnull=False, regency__isnull=True)

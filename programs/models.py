@@ -117,6 +117,7 @@ class Agency(Provenance):
         constraints = [
             models.CheckConstraint(
                 name="programs_agency_region_matches_level",
+                violation_error_message=_("Wilayah OPD tidak sesuai dengan tingkatnya."),
                 condition=(
                     Q(level="national", province__isnull=True, regency__isnull=True)
                     | Q(level="province", province__isnull=False, regency__isnull=True)
@@ -124,7 +125,8 @@ class Agency(Provenance):
                 ),
             ),
             models.UniqueConstraint(
-                fields=["name", "province", "regency"], name="programs_agency_unique_name", nulls_distinct=False
+                fields=["name", "province", "regency"], name="programs_agency_unique_name",
+                violation_error_message=_("OPD dengan nama ini sudah ada di wilayah tersebut."), nulls_distinct=False
             ),
         ]
 
@@ -187,8 +189,10 @@ class Program(Provenance):
         verbose_name = _("program")
         verbose_name_plural = _("program")
         constraints = [
-            models.CheckConstraint(name="programs_program_fiscal_year_range", condition=FISCAL_YEAR_RANGE),
-            models.UniqueConstraint(fields=["agency", "fiscal_year", "name"], name="programs_program_unique_name"),
+            models.CheckConstraint(name="programs_program_fiscal_year_range",
+                violation_error_message=_("Tahun anggaran harus antara 2000 dan 2100."), condition=FISCAL_YEAR_RANGE),
+            models.UniqueConstraint(fields=["agency", "fiscal_year", "name"], name="programs_program_unique_name",
+                violation_error_message=_("OPD ini sudah punya program dengan nama ini pada tahun tersebut.")),
         ]
 
     def __str__(self) -> str:
@@ -235,14 +239,20 @@ class BudgetCeiling(Provenance):
         verbose_name = _("pagu anggaran")
         verbose_name_plural = _("pagu anggaran")
         constraints = [
-            models.CheckConstraint(name="programs_ceiling_amount_nonnegative", condition=Q(amount__gte=0)),
-            models.CheckConstraint(name="programs_ceiling_allocated_nonnegative", condition=Q(allocated_total__gte=0)),
+            models.CheckConstraint(name="programs_ceiling_amount_nonnegative",
+                violation_error_message=_("Pagu tidak boleh negatif."), condition=Q(amount__gte=0)),
+            models.CheckConstraint(name="programs_ceiling_allocated_nonnegative",
+                violation_error_message=_("Total alokasi tidak boleh negatif."), condition=Q(allocated_total__gte=0)),
             models.CheckConstraint(
-                name="programs_ceiling_allocated_within_amount", condition=Q(allocated_total__lte=F("amount"))
+                name="programs_ceiling_allocated_within_amount",
+                violation_error_message=_("Total alokasi tidak boleh melebihi pagu."),
+                condition=Q(allocated_total__lte=F("amount"))
             ),
-            models.CheckConstraint(name="programs_ceiling_fiscal_year_range", condition=FISCAL_YEAR_RANGE),
+            models.CheckConstraint(name="programs_ceiling_fiscal_year_range",
+                violation_error_message=_("Tahun anggaran harus antara 2000 dan 2100."), condition=FISCAL_YEAR_RANGE),
             models.UniqueConstraint(
-                fields=["province", "fiscal_year", "funding_source"], name="programs_ceiling_unique_bucket"
+                fields=["province", "fiscal_year", "funding_source"], name="programs_ceiling_unique_bucket",
+                violation_error_message=_("Pagu untuk provinsi, tahun dan sumber dana ini sudah ada.")
             ),
         ]
 
@@ -303,13 +313,19 @@ class Allocation(Provenance):
         verbose_name = _("alokasi")
         verbose_name_plural = _("alokasi")
         constraints = [
-            models.CheckConstraint(name="programs_allocation_amount_nonnegative", condition=Q(amount__gte=0)),
-            models.CheckConstraint(name="programs_allocation_realized_nonnegative", condition=Q(realized_total__gte=0)),
+            models.CheckConstraint(name="programs_allocation_amount_nonnegative",
+                violation_error_message=_("Alokasi tidak boleh negatif."), condition=Q(amount__gte=0)),
+            models.CheckConstraint(name="programs_allocation_realized_nonnegative",
+                violation_error_message=_("Total realisasi tidak boleh negatif."), condition=Q(realized_total__gte=0)),
             models.CheckConstraint(
-                name="programs_allocation_realized_within_amount", condition=Q(realized_total__lte=F("amount"))
+                name="programs_allocation_realized_within_amount",
+                violation_error_message=_("Total realisasi tidak boleh melebihi alokasi."),
+                condition=Q(realized_total__lte=F("amount"))
             ),
             models.UniqueConstraint(
-                fields=["ceiling", "program", "regency"], name="programs_allocation_unique_bucket", nulls_distinct=False
+                fields=["ceiling", "program", "regency"], name="programs_allocation_unique_bucket",
+                violation_error_message=_("Alokasi untuk pagu, program dan wilayah ini sudah ada; revisi alokasinya."),
+                nulls_distinct=False
             ),
         ]
 
@@ -337,8 +353,10 @@ class AllocationRevision(models.Model):
         verbose_name = _("revisi alokasi")
         verbose_name_plural = _("revisi alokasi")
         constraints = [
-            models.CheckConstraint(name="programs_revision_reason_required", condition=~Q(reason="")),
-            models.CheckConstraint(name="programs_revision_new_amount_nonnegative", condition=Q(new_amount__gte=0)),
+            models.CheckConstraint(name="programs_revision_reason_required",
+                violation_error_message=_("Alasan revisi wajib diisi."), condition=~Q(reason="")),
+            models.CheckConstraint(name="programs_revision_new_amount_nonnegative",
+                violation_error_message=_("Jumlah baru tidak boleh negatif."), condition=Q(new_amount__gte=0)),
         ]
 
     def __str__(self) -> str:
@@ -374,7 +392,8 @@ class Realization(models.Model):
         verbose_name = _("realisasi")
         verbose_name_plural = _("realisasi")
         constraints = [
-            models.CheckConstraint(name="programs_realization_amount_positive", condition=Q(amount__gt=0)),
+            models.CheckConstraint(name="programs_realization_amount_positive",
+                violation_error_message=_("Jumlah realisasi harus lebih dari nol."), condition=Q(amount__gt=0)),
         ]
         indexes = [
             # Realization per month on the province page and the rollup: GROUP BY allocation, date.
@@ -408,9 +427,12 @@ class Indicator(Provenance):
         verbose_name_plural = _("indikator")
         constraints = [
             models.CheckConstraint(
-                name="programs_indicator_value_nonnegative", condition=Q(value__gte=0) | Q(value__isnull=True)
+                name="programs_indicator_value_nonnegative",
+                violation_error_message=_("Nilai indikator tidak boleh negatif."),
+                condition=Q(value__gte=0) | Q(value__isnull=True)
             ),
-            models.UniqueConstraint(fields=["province", "kind", "as_of"], name="programs_indicator_unique"),
+            models.UniqueConstraint(fields=["province", "kind", "as_of"], name="programs_indicator_unique",
+                violation_error_message=_("Indikator ini sudah tercatat untuk tanggal tersebut.")),
         ]
 
     def __str__(self) -> str:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -9,7 +11,7 @@ from programs.models import Allocation, Program
 from programs.selectors import programs_visible_to
 from recipients.imports import ROLE_WORDS
 from recipients.models import RecipientGroup, State
-from recipients.services import MemberData
+from recipients.services import MemberData, nik_problem
 
 
 class GroupForm(forms.ModelForm):
@@ -32,6 +34,26 @@ class GroupForm(forms.ModelForm):
             regencies.filter(pk=user.regency_id) if user.is_district_staff else regencies.none()
         )
         self.fields["regency"].initial = user.regency_id
+
+    # Field-level checks with the product's messages, so the model's constraints (checked after)
+    # never surface as "constraint … is violated" and each error stands next to its field.
+    def clean_leader_nik(self):
+        nik = self.cleaned_data["leader_nik"].strip()
+        if nik and (problem := nik_problem(nik)):
+            raise forms.ValidationError(problem)
+        return nik
+
+    def clean_nib(self):
+        nib = self.cleaned_data["nib"].strip()
+        if nib and not re.fullmatch(r"[0-9]{13}", nib):
+            raise forms.ValidationError(_("NIB terdiri dari 13 digit angka."))
+        return nib
+
+    def clean_contact_phone(self):
+        phone = self.cleaned_data["contact_phone"].strip()
+        if phone and not re.fullmatch(r"\+?[0-9][0-9 ()\-]*", phone):
+            raise forms.ValidationError(_("Nomor telepon hanya berisi angka 0–9, spasi, +, - dan tanda kurung."))
+        return phone
 
     def clean_members_text(self):
         members, errors = [], []

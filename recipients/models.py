@@ -87,11 +87,16 @@ class RecipientGroup(models.Model):
         verbose_name = _("kelompok penerima")
         verbose_name_plural = _("kelompok penerima")
         constraints = [
-            models.UniqueConstraint(fields=["regency", "normalized_name"], name="recipients_group_unique_name"),
+            models.UniqueConstraint(fields=["regency", "normalized_name"], name="recipients_group_unique_name",
+                violation_error_message=_("Kelompok dengan nama ini sudah terdaftar di kabupaten/kota ini.")),
             models.CheckConstraint(
-                name="recipients_group_leader_nik_format", condition=Q(leader_nik="") | Q(leader_nik__regex=NIK_REGEX)
+                name="recipients_group_leader_nik_format",
+                violation_error_message=_("NIK ketua terdiri dari 16 digit angka."),
+                condition=Q(leader_nik="") | Q(leader_nik__regex=NIK_REGEX)
             ),
-            models.CheckConstraint(name="recipients_group_nib_format", condition=Q(nib="") | Q(nib__regex=r"^\d{13}$")),
+            models.CheckConstraint(name="recipients_group_nib_format",
+                violation_error_message=_("NIB terdiri dari 13 digit angka."),
+                condition=Q(nib="") | Q(nib__regex=r"^\d{13}$")),
         ]
         indexes = [
             # Duplicate detection: same leader NIK / NIB in any regency.
@@ -122,8 +127,11 @@ class Member(models.Model):
         verbose_name = _("anggota")
         verbose_name_plural = _("anggota")
         constraints = [
-            models.UniqueConstraint(fields=["group", "nik"], name="recipients_member_unique_nik"),
-            models.CheckConstraint(name="recipients_member_nik_format", condition=Q(nik__regex=NIK_REGEX)),
+            models.UniqueConstraint(fields=["group", "nik"], name="recipients_member_unique_nik",
+                violation_error_message=_("NIK ini sudah tercantum di kelompok ini.")),
+            models.CheckConstraint(name="recipients_member_nik_format",
+                violation_error_message=_("NIK anggota terdiri dari 16 digit angka."),
+                condition=Q(nik__regex=NIK_REGEX)),
         ]
         indexes = [
             # Import preview: "this NIK is already a member elsewhere" (WHERE nik IN …).
@@ -163,9 +171,11 @@ class Application(models.Model):
         verbose_name = _("usulan")
         verbose_name_plural = _("usulan")
         constraints = [
-            models.UniqueConstraint(fields=["group", "program"], name="recipients_application_unique"),
+            models.UniqueConstraint(fields=["group", "program"], name="recipients_application_unique",
+                violation_error_message=_("Kelompok ini sudah diusulkan ke program ini.")),
             models.CheckConstraint(
                 name="recipients_application_approved_has_sk",
+                violation_error_message=_("Persetujuan memerlukan nomor SK."),
                 condition=~Q(state__in=["approved", "delivered"]) | ~Q(sk_number=""),
             ),
         ]
@@ -204,6 +214,7 @@ class VerificationStep(models.Model):
         constraints = [
             models.CheckConstraint(
                 name="recipients_step_handover_amount_positive",
+                violation_error_message=_("Nilai serah terima harus lebih dari nol."),
                 condition=Q(handover_amount__isnull=True) | Q(handover_amount__gt=0),
             ),
         ]

@@ -29,7 +29,10 @@ def test_no_page_trips_the_csp(site):
     for path in ("/dasbor/", "/kelola/kelompok/", "/kelola/verifikasi/", "/kelola/impor/", "/kelola/ganda/"):
         staff.goto(site.url + path)
         staff.wait_for_load_state("networkidle")
-    assert refused == []
+    # Refusals of outside hosts are the policy working (Redoc's footer logo from its CDN is
+    # blocked: visitors' browsers contact nobody else); anything of our own must never be refused.
+    ours = [m for m in refused if site.url in m or "inline" in m or "Content Security Policy" not in m]
+    assert ours == []
 
 
 def test_refusal_pages_in_both_widths(site):
