@@ -113,7 +113,8 @@ def load_recipients() -> int:
             data=services.GroupData(
                 name=name, regency_id=regency.pk, sector=sector, leader_name=leader, leader_nik=members[0].nik,
                 kecamatan="(ilustrasi)", contact_phone=f"08128{seed:06d}", members=members,
-                kind=RecipientGroup.Kind.KPM if sector == Sector.TRADE else RecipientGroup.Kind.IKM,
+                # The Dinsos UEP aid is for families (KPM), whatever their trade; the rest for IKM groups.
+                kind=RecipientGroup.Kind.KPM if program_key == "uep" else RecipientGroup.Kind.IKM,
             ),
             actor=None,
         )

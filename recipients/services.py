@@ -180,6 +180,10 @@ def application_propose(*, group: RecipientGroup, program: Program, actor=None) 
         raise ValidationError({"program": _("Program ini tidak berjalan di provinsi kelompok.")})
     if program.status != Program.Status.ACTIVE:
         raise ValidationError({"program": _("Program ini tidak sedang menerima usulan.")})
+    if (program.target_unit == Program.Unit.FAMILIES) != (group.kind == RecipientGroup.Kind.KPM):
+        # UEP and other family aid goes to KPM; aid for IKM groups never to families.
+        raise ValidationError({"program": _("Program ini untuk %(unit)s; %(group)s adalah %(kind)s.") % {
+            "unit": program.get_target_unit_display(), "group": group.name, "kind": group.get_kind_display()}})
     if Application.objects.filter(group=group, program=program).exists():
         raise ValidationError({"program": _("Kelompok ini sudah diusulkan ke program tersebut.")})
     application = Application.objects.create(group=group, program=program, created_by=actor)
@@ -278,6 +282,11 @@ def application_advance(
         step.answers = answers
     if to_state == State.RETURNED and answers:
         step.answers = answers
+    if to_state in (State.APPROVED, State.DELIVERED) and application.duplicate_flags.filter(
+        resolved_at__isnull=True
+    ).exists():
+        raise ValidationError(_("Ada indikasi penerima ganda yang belum diputuskan provinsi. Putuskan dulu di "
+                                "halaman Indikasi ganda (tetap keduanya dengan alasan, atau tolak salah satu)."))
     if to_state == State.APPROVED:
         sk_number = (sk_number or "").strip()
         if not sk_number:

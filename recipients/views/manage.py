@@ -143,11 +143,21 @@ def application_list(request):
 def application_detail(request, pk):
     _require_staff(request.user)
     application = get_object_or_404(selectors.applications_visible_to(request.user), pk=pk)
+    return _application_page(request, application)
+
+
+def _application_page(request, application, bound: StepForm | None = None, status: int = 200):
+    """The application with a form per allowed move; ``bound`` (a refused move) is shown with its
+    errors next to its fields and the user's input kept, instead of a fresh form."""
     role = selectors.may_act_on(request.user, application.group)
     moves = moves_for(application.state, role)
+    if bound is not None and bound.prefix not in moves:
+        # The application moved meanwhile (stale form): that move is gone, so say why here.
+        messages.error(request, " ".join(e for errors in bound.errors.values() for e in errors))
     forms_by_move = [
-        (State(to), StepForm(application=application, user=request.user, prefix=to,
-                             initial={"to_state": to, "expected_state": application.state}))
+        (State(to), bound if bound is not None and bound.prefix == to else StepForm(
+            application=application, user=request.user, prefix=to,
+            initial={"to_state": to, "expected_state": application.state}))
         for to in moves
     ]
     return render(request, "recipients/application_detail.html", {
@@ -156,7 +166,7 @@ def application_detail(request, pk):
         "forms_by_move": forms_by_move,
         "duplicates": selectors.with_visible_pairs(request.user, application.duplicate_flags.filter(
             resolved_at__isnull=True).select_related("other__group__regency", "other__program")),
-    })
+    }, status=status)
 
 
 @login_required
@@ -169,25 +179,39 @@ def application_advance(request, pk):
         messages.error(request, _("Pilih langkah yang akan diambil."))
         return redirect("recipients:application-detail", pk=pk)
     form = StepForm(request.POST, request.FILES, application=application, user=request.user, prefix=move)
-    if not form.is_valid():
-        messages.error(request, " ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
-        return redirect("recipients:application-detail", pk=pk)
-    d = form.cleaned_data
-    handover = None
-    if d["to_state"] == State.DELIVERED and d["allocation"] and d["handover_date"] and d["handover_amount"]:
-        handover = services.Handover(date=d["handover_date"], items=d["handover_items"], amount=d["handover_amount"],
-                                     allocation=d["allocation"])
-    try:
-        services.application_advance(
-            application=application, to_state=d["to_state"], actor=request.user, expected_state=d["expected_state"],
-            note=d["note"], answers=form.answers(), sk_number=d["sk_number"], handover=handover,
-            evidence=[f for f in [d["evidence"]] if f],
-        )
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, _("Tahap usulan: %(state)s.") % {"state": State(d["to_state"]).label})
-    return redirect("recipients:application-detail", pk=pk)
+    if form.is_valid():
+        d = form.cleaned_data
+        handover = None
+        if d["to_state"] == State.DELIVERED:
+            for name in ("allocation", "handover_date", "handover_amount"):
+                if not d[name]:
+                    form.add_error(name, _("Wajib diisi untuk serah terima."))
+            if form.is_valid():
+                handover = services.Handover(date=d["handover_date"], items=d["handover_items"],
+                                             amount=d["handover_amount"], allocation=d["allocation"])
+    if form.is_valid():
+        try:
+            services.application_advance(
+                application=application, to_state=d["to_state"], actor=request.user,
+                expected_state=d["expected_state"], note=d["note"], answers=form.answers(), sk_number=d["sk_number"],
+                handover=handover, evidence=[f for f in [d["evidence"]] if f],
+            )
+        except ValidationError as exc:
+            apply_errors(form, _handover_errors(exc))
+        else:
+            messages.success(request, _("Tahap usulan: %(state)s.") % {"state": State(d["to_state"]).label})
+            return redirect("recipients:application-detail", pk=pk)
+    application.refresh_from_db()
+    return _application_page(request, application, bound=form)
+
+
+def _handover_errors(exc: ValidationError) -> ValidationError:
+    """The budget service speaks of a realization's ``date``/``amount``; on this form they are the
+    handover's fields."""
+    if not hasattr(exc, "error_dict"):
+        return exc
+    names = {"date": "handover_date", "amount": "handover_amount"}
+    return ValidationError({names.get(field, field): errors for field, errors in exc.error_dict.items()})
 
 
 @login_required

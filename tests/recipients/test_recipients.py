@@ -444,3 +444,59 @@ def test_a_lookalike_in_another_regency_is_not_revealed_to_district_staff(client
     # The province sees the pair, with the reason.
     body = as_user(client, banten_officer).get(reverse("recipients:duplicate-list")).content.decode()
     assert "Rangkasbitung" in body and "Ciruas" in body and "NIK ketua sama" in body
+
+
+def _approved(application, serang_staff, banten_officer, program):
+    for state, actor, extra in [(State.DOC_CHECKED, serang_staff, {}),
+                                (State.FIELD_CHECKED, serang_staff,
+                                 {"answers": {c: {"met": True} for c in program.criteria}}),
+                                (State.APPROVED, banten_officer, {"sk_number": "SK-1"})]:
+        services.application_advance(application=application, to_state=state, actor=actor, **extra)
+
+
+def test_a_refused_handover_is_shown_next_to_its_fields_with_the_input_kept(client, application, serang_staff,
+                                                                           banten_officer, masks_program):
+    ceiling = CeilingFactory(fiscal_year=2020, amount=10**9)
+    allocation = budget.allocation_create(ceiling=ceiling, program=masks_program, amount=10_000_000)
+    _approved(application, serang_staff, banten_officer, masks_program)
+    before = db_state()
+    response = as_user(client, banten_officer).post(
+        reverse("recipients:application-advance", args=[application.pk]),
+        {"move": "delivered", "delivered-to_state": "delivered", "delivered-expected_state": "approved",
+         "delivered-allocation": allocation.pk, "delivered-handover_date": "2020-12-01",
+         "delivered-handover_items": "Mesin jahit", "delivered-handover_amount": "12.500.000"})
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert 'id="id_delivered-handover_amount_error">Melebihi sisa alokasi' in body
+    assert 'value="12.500.000"' in body and "Mesin jahit" in body  # nothing typed is lost
+    assert "handover_amount:" not in body
+    assert db_state() == before and not Realization.objects.exists()
+
+
+def test_an_open_duplicate_flag_blocks_approval_until_the_province_decides(serang_group, masks_program,
+                                                                          serang_staff, banten_officer,
+                                                                          disperindag_banten):
+    other_program = ProgramFactory(agency=disperindag_banten, fiscal_year=2020)
+    lookalike = services.group_create(actor=serang_staff, data=services.GroupData(
+        name="KUB Masker Ciruas Baru", regency_id=region("36.04").pk, sector="masks", leader_name="Siti",
+        leader_nik=NIK_SERANG))
+    first = services.application_propose(group=serang_group, program=masks_program, actor=serang_staff)
+    services.application_propose(group=lookalike, program=other_program, actor=serang_staff)
+    with pytest.raises(ValidationError, match="indikasi penerima ganda"):
+        _approved(first, serang_staff, banten_officer, masks_program)
+    first.refresh_from_db()
+    assert first.state == State.FIELD_CHECKED
+    for flag in DuplicateFlag.objects.filter(application=first):
+        services.duplicate_resolve(flag=flag, actor=banten_officer, resolution="Dua usaha berbeda, dicek lapangan")
+    services.application_advance(application=first, to_state=State.APPROVED, actor=banten_officer, sk_number="SK-2")
+    first.refresh_from_db()
+    assert first.state == State.APPROVED
+
+
+def test_an_ikm_group_cannot_apply_to_a_program_for_families(serang_group, serang_staff, disperindag_banten):
+    from programs.models import Program
+
+    uep = ProgramFactory(agency=disperindag_banten, fiscal_year=2021, target_unit=Program.Unit.FAMILIES)
+    with pytest.raises(ValidationError, match="untuk KPM"):
+        services.application_propose(group=serang_group, program=uep, actor=serang_staff)
+    assert not Application.objects.filter(program=uep).exists()
