@@ -70,10 +70,19 @@ class RealizationForm(SubmissionForm):
     description = forms.CharField(
         label=_("Uraian"), max_length=300, help_text=_("Mis. “Pengadaan mesin jahit tahap I”.")
     )
+    document_number = forms.CharField(
+        label=_("Nomor SP2D / berita acara"), max_length=100, required=False,
+        help_text=_("Surat perintah pencairan dana, atau berita acara serah terima untuk barang."),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["date"].initial = timezone.localdate()
+
+
+class ReversalForm(SubmissionForm):
+    reason = forms.CharField(label=_("Alasan koreksi"), max_length=250,
+                             help_text=_("Mis. “salah input: nominal seharusnya Rp18 juta”."))
 
 
 class ProgramForm(forms.ModelForm):

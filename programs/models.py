@@ -378,6 +378,15 @@ class Realization(models.Model):
     date = models.DateField(_("tanggal"))
     amount = models.BigIntegerField(_("jumlah (Rp)"))
     description = models.CharField(_("uraian"), max_length=300)
+    # The payment order (SP2D) or the handover record (BAST) this money is documented by.
+    document_number = models.CharField(_("nomor SP2D / berita acara"), max_length=100, blank=True, default="",
+                                       db_default="")  # db_default: generate_national COPYs without it
+    # A wrong realization is never edited or deleted: a reversal entry (negative, same amount,
+    # same date) cancels it, with the reason in its description. Totals and the rollup sum both.
+    reverses = models.OneToOneField(
+        "self", verbose_name=_("koreksi atas"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="reversal",
+    )
     # Hidden form token: a double-clicked submit finds the first record instead of a second.
     submission_id = models.UUIDField(null=True, blank=True, unique=True, editable=False)
     created_by = models.ForeignKey(
@@ -392,8 +401,12 @@ class Realization(models.Model):
         verbose_name = _("realisasi")
         verbose_name_plural = _("realisasi")
         constraints = [
-            models.CheckConstraint(name="programs_realization_amount_positive",
-                violation_error_message=_("Jumlah realisasi harus lebih dari nol."), condition=Q(amount__gt=0)),
+            # Spending is positive; only a reversal entry is negative.
+            models.CheckConstraint(
+                name="programs_realization_amount_sign",
+                violation_error_message=_("Jumlah realisasi harus lebih dari nol."),
+                condition=Q(reverses__isnull=True, amount__gt=0) | Q(reverses__isnull=False, amount__lt=0),
+            ),
         ]
         indexes = [
             # Realization per month on the province page and the rollup: GROUP BY allocation, date.

@@ -322,19 +322,23 @@ def allocation_revise(
 
 @transaction.atomic
 def realization_create(
-    *, allocation: Allocation, date: dt.date, amount: int, description: str, actor=None, submission_id=None
+    *, allocation: Allocation, date: dt.date, amount: int, description: str, actor=None, submission_id=None,
+    document_number: str = "",
 ) -> Realization:
-    """Record money spent against an allocation. Locks the allocation row.
-
-    Cost: 4 queries (ceiling lookup, lock, insert, total update).
+    """Record money spent against an allocation, dated inside its fiscal year and not in the
+    future. Locks the allocation row. Cost: 4 queries (ceiling lookup, lock, insert, total update).
     """
-    province_id = BudgetCeiling.objects.filter(pk=allocation.ceiling_id).values_list("province_id", flat=True).get()
+    province_id, fiscal_year = BudgetCeiling.objects.filter(pk=allocation.ceiling_id).values_list(
+        "province_id", "fiscal_year").get()
     _ensure_can_manage(actor, province_id)
     allocation = Allocation.objects.select_for_update().get(pk=allocation.pk)
     _check_submission(Realization, submission_id)
     amount = _check_amount(amount, positive=True)
     if date > timezone.localdate():
         raise ValidationError({"date": _("Tanggal realisasi tidak boleh di masa depan.")})
+    if date.year != fiscal_year:
+        raise ValidationError({"date": _("Tanggal realisasi harus di dalam tahun anggaran %(year)s alokasi ini "
+                                         "(1 Januari – 31 Desember %(year)s).") % {"year": fiscal_year}})
     if amount > allocation.headroom:
         raise ValidationError(
             {
@@ -347,6 +351,7 @@ def realization_create(
         date=date,
         amount=amount,
         description=description.strip(),
+        document_number=(document_number or "").strip(),
         created_by=actor,
         submission_id=submission_id,
     )
@@ -355,3 +360,36 @@ def realization_create(
         realization.save()
         Allocation.objects.filter(pk=allocation.pk).update(realized_total=F("realized_total") + amount)
     return realization
+
+
+@transaction.atomic
+def realization_reverse(*, realization: Realization, reason: str, actor=None, submission_id=None) -> Realization:
+    """Cancel a wrong realization with a reversal entry: the same amount, negative, on the same
+    date (so month and year totals are corrected where the error was), the reason in its
+    description. Never an edit or a delete; a realization is reversed at most once.
+
+    Locks the allocation, then the realization. Cost: 6 queries.
+    """
+    province_id = BudgetCeiling.objects.filter(allocations__pk=realization.allocation_id).values_list(
+        "province_id", flat=True).get()
+    _ensure_can_manage(actor, province_id)
+    allocation = Allocation.objects.select_for_update().get(pk=realization.allocation_id)
+    original = Realization.objects.select_for_update().get(pk=realization.pk)
+    _check_submission(Realization, submission_id)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Tuliskan alasan koreksi.")})
+    if original.reverses_id is not None:
+        raise ValidationError(_("Ini sudah entri koreksi; catat realisasi baru bila perlu."))
+    if Realization.objects.filter(reverses=original).exists():
+        raise ValidationError(_("Realisasi ini sudah dikoreksi."))
+    reversal = Realization(
+        allocation=allocation, date=original.date, amount=-original.amount, reverses=original,
+        description=(_("Koreksi atas “%(what)s”: %(reason)s") % {"what": original.description, "reason": reason})[:300],
+        document_number=original.document_number, created_by=actor, submission_id=submission_id,
+    )
+    reversal.full_clean(exclude=["allocation", "reverses"])
+    with _history(actor, reason=reason):
+        reversal.save()
+        Allocation.objects.filter(pk=allocation.pk).update(realized_total=F("realized_total") - original.amount)
+    return reversal

@@ -22,6 +22,7 @@ urlpatterns = [
     path("kelola/alokasi/<int:pk>/revisi/", manage.allocation_revise, name="allocation-revise"),
     path("kelola/alokasi/<int:pk>/realisasi/", manage.realization_create, name="realization-create"),
     path("kelola/realisasi/", manage.realization_list, name="realization-list"),
+    path("kelola/realisasi/<int:pk>/koreksi/", manage.realization_reverse, name="realization-reverse"),
     path("kelola/program/", manage.program_list, name="program-list"),
     path("kelola/program/baru/", manage.program_edit, name="program-create"),
     path("kelola/program/<int:pk>/ubah/", manage.program_edit, name="program-edit"),

@@ -25,6 +25,7 @@ from programs.forms import (
     CeilingEditForm,
     ProgramForm,
     RealizationForm,
+    ReversalForm,
     RevisionForm,
 )
 from programs.models import RollupRun
@@ -178,7 +179,7 @@ def allocation_create(request):
 def allocation_detail(request, pk):
     _require_view(request.user)
     allocation = get_object_or_404(allocations_visible_to(request.user), pk=pk)
-    realizations = allocation.realizations.select_related("created_by").order_by("-date", "-id")
+    realizations = allocation.realizations.select_related("created_by", "reversal").order_by("-date", "-id")
     can_manage = request.user.has_perm("programs.manage_budget", allocation)
     return render(
         request,
@@ -247,6 +248,7 @@ def realization_create(request, pk):
                 date=data["date"],
                 amount=data["amount"],
                 description=data["description"],
+                document_number=data["document_number"],
                 actor=request.user,
                 submission_id=data["submission_id"],
             )
@@ -258,6 +260,29 @@ def realization_create(request, pk):
             messages.success(request, _("Realisasi tercatat."))
             return redirect("programs:allocation-detail", pk=allocation.pk)
     return render(request, "programs/realization_form.html", {"form": form, "allocation": allocation})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def realization_reverse(request, pk):
+    """Correct a wrong realization with a reversal entry (the allocation page's "Koreksi")."""
+    realization = get_object_or_404(realizations_visible_to(request.user).select_related("allocation"), pk=pk)
+    allocation = realization.allocation
+    _require_manage(request.user, allocation)
+    form = ReversalForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.realization_reverse(realization=realization, reason=form.cleaned_data["reason"],
+                                         actor=request.user, submission_id=form.cleaned_data["submission_id"])
+        except services.DuplicateSubmission:
+            return _on_duplicate(request, "programs:allocation-detail", allocation.pk)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("Realisasi dikoreksi dengan entri pembalik; total realisasi turun."))
+            return redirect("programs:allocation-detail", pk=allocation.pk)
+    return render(request, "programs/reversal_form.html", {"form": form, "realization": realization,
+                                                           "allocation": allocation})
 
 
 # --- Programs ------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 import datetime as dt
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from programs import services
@@ -241,3 +242,69 @@ def test_officer_cannot_edit_a_national_program_or_another_provinces(login, bant
     client = login(banten_officer)
     assert client.get(reverse("programs:program-edit", args=[national.pk])).status_code == 403
     assert client.get(reverse("programs:program-edit", args=[kalsel.pk])).status_code == 404
+
+
+# --- money rules: fiscal year, reversal -----------------------------------------------------------
+
+def test_a_2019_realization_on_a_2021_allocation_is_refused_with_a_clear_message(login, banten_officer,
+                                                                                 banten_allocation):
+    response = login(banten_officer).post(reverse("programs:realization-create", args=[banten_allocation.pk]),
+                                          {"date": "2019-01-05", "amount": "1.000.000", "description": "salah"})
+    assert response.status_code == 200
+    assert "di dalam tahun anggaran 2021" in str(response.context["form"].errors["date"])
+    assert 'value="1.000.000"' in response.content.decode()  # the input is kept
+    banten_allocation.refresh_from_db()
+    assert banten_allocation.realized_total == 0 and not Realization.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("who", "expected"),
+    [(None, 302), ("kalsel", 404), ("lebak", 403), ("serang", 403), ("admin", 403), ("banten", 302)],
+)
+def test_reverse_realization_ladder(client, personas, banten_allocation, who, expected):
+    wrong = services.realization_create(allocation=banten_allocation, date=dt.date(2021, 3, 1), amount=9_000_000,
+                                        description="Salah input", actor=personas["banten"])
+    url = reverse("programs:realization-reverse", args=[wrong.pk])
+    assert status_as(client, personas.get(who), "post", url, {"reason": "nominal salah"}) == expected
+    banten_allocation.refresh_from_db()
+    assert banten_allocation.realized_total == (0 if who == "banten" else 9_000_000)
+    assert Realization.objects.count() == (2 if who == "banten" else 1)
+
+
+def test_a_reversal_brings_realized_down_and_the_public_figure_follows_the_rollup(client, login, banten_officer,
+                                                                                  banten_allocation):
+    from programs.rollup import rollup_run
+
+    wrong = services.realization_create(allocation=banten_allocation, date=dt.date(2021, 3, 1), amount=9_000_000,
+                                        description="Mesin jahit (salah nominal)", document_number="SP2D-0042",
+                                        actor=banten_officer)
+    rollup_run()
+    program_url = reverse("programs:program-detail", args=[banten_allocation.program_id])
+    assert "Rp9.000.000" in client.get(program_url).content.decode()
+    page = login(banten_officer).get(reverse("programs:realization-reverse", args=[wrong.pk]))
+    assert page.status_code == 200 and "entri pembalik" in page.content.decode()
+    refused = client.post(reverse("programs:realization-reverse", args=[wrong.pk]), {"reason": ""})
+    assert refused.status_code == 200 and "harus diisi" in refused.content.decode()
+    assert Realization.objects.count() == 1
+    client.post(reverse("programs:realization-reverse", args=[wrong.pk]), {"reason": "nominal seharusnya 900 ribu"})
+    banten_allocation.refresh_from_db()
+    assert banten_allocation.realized_total == 0
+    reversal = Realization.objects.get(reverses=wrong)
+    assert reversal.amount == -9_000_000 and reversal.date == wrong.date and "900 ribu" in reversal.description
+    detail = client.get(reverse("programs:allocation-detail", args=[banten_allocation.pk])).content.decode()
+    assert "dikoreksi" in detail and "entri koreksi" in detail and "SP2D-0042" in detail
+    with pytest.raises(ValidationError, match="sudah dikoreksi"):
+        services.realization_reverse(realization=wrong, reason="lagi", actor=banten_officer)
+    with pytest.raises(ValidationError, match="entri koreksi"):
+        services.realization_reverse(realization=reversal, reason="lagi", actor=banten_officer)
+    client.logout()
+    rollup_run()
+    assert "Rp9.000.000" not in client.get(program_url).content.decode()
+
+
+def test_the_database_refuses_a_negative_realization_that_reverses_nothing(banten_allocation):
+    from django.db import IntegrityError, transaction
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Realization.objects.create(allocation=banten_allocation, date=dt.date(2021, 3, 1), amount=-5,
+                                   description="x")
