@@ -3,6 +3,8 @@ for another province is refused as an invalid choice before any service runs."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -75,9 +77,15 @@ class RealizationForm(SubmissionForm):
         help_text=_("Surat perintah pencairan dana, atau berita acara serah terima untuk barang."),
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, fiscal_year: int | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["date"].initial = timezone.localdate()
+        today = timezone.localdate()
+        self.fields["date"].initial = today
+        if fiscal_year is not None:
+            # Inside the allocation's fiscal year and not in the future, as the service requires.
+            first, last = dt.date(fiscal_year, 1, 1), min(today, dt.date(fiscal_year, 12, 31))
+            self.fields["date"].initial = last if last >= first else first
+            self.fields["date"].widget.attrs.update({"min": first.isoformat(), "max": last.isoformat()})
 
 
 class ReversalForm(SubmissionForm):

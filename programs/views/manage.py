@@ -191,7 +191,7 @@ def allocation_detail(request, pk):
             "history": record_history(allocation, fields=("amount", "realized_total", "note")),
             "can_manage": can_manage,
             "revision_form": RevisionForm(initial={"version": allocation.version}) if can_manage else None,
-            "realization_form": RealizationForm() if can_manage else None,
+            "realization_form": RealizationForm(fiscal_year=allocation.ceiling.fiscal_year) if can_manage else None,
         },
     )
 
@@ -239,7 +239,7 @@ def realization_list(request):
 def realization_create(request, pk):
     allocation = get_object_or_404(allocations_visible_to(request.user), pk=pk)
     _require_manage(request.user, allocation)
-    form = RealizationForm(request.POST or None)
+    form = RealizationForm(request.POST or None, fiscal_year=allocation.ceiling.fiscal_year)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

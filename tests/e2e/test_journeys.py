@@ -137,7 +137,8 @@ def test_4_refresh_now_updates_chart_and_public_program_page(site, celery_worker
 
     from programs import services
 
-    services.realization_create(allocation=allocation, date=dt.date(2021, 2, 1), amount=30_000_000,
+    services.realization_create(allocation=allocation, date=dt.date(allocation.ceiling.fiscal_year, 2, 1),
+                                amount=30_000_000,
                                 description="Alat uji masker tahap II")
     officer = site.page("banten")
     officer.goto(f"{site.url}/provinsi/36/")
