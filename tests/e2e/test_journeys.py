@@ -48,6 +48,16 @@ def test_1_officer_sets_ceiling_allocates_revises_realizes(site):
     expect(history).to_contain_text("Rina Pejabat Disperindag Banten")
     site.shoot(page, "1-allocation-history")
 
+    # A wrong realization is corrected by a reversal entry, never edited away.
+    page.get_by_role("link", name="Koreksi", exact=True).click()
+    page.fill("#id_reason", "Salah input: mesin jahit belum diterima")
+    site.shoot(page, "1-reversal-form")
+    page.click("text=Catat koreksi")
+    expect(page.get_by_test_id("allocation-headroom")).to_have_text("Rp150 juta")
+    expect(page.locator("table").first).to_contain_text("dikoreksi")
+    expect(page.locator("table").first).to_contain_text("entri koreksi")
+    site.shoot(page, "1-allocation-reversed")
+
 
 def _import_csv(tmp_path, rows, name):
     header = ("kode_wilayah,nama_kelompok,sektor,kecamatan,desa,nama_ketua,nik_ketua,telepon,nib,jumlah_anggota,"
