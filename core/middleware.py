@@ -42,7 +42,7 @@ class RejectControlCharactersMiddleware:
         if bad:
             from core.views import bad_request
 
-            return bad_request(request, reason="control-characters")
+            return bad_request(request)
         return self.get_response(request)
 
 

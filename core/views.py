@@ -23,7 +23,7 @@ def _api_error(request, status: int, message: str):
     return JsonResponse({"detail": str(message)}, status=status)
 
 
-def bad_request(request, exception=None, reason: str = "", message: str = ""):
+def bad_request(request, exception=None, message: str = ""):
     """400 in the user's language, with what was wrong when we know it."""
     from django.utils.translation import gettext as _
 
