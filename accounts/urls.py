@@ -1,5 +1,8 @@
+from django.conf import settings
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import path, reverse_lazy
+
+from accounts.forms import QueuedPasswordResetForm
 
 app_name = "accounts"
 
@@ -8,4 +11,16 @@ urlpatterns = [
     path("keluar/", auth_views.LogoutView.as_view(), name="logout"),
     path("sandi/", auth_views.PasswordChangeView.as_view(success_url="/akun/sandi/selesai/"), name="password-change"),
     path("sandi/selesai/", auth_views.PasswordChangeDoneView.as_view(), name="password-change-done"),
+    # Forgotten password: a one-time link by e-mail (Django's signed tokens, PASSWORD_RESET_HOURS).
+    path("sandi/lupa/", auth_views.PasswordResetView.as_view(
+        form_class=QueuedPasswordResetForm, success_url=reverse_lazy("accounts:password-reset-sent"),
+        email_template_name="registration/password_reset_email.txt",
+        subject_template_name="registration/password_reset_subject.txt",
+        extra_email_context={"hours": settings.PASSWORD_RESET_TIMEOUT // 3600},
+    ), name="password-reset"),
+    path("sandi/lupa/terkirim/", auth_views.PasswordResetDoneView.as_view(), name="password-reset-sent"),
+    path("sandi/atur/<uidb64>/<token>/", auth_views.PasswordResetConfirmView.as_view(
+        success_url=reverse_lazy("accounts:password-reset-complete"),
+    ), name="password-reset-confirm"),
+    path("sandi/atur/selesai/", auth_views.PasswordResetCompleteView.as_view(), name="password-reset-complete"),
 ]

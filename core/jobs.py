@@ -57,12 +57,16 @@ def enqueue(task, **kwargs) -> bool:
     return True
 
 
-def enqueue_on_commit(task, on_sent=None, **kwargs) -> None:
-    """``enqueue`` after the surrounding transaction commits; ``on_sent()`` runs once it is sent."""
+def enqueue_on_commit(task, on_sent=None, on_failure=None, **kwargs) -> None:
+    """``enqueue`` after the surrounding transaction commits; then ``on_sent()`` if it was sent,
+    ``on_failure()`` if the broker could not take it."""
 
     def send():
-        if enqueue(task, **kwargs) and on_sent is not None:
-            on_sent()
+        if enqueue(task, **kwargs):
+            if on_sent is not None:
+                on_sent()
+        elif on_failure is not None:
+            on_failure()
 
     transaction.on_commit(send)
 

@@ -116,6 +116,36 @@ def env_crontab(name: str, default: str):
         raise EnvError(f"{name}={raw!r} bukan jadwal cron yang valid: {exc}") from None
 
 
+def email_settings(name: str, url: str) -> dict:
+    """``EMAIL_URL`` → Django's EMAIL_* settings.
+
+    ``console://`` (the default: mail is printed by the process that sends it) or
+    ``smtp://user:password@host:587?tls=1`` / ``smtps://…:465`` for a real server.
+    """
+    parts = urlsplit(url)
+    if parts.scheme == "console":
+        return {"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend", "EMAIL_HOST": "localhost",
+                "EMAIL_PORT": 25, "EMAIL_HOST_USER": "", "EMAIL_HOST_PASSWORD": "", "EMAIL_USE_SSL": False,
+                "EMAIL_USE_TLS": False, "EMAIL_TIMEOUT": 10}
+    if parts.scheme not in {"smtp", "smtps"}:
+        raise EnvError(f"{name}={url!r} tidak didukung (expected console:// or smtp://user:password@host:port)")
+    try:
+        port = parts.port
+    except ValueError:
+        raise EnvError(f"{name}={url!r} memuat port yang tidak valid") from None
+    options = {key: values[-1] for key, values in parse_qs(parts.query).items()}
+    return {
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "EMAIL_HOST": unquote(parts.hostname or ""),
+        "EMAIL_PORT": port or (465 if parts.scheme == "smtps" else 25),
+        "EMAIL_HOST_USER": unquote(parts.username or ""),
+        "EMAIL_HOST_PASSWORD": unquote(parts.password or ""),
+        "EMAIL_USE_SSL": parts.scheme == "smtps",
+        "EMAIL_USE_TLS": options.get("tls") in {"1", "true", "ya"},
+        "EMAIL_TIMEOUT": 10,
+    }
+
+
 def check_redis_url(name: str, url: str) -> str:
     parts = urlsplit(url)
     if parts.scheme not in {"redis", "rediss", "unix"}:

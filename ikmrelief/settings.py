@@ -16,6 +16,7 @@ from ikmrelief.env import (
     EnvError,
     celery_broker_url,
     check_redis_url,
+    email_settings,
     env_bool,
     env_choice,
     env_crontab,
@@ -328,6 +329,18 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SERVE_INCLUDE_SCHEMA": False,
 }
+
+# --- E-mail -------------------------------------------------------------------------------
+# EMAIL_URL: console:// (default; printed by the worker) or smtp://user:password@host:587?tls=1.
+# Mail is sent by the Celery worker after the transaction commits (accounts.tasks.send_email).
+
+_EMAIL = email_settings("EMAIL_URL", env_str("EMAIL_URL", "console://"))
+EMAIL_BACKEND = _EMAIL["EMAIL_BACKEND"]
+EMAIL_HOST, EMAIL_PORT = _EMAIL["EMAIL_HOST"], _EMAIL["EMAIL_PORT"]
+EMAIL_HOST_USER, EMAIL_HOST_PASSWORD = _EMAIL["EMAIL_HOST_USER"], _EMAIL["EMAIL_HOST_PASSWORD"]
+EMAIL_USE_SSL, EMAIL_USE_TLS, EMAIL_TIMEOUT = _EMAIL["EMAIL_USE_SSL"], _EMAIL["EMAIL_USE_TLS"], _EMAIL["EMAIL_TIMEOUT"]
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "IKM Relief <noreply@ikmrelief.local>")
+PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_HOURS", 24, minimum=1) * 3600
 
 # --- Logging --------------------------------------------------------------------------------
 

@@ -127,3 +127,35 @@ def wait_for(predicate, timeout=30.0):
             return result
         time.sleep(0.2)
     raise AssertionError("timed out waiting for the worker")
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """A real SMTP server (aiosmtpd) on a free loopback port; ``.messages`` holds what arrived.
+    Django's SMTP backend is pointed at it for the test."""
+    import email
+    import socket
+
+    from aiosmtpd.controller import Controller
+
+    class Inbox:
+        def __init__(self):
+            self.messages = []
+
+        async def handle_DATA(self, server, session, envelope):
+            self.messages.append(email.message_from_bytes(envelope.original_content or envelope.content))
+            return "250 OK"
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    try:
+        yield inbox
+    finally:
+        controller.stop()

@@ -49,3 +49,14 @@ def test_refusal_pages_in_both_widths(site):
     site.shoot(page, "hardening-locked-out")
     page.set_viewport_size(PHONE)
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+
+def test_forgotten_password_page_from_the_login(site):
+    page = site.page()
+    page.goto(site.url + "/akun/masuk/")
+    page.click("text=Lupa kata sandi?")
+    page.fill("#id_email", "rina@example.go.id")
+    site.shoot(page, "password-reset-form")
+    page.click("text=Kirim tautan")
+    assert "Periksa e-mail Anda" in page.content()
+    site.shoot(page, "password-reset-sent")
