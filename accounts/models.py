@@ -49,6 +49,15 @@ class User(AbstractUser):
         on_delete=models.PROTECT,
         related_name="staff",
     )
+    # Notifications by e-mail: one mail per event, a daily digest, or none (inbox only).
+    class EmailChoice(models.TextChoices):
+        EACH = "each", _("Setiap kejadian")
+        DIGEST = "digest", _("Ringkasan harian")
+        NONE = "none", _("Tidak usah (kotak masuk saja)")
+
+    notification_email = models.CharField(
+        _("notifikasi e-mail"), max_length=6, choices=EmailChoice.choices, default=EmailChoice.EACH
+    )
 
     class Meta:
         verbose_name = _("pengguna")
@@ -99,3 +108,35 @@ class User(AbstractUser):
         where = self.regency or self.province
         role = self.get_role_display() if self.role else (_("Superuser") if self.is_superuser else "")
         return f"{role} · {where}" if where else str(role)
+
+
+class Notification(models.Model):
+    """Something a user must act on or know about, shown in their inbox (and mailed, unless
+    they turned mail off or chose the daily digest)."""
+
+    class Kind(models.TextChoices):
+        RETURNED = "returned", _("Dikembalikan untuk perbaikan")
+        READY_FOR_APPROVAL = "ready", _("Siap disetujui")
+        DUPLICATE = "duplicate", _("Indikasi penerima ganda")
+        IMPORT_DONE = "import", _("Impor selesai")
+        IMPORT_FAILED = "import_failed", _("Impor gagal")
+        ROLLUP_FAILED = "rollup_failed", _("Rekap gagal")
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(_("jenis"), max_length=15, choices=Kind.choices)
+    text = models.CharField(_("isi"), max_length=300)
+    url = models.CharField(max_length=300)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # The unread count in the navigation and the inbox: WHERE user_id = %s AND read_at IS NULL.
+            models.Index(fields=["user", "-created_at"], name="accounts_notif_unread",
+                         condition=Q(read_at__isnull=True)),
+        ]
+
+    def __str__(self) -> str:
+        return self.text

@@ -17,3 +17,11 @@ def send_email(*, to: list[str], subject: str, body: str, html: str | None = Non
     if html:
         message.attach_alternative(html, "text/html")
     return message.send()
+
+
+@shared_task
+def send_notification_digests() -> int:
+    """Every morning: one mail per user who chose the daily digest."""
+    from accounts.notifications import send_digests
+
+    return send_digests()

@@ -2,11 +2,16 @@ from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
+from accounts import views
 from accounts.forms import QueuedPasswordResetForm
 
 app_name = "accounts"
 
 urlpatterns = [
+    path("kotak-masuk/", views.inbox, name="inbox"),
+    path("kotak-masuk/<int:pk>/", views.notification_open, name="notification-open"),
+    path("kotak-masuk/baca-semua/", views.inbox_read_all, name="inbox-read-all"),
+    path("kotak-masuk/e-mail/", views.email_preference, name="email-preference"),
     path("masuk/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("keluar/", auth_views.LogoutView.as_view(), name="logout"),
     path("sandi/", auth_views.PasswordChangeView.as_view(success_url="/akun/sandi/selesai/"), name="password-change"),

@@ -210,6 +210,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "recipients.tasks.reap_imports",
         "schedule": JOB_REAP_SECONDS,
     },
+    # Daily digest of unread notifications for users who chose it, before office hours.
+    "notification-digest": {
+        "task": "accounts.tasks.send_notification_digests",
+        "schedule": crontab(hour=6, minute=30),
+    },
 }
 
 # --- Internationalisation -------------------------------------------------------------------
@@ -339,6 +344,8 @@ EMAIL_BACKEND = _EMAIL["EMAIL_BACKEND"]
 EMAIL_HOST, EMAIL_PORT = _EMAIL["EMAIL_HOST"], _EMAIL["EMAIL_PORT"]
 EMAIL_HOST_USER, EMAIL_HOST_PASSWORD = _EMAIL["EMAIL_HOST_USER"], _EMAIL["EMAIL_HOST_PASSWORD"]
 EMAIL_USE_SSL, EMAIL_USE_TLS, EMAIL_TIMEOUT = _EMAIL["EMAIL_USE_SSL"], _EMAIL["EMAIL_USE_TLS"], _EMAIL["EMAIL_TIMEOUT"]
+# The site's address as people reach it, for links in e-mail (no trailing slash).
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "IKM Relief <noreply@ikmrelief.local>")
 PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_HOURS", 24, minimum=1) * 3600
 

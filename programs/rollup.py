@@ -184,6 +184,7 @@ def rollup_run(
             status=RollupRun.Status.FAILED, finished_at=timezone.now(), error=f"{type(exc).__name__}: {exc}"[:2000]
         )
         run.refresh_from_db()
+        _notify_failure(run)
         raise
     RollupRun.objects.filter(pk=run.pk).update(
         status=RollupRun.Status.SUCCESS,
@@ -196,6 +197,23 @@ def rollup_run(
     # Public pages key their cache on this value, so a new rollup is a new cache generation.
     cache.set(AS_OF_CACHE_KEY, run.started_at, None)
     return run
+
+
+def _notify_failure(run: RollupRun) -> None:
+    """Whoever pressed "refresh now", or every national admin for the nightly run."""
+    from django.urls import reverse
+    from django.utils import translation
+    from django.utils.translation import gettext as _
+
+    from accounts.models import Notification, User
+    from accounts.notifications import notify
+
+    users = [run.requested_by] if run.requested_by_id else list(
+        User.objects.filter(is_active=True, role=User.Role.NATIONAL_ADMIN))
+    with translation.override(settings.LANGUAGE_CODE):
+        text = _("Rekap anggaran gagal (%(trigger)s): angka publik masih dari rekap sebelumnya.") % {
+            "trigger": run.trigger}
+    notify(users=users, kind=Notification.Kind.ROLLUP_FAILED, text=text, url=reverse("programs:rollup-status"))
 
 
 # Reasons the reaper writes; translated where they are shown (the status page).

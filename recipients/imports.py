@@ -437,6 +437,25 @@ def _write(batch: ImportBatch, parsed: Parsed) -> None:
     )
 
 
+def notify_uploader(batch: ImportBatch) -> ImportBatch:
+    """Tell the uploader that a batch a worker handled has finished (ready, invalid, saved, failed)."""
+    from django.urls import reverse
+    from django.utils import translation
+
+    from accounts.models import Notification
+    from accounts.notifications import notify
+
+    done = {ImportBatch.Status.READY: _("siap disimpan"), ImportBatch.Status.COMMITTED: _("tersimpan"),
+            ImportBatch.Status.INVALID: _("ada baris yang salah"), ImportBatch.Status.FAILED: _("gagal")}
+    if batch.status in done:
+        failed = batch.status in (ImportBatch.Status.INVALID, ImportBatch.Status.FAILED)
+        with translation.override(settings.LANGUAGE_CODE):
+            text = _("Impor %(name)s: %(status)s.") % {"name": batch.original_name, "status": done[batch.status]}
+        notify(users=[batch.created_by], text=text, url=reverse("recipients:import-detail", args=[batch.pk]),
+               kind=Notification.Kind.IMPORT_FAILED if failed else Notification.Kind.IMPORT_DONE)
+    return batch
+
+
 # --- Nothing stuck ----------------------------------------------------------------------------------
 
 WORKER_LOST = gettext_noop("Pemrosesan terhenti berulang kali (worker berhenti); unggah ulang berkasnya.")

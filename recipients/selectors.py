@@ -110,6 +110,28 @@ def with_visible_pairs(user, flags):
     return flags
 
 
+def who_acts_next(application, to_state: str):
+    """The users who must act once ``application`` reaches ``to_state`` (for notifications):
+    its regency's district staff after a return; after the field check, its province's officers
+    of the program's OPD (all of the province's officers when that OPD has none). 1 query."""
+    from accounts.models import User
+
+    group = application.group
+    if to_state == State.RETURNED:
+        return list(User.objects.filter(role=User.Role.DISTRICT_STAFF, regency_id=group.regency_id, is_active=True))
+    if to_state == State.FIELD_CHECKED:
+        return province_officers(group.regency.parent_id, agency_id=application.program.agency_id)
+    return []
+
+
+def province_officers(province_id: int, agency_id: int | None = None):
+    from accounts.models import User
+
+    officers = list(User.objects.filter(role=User.Role.PROVINCIAL_OFFICER, province_id=province_id, is_active=True))
+    own = [u for u in officers if agency_id is not None and u.agency_id == agency_id]
+    return own or officers
+
+
 def queue_for(user):
     """Applications waiting for this user's role, in their scope (the "what waits for me" list)."""
     role = role_of(user)

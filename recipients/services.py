@@ -16,9 +16,13 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from lokal.nik import parse_nik
 
+from accounts.models import Notification
+from accounts.notifications import notify
 from programs import services as budget_services
 from programs.models import Allocation, Program
 from recipients.models import (
@@ -31,7 +35,7 @@ from recipients.models import (
     State,
     VerificationStep,
 )
-from recipients.selectors import may_act_on
+from recipients.selectors import may_act_on, province_officers, who_acts_next
 from recipients.workflow import DISTRICT, PROVINCE, TRANSITIONS, role_of
 
 _SPACES = re.compile(r"\s+")
@@ -165,7 +169,19 @@ def _flag_duplicates(application: Application) -> int:
     if flags:
         DuplicateFlag.objects.bulk_create(flags, ignore_conflicts=True)
         Application.objects.filter(pk__in=[application.pk, *[o.pk for o in others]]).update(has_duplicate=True)
+        _notify_duplicate(application, others)
     return len(others)
+
+
+def _notify_duplicate(application: Application, others: list[Application]) -> None:
+    provinces = {application.group.regency.parent_id} | {
+        o.group.regency.parent_id for o in Application.objects.filter(pk__in=[o.pk for o in others])
+        .select_related("group__regency")}
+    with translation.override(settings.LANGUAGE_CODE):
+        text = _("Indikasi penerima ganda: %(group)s (%(program)s) perlu keputusan provinsi.") % {
+            "group": application.group.name, "program": application.program.name}
+    notify(users=[u for p in provinces for u in province_officers(p)], kind=Notification.Kind.DUPLICATE,
+           text=text, url=reverse("recipients:duplicate-list"))
 
 
 @transaction.atomic
@@ -312,7 +328,23 @@ def application_advance(
     application.state = to_state
     application.version += 1
     application.save(update_fields=["state", "sk_number", "version", "updated_at"])
+    _notify_next(application, to_state, note)
     return step
+
+
+def _notify_next(application: Application, to_state: str, note: str) -> None:
+    kinds = {State.RETURNED: Notification.Kind.RETURNED, State.FIELD_CHECKED: Notification.Kind.READY_FOR_APPROVAL}
+    if to_state not in kinds:
+        return
+    with translation.override(settings.LANGUAGE_CODE):
+        if to_state == State.RETURNED:
+            text = _("Dikembalikan untuk perbaikan: %(group)s (%(program)s) — %(reason)s") % {
+                "group": application.group.name, "program": application.program.name, "reason": note}
+        else:
+            text = _("Siap disetujui: %(group)s (%(program)s), cek lapangan selesai.") % {
+                "group": application.group.name, "program": application.program.name}
+    notify(users=who_acts_next(application, to_state), kind=kinds[to_state], text=text,
+           url=reverse("recipients:application-detail", args=[application.pk]))
 
 
 @transaction.atomic

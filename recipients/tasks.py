@@ -15,7 +15,7 @@ def validate_import(batch_id: int) -> str:
     batch = ImportBatch.objects.filter(pk=batch_id).first()
     if batch is None or batch.status != ImportBatch.Status.VALIDATING:
         return batch.status if batch else "missing"  # a resent message for a finished batch
-    return imports.batch_validate(batch).status
+    return imports.notify_uploader(imports.batch_validate(batch)).status
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
@@ -23,7 +23,7 @@ def commit_import(batch_id: int) -> str:
     batch = ImportBatch.objects.filter(pk=batch_id).first()
     if batch is None or batch.status != ImportBatch.Status.COMMITTING:
         return batch.status if batch else "missing"
-    return imports.batch_commit(batch).status
+    return imports.notify_uploader(imports.batch_commit(batch)).status
 
 
 @shared_task

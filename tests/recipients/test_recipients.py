@@ -375,9 +375,10 @@ def test_group_list_and_queue_query_counts_are_fixed(client, serang_staff, masks
         services.application_propose(group=group, program=masks_program, actor=serang_staff)
     c = as_user(client, serang_staff)
     c.get(reverse("recipients:group-list"))
-    with django_assert_num_queries(5):
-        assert c.get(reverse("recipients:group-list")).status_code == 200
+    # Includes the unread-notification count in the navigation.
     with django_assert_num_queries(6):
+        assert c.get(reverse("recipients:group-list")).status_code == 200
+    with django_assert_num_queries(7):
         assert c.get(reverse("recipients:queue")).status_code == 200
 
 
@@ -416,6 +417,12 @@ def test_large_import_runs_on_the_worker_with_progress(client, serang_staff, cel
     wait_for(lambda: ImportBatch.objects.get(pk=batch.pk).status == ImportBatch.Status.COMMITTED)
     assert RecipientGroup.objects.count() == imports.SYNC_MAX_ROWS + 100
     assert ImportBatch.objects.get(pk=batch.pk).progress_percent == 100
+    # The uploader is told twice: ready to save, then saved.
+    from accounts.models import Notification
+
+    texts = list(serang_staff.notifications.order_by("created_at").values_list("kind", "text"))
+    assert [k for k, _ in texts] == [Notification.Kind.IMPORT_DONE, Notification.Kind.IMPORT_DONE]
+    assert "siap disimpan" in texts[0][1] and "tersimpan" in texts[1][1]
 
 
 @pytest.mark.parametrize(("who", "expected"), [("banten", 302), ("admin", 200)])
