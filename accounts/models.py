@@ -136,6 +136,8 @@ class Notification(models.Model):
             # The unread count in the navigation and the inbox: WHERE user_id = %s AND read_at IS NULL.
             models.Index(fields=["user", "-created_at"], name="accounts_notif_unread",
                          condition=Q(read_at__isnull=True)),
+            # An application moved: its unread notifications are done (WHERE url = %s AND unread).
+            models.Index(fields=["url"], name="accounts_notif_unread_url", condition=Q(read_at__isnull=True)),
         ]
 
     def __str__(self) -> str:

@@ -17,7 +17,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from lokal.nik import parse_nik
 
@@ -333,6 +333,9 @@ def application_advance(
 
 
 def _notify_next(application: Application, to_state: str, note: str) -> None:
+    url = reverse("recipients:application-detail", args=[application.pk])
+    # What was waiting on this application has been acted on: it leaves the unread count.
+    Notification.objects.filter(url=url, read_at__isnull=True).update(read_at=timezone.now())
     kinds = {State.RETURNED: Notification.Kind.RETURNED, State.FIELD_CHECKED: Notification.Kind.READY_FOR_APPROVAL}
     if to_state not in kinds:
         return
@@ -343,8 +346,7 @@ def _notify_next(application: Application, to_state: str, note: str) -> None:
         else:
             text = _("Siap disetujui: %(group)s (%(program)s), cek lapangan selesai.") % {
                 "group": application.group.name, "program": application.program.name}
-    notify(users=who_acts_next(application, to_state), kind=kinds[to_state], text=text,
-           url=reverse("recipients:application-detail", args=[application.pk]))
+    notify(users=who_acts_next(application, to_state), kind=kinds[to_state], text=text, url=url)
 
 
 @transaction.atomic
@@ -356,8 +358,6 @@ def duplicate_resolve(*, flag: DuplicateFlag, actor, resolution: str) -> None:
     resolution = resolution.strip()
     if not resolution:
         raise ValidationError({"resolution": _("Tuliskan alasan keputusan.")})
-    from django.utils import timezone
-
     DuplicateFlag.objects.filter(
         Q(application=flag.application, other=flag.other) | Q(application=flag.other, other=flag.application)
     ).update(resolved_by=actor, resolved_at=timezone.now(), resolution=resolution)

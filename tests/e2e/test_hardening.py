@@ -60,3 +60,12 @@ def test_forgotten_password_page_from_the_login(site):
     page.click("text=Kirim tautan")
     assert "Periksa e-mail Anda" in page.content()
     site.shoot(page, "password-reset-sent")
+
+
+def test_inbox_in_both_widths(site):
+    page = site.page("banten")
+    page.click("[data-testid=inbox-link]")
+    assert page.locator("[data-testid=inbox] li").count() >= 1
+    site.shoot(page, "inbox")
+    page.set_viewport_size(PHONE)
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
