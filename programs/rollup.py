@@ -234,7 +234,8 @@ def rollup_reap(now: dt.datetime | None = None) -> dict:
     resend = now - dt.timedelta(seconds=settings.JOB_RESEND_SECONDS)
     holders = {pid for objid, pid in lock_holders(ROLLUP_LOCK_CLASS).items() if objid == RUN_LOCK[1]}
     report = {"requeued": 0, "resent": 0, "failed": 0}
-    for run in RollupRun.objects.filter(status=RollupRun.Status.RUNNING, heartbeat_at__lt=grace):
+    unseen = Q(heartbeat_at__lt=grace) | Q(heartbeat_at__isnull=True, started_at__lt=grace)  # runs from before
+    for run in RollupRun.objects.filter(unseen, status=RollupRun.Status.RUNNING):
         if run.backend_pid in holders:
             continue
         if run.attempts >= settings.JOB_MAX_ATTEMPTS:
