@@ -161,6 +161,14 @@ def rollup_years() -> list[int]:
     return list(BudgetRollup.objects.values_list("fiscal_year", flat=True).distinct().order_by("-fiscal_year"))
 
 
+def opd_absorption(agency_id: int) -> list[dict]:
+    """An OPD's allocated and realized per fiscal year with absorption (*serapan*) in percent,
+    from the rollup. One query."""
+    rows = (BudgetRollup.objects.filter(agency_id=agency_id).values("fiscal_year")
+            .annotate(allocated=Sum("allocated_amount"), realized=Sum("realized_amount")).order_by("-fiscal_year"))
+    return [{**r, "percent": round(100 * r["realized"] / r["allocated"]) if r["allocated"] else 0} for r in rows]
+
+
 def national_overview(year: int | None = None) -> dict:
     """Ceiling, allocated and realized for every one of the 38 provinces (zero where nothing
     is recorded yet), and the national totals. Two queries."""

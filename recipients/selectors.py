@@ -140,6 +140,27 @@ def queue_for(user):
     return applications_visible_to(user).filter(state__in=WAITING_FOR[role])
 
 
+def waiting_summary(user) -> list[dict]:
+    """What waits for the user's role, per state and program, oldest first. One GROUP BY."""
+    from django.db.models import Min
+
+    rows = (queue_for(user).values("state", "program_id", "program__name")
+            .annotate(n=Count("id"), oldest=Min("updated_at")).order_by("oldest")[:20])
+    return [{**row, "label": State(row["state"]).label} for row in rows]
+
+
+def latest_returns(user, limit: int = 5):
+    """The latest returns for correction in the user's scope, with their reasons. One query."""
+    from recipients.models import VerificationStep
+
+    scope = _region_filter(user, "application__group__regency")
+    if scope is None:
+        return []
+    return list(VerificationStep.objects.filter(scope, to_state=State.RETURNED)
+                .select_related("application__group", "application__program", "actor")
+                .order_by("-created_at", "-id")[:limit])
+
+
 def may_see_nik(user, group: RecipientGroup) -> bool:
     """Full NIK only for the group's own district staff."""
     return bool(getattr(user, "is_district_staff", False) and user.regency_id == group.regency_id)

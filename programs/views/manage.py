@@ -322,7 +322,7 @@ def program_edit(request, pk=None):
 @require_http_methods(["POST"])
 def rollup_refresh(request):
     """"Refresh now": queue one rollup run (one at a time) and show its progress."""
-    if not request.user.is_provincial_officer:
+    if not (request.user.is_provincial_officer or request.user.is_national_admin):
         raise PermissionDenied
     run, queued = rollup.request_rollup(user=request.user)
     if queued:

@@ -159,3 +159,25 @@ def test_indonesian_unless_english_is_chosen(client, regions):
     assert response["Location"] == "/"
     body = client.get("/").content.decode()
     assert 'lang="en"' in body and "Home" in body
+
+
+@pytest.mark.parametrize(("username", "sections"), [
+    ("banten", ["waiting", "absorption"]), ("serang", ["waiting"]), ("admin", ["national-absorption", "rollup-health"]),
+])
+def test_each_role_lands_on_what_waits_for_it(client, regions, username, sections, django_assert_max_num_queries):
+    from django.core.management import call_command
+
+    from accounts.models import User
+
+    call_command("load_demo", verbosity=0)
+    call_command("rollup", verbosity=0)
+    client.force_login(User.objects.get(username=username))
+    with django_assert_max_num_queries(14):  # fixed: counts are GROUP BYs, budgets from the rollup
+        body = client.get(reverse("core:dashboard")).content.decode()
+    for section in sections:
+        assert f'data-testid="{section}"' in body
+    if username == "banten":
+        # Demo applications wait for the province, shown by their state's label.
+        assert "Lolos cek lapangan" in body or "Disetujui provinsi" in body
+    if username == "admin":
+        assert "Banten" in body and "Hitung ulang sekarang" in body

@@ -69,3 +69,12 @@ def test_inbox_in_both_widths(site):
     site.shoot(page, "inbox")
     page.set_viewport_size(PHONE)
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+
+def test_dashboards_per_role(site):
+    for username in ("admin", "banten", "serang"):
+        page = site.page(username)
+        page.goto(site.url + "/dasbor/")
+        site.shoot(page, f"dashboard-{username}")
+        page.set_viewport_size(PHONE)
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
