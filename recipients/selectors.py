@@ -140,6 +140,18 @@ def queue_for(user):
     return applications_visible_to(user).filter(state__in=WAITING_FOR[role])
 
 
+def with_return_reason(applications):
+    """Annotate ``return_reason``: the note of the latest return, for returned applications
+    (a correlated subquery in the same query, so list pages keep their query count)."""
+    from django.db.models import OuterRef, Subquery
+
+    from recipients.models import VerificationStep
+
+    latest = VerificationStep.objects.filter(application=OuterRef("pk"), to_state=State.RETURNED).order_by(
+        "-created_at", "-id").values("note")[:1]
+    return applications.annotate(return_reason=Subquery(latest))
+
+
 def waiting_summary(user) -> list[dict]:
     """What waits for the user's role, per state and program, oldest first. One GROUP BY."""
     from django.db.models import Min

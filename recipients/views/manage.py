@@ -116,7 +116,8 @@ def group_propose(request, pk):
 
 
 def _filtered_applications(request, queryset):
-    filterset = ApplicationFilter(request.GET, queryset=queryset.order_by("-updated_at", "-id"), request=request)
+    queryset = selectors.with_return_reason(queryset).order_by("-updated_at", "-id")
+    filterset = ApplicationFilter(request.GET, queryset=queryset, request=request)
     return filterset, paginate(request, filterset.qs)
 
 
@@ -162,6 +163,8 @@ def _application_page(request, application, bound: StepForm | None = None, statu
     ]
     return render(request, "recipients/application_detail.html", {
         "application": application,
+        "return_step": application.steps.filter(to_state=State.RETURNED).order_by("-created_at", "-id").first()
+        if application.state == State.RETURNED else None,
         "steps": application.steps.select_related("actor", "realization").prefetch_related("evidence"),
         "forms_by_move": forms_by_move,
         "duplicates": selectors.with_visible_pairs(request.user, application.duplicate_flags.filter(

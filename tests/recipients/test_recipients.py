@@ -507,3 +507,15 @@ def test_an_ikm_group_cannot_apply_to_a_program_for_families(serang_group, seran
     with pytest.raises(ValidationError, match="untuk KPM"):
         services.application_propose(group=serang_group, program=uep, actor=serang_staff)
     assert not Application.objects.filter(program=uep).exists()
+
+
+def test_the_return_reason_is_at_the_top_of_the_application_and_on_the_queue_row(client, application,
+                                                                                serang_staff, banten_officer):
+    services.application_advance(application=application, to_state=State.RETURNED, actor=banten_officer,
+                                 note="Fotokopi NIB belum dilampirkan")
+    c = as_user(client, serang_staff)
+    page = c.get(reverse("recipients:application-detail", args=[application.pk])).content.decode()
+    top = page.index('data-testid="return-reason"')
+    assert top < page.index('data-testid="state"') and "Fotokopi NIB belum dilampirkan" in page[top:top + 400]
+    queue = c.get(reverse("recipients:queue")).content.decode()
+    assert "Dikembalikan: Fotokopi NIB belum dilampirkan" in queue
