@@ -62,12 +62,17 @@ def test_mail_off_or_as_a_daily_digest(client, people, smtp_server, celery_worke
     services.application_advance(application=application, to_state=State.DOC_CHECKED, actor=district)
     services.application_advance(application=application, to_state=State.FIELD_CHECKED, actor=district,
                                  answers={"Sangat terdampak": {"met": True}})
-    services.application_advance(application=application, to_state=State.RETURNED, actor=officer, note="x")
-    assert Notification.objects.count() == 2  # both still in their inboxes
+    ready = Notification.objects.get(user=officer)
+    assert ready.emailed_at is None  # the officer chose the digest: no mail per event
     assert send_digests() == 1
     wait_for(lambda: smtp_server.messages, timeout=30)
-    assert [m["To"] for m in smtp_server.messages] == ["rina@banten.go.id"]  # the digest only
+    assert [m["To"] for m in smtp_server.messages] == ["rina@banten.go.id"]
+    assert "Kelompok Masker Ciruas" in smtp_server.messages[0].get_payload(decode=True).decode()
     assert send_digests() == 0  # nothing new to digest
+    services.application_advance(application=application, to_state=State.RETURNED, actor=officer, note="x")
+    returned = Notification.objects.get(user=district)
+    assert returned.emailed_at is None  # mail off: the inbox only
+    assert Notification.objects.count() == 2
 
 
 def test_duplicate_flag_and_failed_rollup_tell_the_province_and_the_requester(people, disperindag_banten):
