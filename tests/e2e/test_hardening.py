@@ -78,3 +78,14 @@ def test_dashboards_per_role(site):
         site.shoot(page, f"dashboard-{username}")
         page.set_viewport_size(PHONE)
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+
+def test_a_returned_application_says_why_at_the_top(site):
+    page = site.page("serang")
+    page.goto(site.url + "/kelola/verifikasi/")
+    reason = page.locator(".return-reason").first
+    assert reason.is_visible()
+    site.shoot(page, "queue-return-reason")
+    page.locator("tr", has=reason).locator("a").first.click()
+    assert page.get_by_test_id("return-reason").is_visible()
+    site.shoot(page, "application-returned")
