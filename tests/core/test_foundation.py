@@ -181,3 +181,19 @@ def test_each_role_lands_on_what_waits_for_it(client, regions, username, section
         assert "Lolos cek lapangan" in body or "Disetujui provinsi" in body
     if username == "admin":
         assert "Banten" in body and "Hitung ulang sekarang" in body
+
+
+def test_every_help_text_a_field_points_to_exists(client, regions, banten_officer, serang_staff):
+    """Screen readers read a field's help through aria-describedby; its target must be on the page."""
+    import re
+
+    for user, url in ((banten_officer, reverse("programs:ceiling-create")), (banten_officer,
+                      reverse("programs:program-create")), (serang_staff, reverse("recipients:group-create")),
+                      (serang_staff, reverse("recipients:import-upload"))):
+        client.force_login(user)
+        body = client.get(url).content.decode()
+        targets = re.findall(r'aria-describedby="([^"]+)"', body)
+        assert targets, url
+        for target in targets:
+            for one in target.split():
+                assert f'id="{one}"' in body, (url, one)
