@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import re
-
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -11,7 +9,7 @@ from programs.models import Allocation, Program
 from programs.selectors import programs_visible_to
 from recipients.imports import ROLE_WORDS
 from recipients.models import RecipientGroup, State
-from recipients.services import MemberData, nik_problem
+from recipients.services import MemberData, nib_problem, nik_problem, phone_problem
 
 
 class GroupForm(forms.ModelForm):
@@ -45,14 +43,14 @@ class GroupForm(forms.ModelForm):
 
     def clean_nib(self):
         nib = self.cleaned_data["nib"].strip()
-        if nib and not re.fullmatch(r"[0-9]{13}", nib):
-            raise forms.ValidationError(_("NIB terdiri dari 13 digit angka."))
+        if nib and (problem := nib_problem(nib)):
+            raise forms.ValidationError(problem)
         return nib
 
     def clean_contact_phone(self):
         phone = self.cleaned_data["contact_phone"].strip()
-        if phone and not re.fullmatch(r"\+?[0-9][0-9 ()\-]*", phone):
-            raise forms.ValidationError(_("Nomor telepon hanya berisi angka 0–9, spasi, +, - dan tanda kurung."))
+        if phone and (problem := phone_problem(phone)):
+            raise forms.ValidationError(problem)
         return phone
 
     def clean_members_text(self):

@@ -16,7 +16,6 @@ import csv
 import datetime as dt
 import io
 import logging
-import re
 import zipfile
 from dataclasses import dataclass
 
@@ -32,7 +31,15 @@ from core.models import Region
 from core.params import BadParameter, parse_int
 from recipients.models import ImportBatch, Member, RecipientGroup, Sector
 from recipients.selectors import regencies_visible_to
-from recipients.services import GroupData, MemberData, _validate_group, application_propose, nik_problem
+from recipients.services import (
+    GroupData,
+    MemberData,
+    _validate_group,
+    application_propose,
+    nib_problem,
+    nik_problem,
+    phone_problem,
+)
 from recipients.services import normalize_name as _norm
 from recipients.workflow import role_of
 
@@ -201,7 +208,6 @@ MAX_LENGTHS = {
     "nama_anggota": Member._meta.get_field("name").max_length,
 }
 MEMBERS_COUNT_MAX = 100_000
-PHONE = re.compile(r"\+?[0-9][0-9 ()\-]*\Z")
 
 
 @dataclass
@@ -241,8 +247,8 @@ def validate_rows(rows: list[dict], user, on_progress=None) -> Parsed:
         for column, limit in MAX_LENGTHS.items():
             if len(row.get(column, "")) > limit:
                 err(row_no, column, _("Paling banyak %(n)s karakter.") % {"n": limit})
-        if row.get("telepon") and not PHONE.match(row["telepon"]):
-            err(row_no, "telepon", _("Nomor telepon hanya berisi angka 0–9, spasi, +, - dan tanda kurung."))
+        if row.get("telepon") and (problem := phone_problem(row["telepon"])):
+            err(row_no, "telepon", problem)
         code = row.get("kode_wilayah", "")
         regency = allowed.get(code)
         if code and regency is None:
@@ -256,8 +262,8 @@ def validate_rows(rows: list[dict], user, on_progress=None) -> Parsed:
         for column in ("nik_ketua", "nik_anggota"):
             if row.get(column) and (problem := nik_problem(row[column])):
                 err(row_no, column, problem)
-        if row.get("nib") and not re.fullmatch(r"[0-9]{13}", row["nib"]):
-            err(row_no, "nib", _("NIB terdiri dari 13 digit angka."))
+        if row.get("nib") and (problem := nib_problem(row["nib"])):
+            err(row_no, "nib", problem)
         members_count = None
         if row.get("jumlah_anggota"):
             try:

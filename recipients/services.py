@@ -51,6 +51,18 @@ def nik_problem(nik: str) -> str | None:
     return None if info.valid else "; ".join(issue.message for issue in info.errors)
 
 
+NIB = re.compile(r"[0-9]{13}")  # ASCII digits, as the database's check allows
+PHONE = re.compile(r"\+?[0-9][0-9 ()\-]*")
+
+
+def nib_problem(nib: str) -> str | None:
+    return None if NIB.fullmatch(nib) else _("NIB terdiri dari 13 digit angka.")
+
+
+def phone_problem(phone: str) -> str | None:
+    return None if PHONE.fullmatch(phone) else _("Nomor telepon hanya berisi angka 0–9, spasi, +, - dan tanda kurung.")
+
+
 def _ensure_group_scope(actor, group: RecipientGroup, *, roles=(DISTRICT,)) -> str:
     """The actor's role, if it may act on this group; PermissionDenied otherwise."""
     role = may_act_on(actor, group, roles)
@@ -95,8 +107,8 @@ def _validate_group(data: GroupData) -> dict[str, list[str]]:
         errors.setdefault("sector", []).append(_("Sektor tidak dikenal."))
     if data.leader_nik and (problem := nik_problem(data.leader_nik)):
         errors.setdefault("leader_nik", []).append(problem)
-    if data.nib and not re.fullmatch(r"\d{13}", data.nib):
-        errors.setdefault("nib", []).append(_("NIB terdiri dari 13 digit angka."))
+    if data.nib and (problem := nib_problem(data.nib)):
+        errors.setdefault("nib", []).append(problem)
     seen = set()
     for member in data.members:
         if problem := nik_problem(member.nik):
