@@ -1,10 +1,15 @@
-"""Demo logins: one per persona the tests use too. Password for all: ``ikmrelief-demo``."""
+"""Demo logins: one per persona (``accounts.personas``). Password for all: ``ikmrelief-demo``.
+
+Idempotent, and brings logins of an older demo database to their current role and scope
+(the password a user set is kept).
+"""
 
 from __future__ import annotations
 
 from django.db import transaction
 
 from accounts.models import User
+from accounts.personas import PERSONAS
 from core.models import Region
 from programs.models import Agency
 
@@ -13,28 +18,17 @@ DEMO_PASSWORD = "ikmrelief-demo"  # noqa: S105 - documented demo password, never
 
 @transaction.atomic
 def load_users() -> int:
-    banten, kalsel = Region.objects.get(code="36"), Region.objects.get(code="63")
-    people = [
-        ("banten", "Rina", "Pejabat Disperindag Banten", User.Role.PROVINCIAL_OFFICER, banten, None,
-         Agency.objects.get(short_name="Disperindag Banten")),
-        ("dinsos", "Budi", "Dinsos Banten", User.Role.PROVINCIAL_OFFICER, banten, None,
-         Agency.objects.get(short_name="Dinsos Banten")),
-        ("kalsel", "Mahyuni", "Dinas Perindustrian Kalsel", User.Role.PROVINCIAL_OFFICER, kalsel, None,
-         Agency.objects.get(short_name="Disperin Kalsel")),
-        ("serang", "Sari", "Disperindag Kab. Serang", User.Role.DISTRICT_STAFF, banten,
-         Region.objects.get(code="36.04"), None),
-        ("lebak", "Asep", "Disperindag Kab. Lebak", User.Role.DISTRICT_STAFF, banten,
-         Region.objects.get(code="36.02"), None),
-        ("admin", "Admin", "Ditjen IKMA Kemenperin", User.Role.NATIONAL_ADMIN, None, None,
-         Agency.objects.get(short_name="Ditjen IKMA")),
-    ]
-    for username, first, last, role, province, regency, agency in people:
-        user, created = User.objects.get_or_create(
-            username=username,
-            defaults={"first_name": first, "last_name": last, "role": role, "province": province,
-                      "regency": regency, "agency": agency, "is_staff": role == User.Role.NATIONAL_ADMIN},
-        )
+    regions = {r.code: r for r in Region.objects.filter(code__in={
+        code for p in PERSONAS for code in (p.province, p.regency) if code})}
+    for p in PERSONAS:
+        scope = {
+            "first_name": p.first_name, "last_name": p.last_name, "role": p.role,
+            "province": regions.get(p.province), "regency": regions.get(p.regency),
+            "agency": Agency.objects.get(short_name=p.agency) if p.agency else None,
+            "district_office": p.district_office, "is_staff": p.role == User.Role.NATIONAL_ADMIN,
+        }
+        user, created = User.objects.update_or_create(username=p.username, defaults=scope)
         if created:
             user.set_password(DEMO_PASSWORD)
             user.save(update_fields=["password"])
-    return len(people)
+    return len(PERSONAS)

@@ -1,11 +1,19 @@
-"""Account forms: the password reset that sends its mail through the worker."""
+"""Account forms: the password reset that sends its mail through the worker, and the staff
+account form of the user pages."""
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib.auth.forms import PasswordResetForm
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.template import loader
+from django.utils.translation import gettext_lazy as _
 
+from accounts.models import User
+from accounts.services import grantable_roles, user_check
 from core.jobs import enqueue_on_commit
+from core.models import Region
+from programs.models import Agency
 
 
 class QueuedPasswordResetForm(PasswordResetForm):
@@ -13,6 +21,13 @@ class QueuedPasswordResetForm(PasswordResetForm):
 
     If Redis cannot take the message the reset would be lost, so the mail is sent from the
     request instead: a person waiting for a reset link must get it."""
+
+    def get_users(self, email):
+        """Also invited users who have not set a password yet (their invitation expired)."""
+        from django.contrib.auth.forms import _unicode_ci_compare
+
+        users = User._default_manager.filter(email__iexact=email, is_active=True)
+        return (u for u in users if _unicode_ci_compare(email, u.email))
 
     def send_mail(self, subject_template_name, email_template_name, context, from_email, to_email,
                   html_email_template_name=None):
@@ -25,3 +40,53 @@ class QueuedPasswordResetForm(PasswordResetForm):
             send_email.run(to=[to_email], subject=subject, body=body)
 
         enqueue_on_commit(send_email, on_failure=send_now, to=[to_email], subject=subject, body=body)
+
+
+class StaffUserForm(forms.ModelForm):
+    """An account's identity and scope, with choices limited to what the actor may grant
+    (``accounts.services.grantable_roles``); a forged id outside them is an invalid choice."""
+
+    class Meta:
+        model = User
+        fields = ["username", "first_name", "last_name", "email", "role", "province", "agency", "regency",
+                  "district_office"]
+
+    def __init__(self, *args, actor, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.actor = actor
+        grantable = grantable_roles(actor)
+        self.fields["role"].choices = [(v, label) for v, label in User.Role.choices if v in grantable]
+        self.fields["role"].required = True
+        self.fields["email"].required = True
+        agencies = Agency.objects.filter(level=Agency.Level.PROVINCE).select_related("province")
+        regencies = Region.objects.regencies().select_related("parent")
+        if actor.is_national_admin:
+            self.fields["province"].queryset = Region.objects.provinces()
+        else:
+            del self.fields["province"]
+            agencies = agencies.filter(province_id=actor.province_id)
+            regencies = regencies.filter(parent_id=actor.province_id)
+        self.fields["agency"].queryset = agencies.order_by("province__code", "short_name")
+        self.fields["regency"].queryset = regencies.order_by("code")
+        self.fields["regency"].label_from_instance = lambda r: f"{r.code} {r.name}"
+        self.fields["regency"].help_text = _("Untuk petugas kabupaten/kota.")
+        if "province" in self.fields:
+            self.fields["province"].help_text = _("Untuk koordinator; pejabat OPD mengikuti provinsi OPD-nya.")
+
+    def clean(self):
+        data = super().clean()
+        if not self.actor.is_national_admin:
+            self.instance.province = self.actor.province
+        if data.get("role") == User.Role.PROVINCIAL_OFFICER and data.get("agency") and "province" in self.fields:
+            self.instance.province = data["agency"].province
+            data["province"] = data["agency"].province
+        return data
+
+    def _post_clean(self):
+        super()._post_clean()
+        try:
+            user_check(user=self.instance, actor=self.actor)
+        except ValidationError as exc:
+            self.add_error(None, exc)
+        except PermissionDenied:
+            self.add_error(None, _("Anda tidak berwenang mengubah akun ini."))

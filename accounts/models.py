@@ -7,21 +7,46 @@ selectors and the ``rules`` predicates in ``accounts/rules.py``), all reading th
 
 from __future__ import annotations
 
+import pghistory
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+# Who may act where: a change of any of these is a row in the user's history (who changed it, when).
+SCOPE_FIELDS = ("role", "province", "regency", "agency", "district_office", "is_active")
 
+
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(condition=pghistory.AnyChange(*SCOPE_FIELDS)),
+                 fields=list(SCOPE_FIELDS), model_name="UserScopeEvent")
 class User(AbstractUser):
+    """One role, with its scope, as Indonesian budget practice divides the work:
+
+    - national admin (Kemenperin): reads everything, manages the coordinators;
+    - budget coordinator (BPKAD/Bappeda) of a province: sets ceilings (pagu) and allocates
+      them to OPD programs; invites and deactivates the province's staff;
+    - OPD officer (Disperindag, Dinsos, …) of a province: that OPD's programs, realizations,
+      approvals and deliveries only (``agency`` is required);
+    - district staff of a regency office: Disperindag kab/kota checks IKM groups, Dinsos
+      kab/kota checks KPM families (``district_office``).
+    """
+
     class Role(models.TextChoices):
         NONE = "", _("Tanpa peran")
         NATIONAL_ADMIN = "national", _("Admin nasional")
-        PROVINCIAL_OFFICER = "province", _("Pejabat provinsi")
+        COORDINATOR = "coordinator", _("Koordinator anggaran provinsi")
+        PROVINCIAL_OFFICER = "province", _("Pejabat OPD provinsi")
         DISTRICT_STAFF = "district", _("Petugas kabupaten/kota")
 
-    role = models.CharField(_("peran"), max_length=10, choices=Role.choices, blank=True, default="")
+    class Office(models.TextChoices):
+        """Which recipients a regency office verifies (the values of ``RecipientGroup.Kind``)."""
+
+        NONE = "", "—"
+        IKM = "ikm", _("Disperindag kab/kota (kelompok IKM)")
+        KPM = "kpm", _("Dinsos kab/kota (KPM)")
+
+    role = models.CharField(_("peran"), max_length=12, choices=Role.choices, blank=True, default="")
     province = models.ForeignKey(
         "core.Region",
         verbose_name=_("provinsi"),
@@ -48,6 +73,11 @@ class User(AbstractUser):
         blank=True,
         on_delete=models.PROTECT,
         related_name="staff",
+        help_text=_("Wajib untuk pejabat OPD: OPD yang programnya ia kelola."),
+    )
+    district_office = models.CharField(
+        _("kantor kabupaten/kota"), max_length=3, choices=Office.choices, blank=True, default="",
+        help_text=_("Untuk petugas kabupaten/kota: penerima yang diverifikasi kantornya."),
     )
     # Notifications by e-mail: one mail per event, a daily digest, or none (inbox only).
     class EmailChoice(models.TextChoices):
@@ -67,11 +97,21 @@ class User(AbstractUser):
                 name="accounts_user_scope_matches_role",
                 violation_error_message=_("Wilayah tugas tidak sesuai dengan peran pengguna."),
                 condition=(
-                    Q(role="national", province__isnull=True, regency__isnull=True)
-                    | Q(role="province", province__isnull=False, regency__isnull=True)
+                    Q(role__in=["national", ""], province__isnull=True, regency__isnull=True)
+                    | Q(role__in=["coordinator", "province"], province__isnull=False, regency__isnull=True)
                     | Q(role="district", province__isnull=False, regency__isnull=False)
-                    | Q(role="", province__isnull=True, regency__isnull=True)
                 ),
+            ),
+            models.CheckConstraint(
+                name="accounts_user_officer_has_agency",
+                violation_error_message=_("Pejabat OPD harus punya OPD."),
+                condition=~Q(role="province") | Q(agency__isnull=False),
+            ),
+            models.CheckConstraint(
+                name="accounts_user_district_office",
+                violation_error_message=_("Petugas kabupaten/kota harus punya jenis kantor (IKM atau KPM)."),
+                condition=(Q(role="district", district_office__in=["ikm", "kpm"])
+                           | (~Q(role="district") & Q(district_office=""))),
             ),
         ]
 
@@ -80,13 +120,19 @@ class User(AbstractUser):
         if self.role == self.Role.DISTRICT_STAFF:
             if not self.regency_id:
                 raise ValidationError({"regency": _("Petugas kabupaten/kota harus punya kabupaten/kota.")})
+            if not self.district_office:
+                raise ValidationError({"district_office": _("Pilih jenis kantor: IKM atau KPM.")})
             self.province_id = self.regency.parent_id
-        elif self.role == self.Role.PROVINCIAL_OFFICER:
+        elif self.role in (self.Role.PROVINCIAL_OFFICER, self.Role.COORDINATOR):
             if not self.province_id:
                 raise ValidationError({"province": _("Pejabat provinsi harus punya provinsi.")})
+            if self.role == self.Role.PROVINCIAL_OFFICER and not self.agency_id:
+                raise ValidationError({"agency": _("Pejabat OPD harus punya OPD.")})
             self.regency = None
         else:
             self.province = self.regency = None
+        if self.role != self.Role.DISTRICT_STAFF:
+            self.district_office = ""
         if self.agency_id and self.province_id and self.agency.province_id not in (None, self.province_id):
             raise ValidationError({"agency": _("OPD harus berada di provinsi pengguna.")})
 
@@ -95,8 +141,18 @@ class User(AbstractUser):
         return self.is_active and (self.is_superuser or self.role == self.Role.NATIONAL_ADMIN)
 
     @property
+    def is_coordinator(self) -> bool:
+        return self.is_active and self.role == self.Role.COORDINATOR
+
+    @property
     def is_provincial_officer(self) -> bool:
+        """An OPD officer of a province (``agency`` says which OPD)."""
         return self.is_active and self.role == self.Role.PROVINCIAL_OFFICER
+
+    @property
+    def is_provincial(self) -> bool:
+        """Works in a province office: its budget coordinator or one of its OPD officers."""
+        return self.is_coordinator or self.is_provincial_officer
 
     @property
     def is_district_staff(self) -> bool:
@@ -107,6 +163,10 @@ class User(AbstractUser):
         """What the header shows: "Pejabat provinsi · Banten"; uses the loaded relations."""
         where = self.regency or self.province
         role = self.get_role_display() if self.role else (_("Superuser") if self.is_superuser else "")
+        if self.role == self.Role.PROVINCIAL_OFFICER and self.agency_id:
+            role = self.agency
+        elif self.role == self.Role.DISTRICT_STAFF:
+            role = self.get_district_office_display()
         return f"{role} · {where}" if where else str(role)
 
 

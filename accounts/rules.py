@@ -13,6 +13,11 @@ def is_national_admin(user) -> bool:
 
 
 @rules.predicate
+def is_coordinator(user) -> bool:
+    return bool(getattr(user, "is_coordinator", False))
+
+
+@rules.predicate
 def is_provincial_officer(user) -> bool:
     return bool(getattr(user, "is_provincial_officer", False))
 
@@ -22,6 +27,6 @@ def is_district_staff(user) -> bool:
     return bool(getattr(user, "is_district_staff", False))
 
 
-is_staff_member = is_national_admin | is_provincial_officer | is_district_staff
+is_staff_member = is_national_admin | is_coordinator | is_provincial_officer | is_district_staff
 
 rules.add_perm("accounts.use_dashboard", is_staff_member)

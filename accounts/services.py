@@ -1,36 +1,96 @@
-"""Writes to staff accounts. The admin (and any later user-management page) calls these."""
+"""Writes to staff accounts: the user pages, the invitation and the admin all call these.
+
+Who manages whom (nobody grants a scope wider than their own):
+
+- the national admin: every account (in practice the provinces' budget coordinators);
+- a province's budget coordinator: the OPD officers and district staff of that province;
+- nobody else.
+
+Every scope change (role, province, regency, OPD, district office, active) is a row in the
+user's history with who made it (django-pghistory, ``User.SCOPE_FIELDS``).
+"""
 
 from __future__ import annotations
 
+import pghistory
+from django.conf import settings
+from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.template import loader
+from django.urls import reverse
+from django.utils import translation
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
-from accounts.models import User
+from accounts.models import SCOPE_FIELDS, User
+from core.jobs import enqueue_on_commit
 
-# What decides where a user may act. Nobody changes these on their own account.
-SCOPE_FIELDS = ("role", "province", "regency", "agency", "is_active", "is_staff", "is_superuser")
+# What a coordinator may make of an account in their province.
+COORDINATOR_GRANTS = (User.Role.PROVINCIAL_OFFICER, User.Role.DISTRICT_STAFF)
 
 
 def _scope_of(user: User) -> tuple:
-    return tuple(getattr(user, f"{f}_id" if f in ("province", "regency", "agency") else f) for f in SCOPE_FIELDS)
+    fields = (*SCOPE_FIELDS, "is_staff", "is_superuser")
+    return tuple(getattr(user, f"{f}_id" if f in ("province", "regency", "agency") else f) for f in fields)
+
+
+def grantable_roles(actor) -> list[str]:
+    if getattr(actor, "is_national_admin", False):
+        return [User.Role.COORDINATOR, User.Role.PROVINCIAL_OFFICER, User.Role.DISTRICT_STAFF,
+                User.Role.NATIONAL_ADMIN]
+    if getattr(actor, "is_coordinator", False):
+        return list(COORDINATOR_GRANTS)
+    return []
+
+
+def may_manage(actor, user: User) -> bool:
+    """Whether ``actor`` may change ``user``'s account as it is now (no query)."""
+    if getattr(actor, "is_national_admin", False):
+        return not user.is_superuser or actor.is_superuser
+    return bool(getattr(actor, "is_coordinator", False) and user.role in COORDINATOR_GRANTS
+                and user.province_id == actor.province_id and not user.is_superuser)
+
+
+def users_visible_to(actor):
+    """The accounts the actor manages: everything for the national admin; the coordinator's own
+    province (its officers, district staff and fellow coordinators, the latter read-only)."""
+    qs = User.objects.select_related("province", "regency", "agency").order_by("province__code", "role", "username")
+    if getattr(actor, "is_national_admin", False):
+        return qs
+    if getattr(actor, "is_coordinator", False):
+        return qs.filter(province_id=actor.province_id)
+    return qs.none()
 
 
 def user_check(*, user: User, actor: User, lock: bool = False) -> None:
-    """Refuse what no one may do to a staff account (one query; ``lock`` takes the row lock).
+    """Refuse what ``actor`` may not do to this account (one query; ``lock`` takes the row lock).
 
-    Refused: changing one's own role, scope or status; making anyone a superuser (superusers
-    are made only with ``manage.py createsuperuser``); changing a superuser's account without
-    being one. Admin-site access (``is_staff``) follows the role: national admins only.
+    Refused: anything by someone who manages no accounts; a coordinator touching an account
+    outside their province or giving any role but OPD officer or district staff, or an OPD
+    outside their province; changing one's own role, scope or status; making anyone a
+    superuser (only ``manage.py createsuperuser`` does); changing a superuser without being
+    one. Admin-site access (``is_staff``) follows the role: national admins only.
     """
-    if not actor.is_national_admin:
+    if not grantable_roles(actor):
         raise PermissionDenied
     rows = User.objects.select_for_update() if lock else User.objects
     before = rows.filter(pk=user.pk).first() if user.pk else None
-    if before is not None and before.is_superuser and not actor.is_superuser:
+    if before is not None and not may_manage(actor, before):
         raise PermissionDenied
     if user.is_superuser and not (before is not None and before.is_superuser):
         raise ValidationError(_("Superuser hanya dibuat dari baris perintah (manage.py createsuperuser)."))
+    if user.role and user.role not in grantable_roles(actor):
+        raise ValidationError({"role": _("Anda tidak dapat memberi peran ini.")})
+    if actor.is_coordinator and not actor.is_national_admin:
+        if user.role not in COORDINATOR_GRANTS:
+            raise ValidationError({"role": _("Pilih peran pejabat OPD atau petugas kabupaten/kota.")})
+        province_id = user.regency.parent_id if user.regency_id else user.province_id
+        if province_id != actor.province_id:
+            raise ValidationError({"regency": _("Hanya untuk wilayah provinsi Anda.")})
+        if user.agency_id and user.agency.province_id != actor.province_id:
+            raise ValidationError({"agency": _("Hanya OPD provinsi Anda.")})
     user.is_staff = user.is_superuser or user.role == User.Role.NATIONAL_ADMIN
     if before is not None and before.pk == actor.pk and _scope_of(before) != _scope_of(user):
         raise ValidationError(_("Anda tidak dapat mengubah peran, wilayah atau status akun Anda sendiri."))
@@ -38,8 +98,44 @@ def user_check(*, user: User, actor: User, lock: bool = False) -> None:
 
 @transaction.atomic
 def user_save(*, user: User, actor: User) -> User:
-    """Create or change a staff account as ``actor`` (a national admin); see ``user_check``."""
+    """Create or change a staff account as ``actor``; see ``user_check``."""
     user_check(user=user, actor=actor, lock=True)
     user.full_clean(exclude=["password"])
-    user.save()
+    with pghistory.context(user=actor.pk):
+        user.save()
     return user
+
+
+def invitation_link(user: User) -> str:
+    """A one-time link to set a password: Django's reset token, void once a password is set."""
+    path = reverse("accounts:password-reset-confirm", kwargs={
+        "uidb64": urlsafe_base64_encode(force_bytes(user.pk)), "token": default_token_generator.make_token(user)})
+    return settings.SITE_URL.rstrip("/") + path
+
+
+@transaction.atomic
+def user_invite(*, user: User, actor: User) -> User:
+    """Create the account without a password and mail the invitation (after commit, from the
+    worker; from the request when the broker cannot take it)."""
+    from accounts.tasks import send_email
+
+    if not user.email:
+        raise ValidationError({"email": _("E-mail wajib diisi: undangan dikirim ke sana.")})
+    if User.objects.filter(email__iexact=user.email).exists():
+        raise ValidationError({"email": _("Sudah ada akun dengan e-mail ini.")})
+    user.set_unusable_password()
+    user = user_save(user=user, actor=actor)
+    with translation.override(settings.LANGUAGE_CODE):
+        context = {"user": user, "actor": actor, "link": invitation_link(user),
+                   "hours": settings.PASSWORD_RESET_TIMEOUT // 3600}
+        subject = "".join(loader.render_to_string("accounts/invitation_subject.txt", context).splitlines())
+        body = loader.render_to_string("accounts/invitation_email.txt", context)
+    message = {"to": [user.email], "subject": subject, "body": body}
+    enqueue_on_commit(send_email, on_failure=lambda: send_email.run(**message), **message)
+    return user
+
+
+def user_set_active(*, user: User, actor: User, active: bool) -> User:
+    """Deactivate (never delete: budgets and steps keep who did them) or reactivate."""
+    user.is_active = active
+    return user_save(user=user, actor=actor)

@@ -9,17 +9,20 @@ def dashboard(request):
     the latest returns, and for the national admin absorption by province and the rollup's health.
     A fixed number of queries: the waiting counts are one GROUP BY, budgets come from the rollup."""
     from programs.rollup import last_success
-    from programs.selectors import ceilings_visible_to, national_overview, opd_absorption
+    from programs.selectors import ceilings_visible_to, national_overview, opd_absorption, province_absorption
     from recipients.selectors import latest_returns, waiting_summary
 
     user = request.user
     context = {"ceilings": [], "waiting": [], "returns": [], "absorption": [], "national": None}
-    if user.is_provincial_officer or user.is_district_staff:
+    if user.is_provincial or user.is_district_staff:
         context["ceilings"] = ceilings_visible_to(user).order_by("-fiscal_year", "funding_source__code")[:20]
+    if user.is_provincial_officer or user.is_district_staff:
         context["waiting"] = waiting_summary(user)
         context["returns"] = latest_returns(user)
-    if user.is_provincial_officer and user.agency_id:
+    if user.is_provincial_officer:
         context["absorption"] = opd_absorption(user.agency_id)
+    if user.is_coordinator:
+        context["province_absorption"] = province_absorption(user.province_id)
     if user.is_national_admin:
         from programs.models import RollupRun
 

@@ -22,6 +22,8 @@ import sys
 import time
 from pathlib import Path
 
+from accounts.personas import PERSONAS
+
 ROOT = Path(__file__).resolve().parent.parent
 VAR = ROOT / "var"
 PYTHON = sys.executable
@@ -31,14 +33,6 @@ CHROMIUM = Path("/usr/bin/chromium")
 # Debian packages the browser journeys need: the browser and a font to render text with.
 BROWSER_PACKAGES = ["chromium", "fonts-dejavu-core"]
 
-DEMO_LOGINS = [
-    ("banten", "Pejabat provinsi · Disperindag Banten"),
-    ("dinsos", "Pejabat provinsi · Dinsos Banten"),
-    ("serang", "Petugas Kabupaten Serang"),
-    ("lebak", "Petugas Kabupaten Lebak"),
-    ("kalsel", "Pejabat provinsi · Dinas Perindustrian Kalsel"),
-    ("admin", "Admin nasional · Kemenperin"),
-]
 
 
 def say(message: str) -> None:
@@ -271,8 +265,8 @@ def run() -> int:
         time.sleep(2)
         say(f"IKM Relief berjalan di http://{host}:{port}/  (Ctrl-C untuk berhenti)")
         say("Login demo (kata sandi semua: ikmrelief-demo):")
-        for username, who in DEMO_LOGINS:
-            say(f"  {username:<8} {who}")
+        for persona in PERSONAS:
+            say(f"  {persona.username:<14} {persona.does}")
         while all(child.poll() is None for child in children):
             time.sleep(0.5)
         say("Salah satu proses berhenti; menghentikan yang lain.")

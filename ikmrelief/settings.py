@@ -90,7 +90,7 @@ AUTHENTICATION_BACKENDS = [
     # First: a locked-out username or address is refused before any password is hashed.
     "axes.backends.AxesStandaloneBackend",
     "rules.permissions.ObjectPermissionBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "accounts.backends.ScopedModelBackend",
 ]
 
 TEMPLATES = [

@@ -131,6 +131,9 @@ def load_budgets() -> dict[str, int]:
     a000 = _article("banten-ikm-2020")
     disperindag = _agency("Dinas Perindustrian dan Perdagangan Provinsi Banten", "Disperindag Banten",
                           Agency.Kind.DISPERINDAG, Agency.Level.PROVINCE, banten, source=a000)
+    # The budget coordinator's office (no article names it: illustrative).
+    _agency("Badan Pengelolaan Keuangan dan Aset Daerah Provinsi Banten", "BPKAD Banten", Agency.Kind.FINANCE,
+            Agency.Level.PROVINCE, banten, illustrative=True)
     ceiling = _ceiling(banten, 2020, "apbd-prov", 20_000_000_000, source=a000,
                        note="Anggaran pemulihan ekonomi Pemprov Banten, terbagi di 12 OPD.")
     masks = _program(

@@ -109,7 +109,9 @@ class ProgramForm(forms.ModelForm):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["agency"].queryset = agencies_visible_to(user).filter(province_id=user.province_id)
+        # An OPD officer writes programs of their own OPD only.
+        self.fields["agency"].queryset = agencies_visible_to(user).filter(pk=user.agency_id)
+        self.fields["agency"].initial = user.agency_id
         self.fields["fiscal_year"].widget.attrs.update(min=2000, max=2100)
         if self.instance.pk:
             self.fields["criteria_text"].initial = "\n".join(self.instance.criteria)

@@ -85,6 +85,7 @@ class Agency(Provenance):
         DISPERIN = "disperin", _("Dinas Perindustrian")
         DINSOS = "dinsos", _("Dinas Sosial")
         DINKOP = "dinkop", _("Dinas Koperasi dan UKM")
+        FINANCE = "keuangan", _("BPKAD / Bappeda (keuangan dan perencanaan)")
         OTHER = "lainnya", _("OPD lainnya")
 
     class Level(models.TextChoices):

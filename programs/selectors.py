@@ -34,7 +34,7 @@ def _province_scope(user) -> tuple[bool, int | None]:
         return False, None
     if user.is_national_admin:
         return True, None
-    if user.is_provincial_officer or user.is_district_staff:
+    if user.is_provincial or user.is_district_staff:
         return False, user.province_id
     return False, None
 
@@ -167,6 +167,17 @@ def opd_absorption(agency_id: int) -> list[dict]:
     rows = (BudgetRollup.objects.filter(agency_id=agency_id).values("fiscal_year")
             .annotate(allocated=Sum("allocated_amount"), realized=Sum("realized_amount")).order_by("-fiscal_year"))
     return [{**r, "percent": round(100 * r["realized"] / r["allocated"]) if r["allocated"] else 0} for r in rows]
+
+
+def province_absorption(province_id: int) -> list[dict]:
+    """Each OPD of a province: allocated and realized per fiscal year, absorption in percent,
+    lowest absorption first (what the coordinator follows up). From the rollup; one query."""
+    rows = (BudgetRollup.objects.filter(province_id=province_id, agency__isnull=False)
+            .values("fiscal_year", "agency_id", "agency__short_name")
+            .annotate(allocated=Sum("allocated_amount"), realized=Sum("realized_amount"))
+            .filter(allocated__gt=0).order_by("-fiscal_year", "agency__short_name"))
+    rows = [{**r, "percent": round(100 * r["realized"] / r["allocated"])} for r in rows]
+    return sorted(rows, key=lambda r: (-r["fiscal_year"], r["percent"]))
 
 
 def national_overview(year: int | None = None) -> dict:

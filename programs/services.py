@@ -51,16 +51,42 @@ def _check_submission(model, submission_id) -> None:
             raise DuplicateSubmission(existing)
 
 
-def can_manage_province(user, province_id: int | None) -> bool:
-    """Provincial officers manage their own province's budgets; ``user=None`` is the system."""
+# --- Who may write what: the one place (rules, views, forms, the API and the admin ask here) ---
+
+# A national program's money in a province (Kemenperin deconcentration) is run there by the
+# province's industry office.
+INDUSTRY_KINDS = frozenset({Agency.Kind.DISPERINDAG, Agency.Kind.DISPERIN})
+
+
+def can_set_budget(user, province_id: int | None) -> bool:
+    """Ceilings and allocations: the province's budget coordinator; ``user=None`` is the system."""
     if user is None:
         return True
-    return bool(getattr(user, "is_provincial_officer", False) and user.province_id == province_id)
+    return bool(getattr(user, "is_coordinator", False) and province_id is not None
+                and user.province_id == province_id)
 
 
-def _ensure_can_manage(actor, province_id: int | None) -> None:
-    if not can_manage_province(actor, province_id):
-        raise PermissionDenied(_("Anda tidak berwenang mengubah anggaran provinsi ini."))
+def acts_for_agency(user, agency_id: int | None, agency_level: str | None, province_id: int | None) -> bool:
+    """Programs, realizations, approvals and deliveries of one OPD: that OPD's officers; for a
+    national body's program in ``province_id``, the industry office of that province."""
+    if user is None:
+        return True
+    if not getattr(user, "is_provincial_officer", False) or agency_id is None:
+        return False
+    if user.agency_id == agency_id:
+        return True
+    return (agency_level == Agency.Level.NATIONAL and province_id is not None
+            and user.province_id == province_id and user.agency.kind in INDUSTRY_KINDS)
+
+
+def acts_for_program(user, program: Program, province_id: int | None = None) -> bool:
+    return acts_for_agency(user, program.agency_id, program.agency.level,
+                           program.agency.province_id if province_id is None else province_id)
+
+
+def _ensure(allowed: bool) -> None:
+    if not allowed:
+        raise PermissionDenied(_("Anda tidak berwenang mengubah anggaran ini."))
 
 
 def _check_amount(value, field: str = "amount", *, positive: bool = False) -> int:
@@ -105,7 +131,7 @@ def agency_create(
     is_illustrative: bool = False,
 ) -> Agency:
     if level != Agency.Level.NATIONAL:
-        _ensure_can_manage(actor, province.pk if province else None)
+        _ensure(can_set_budget(actor, province.pk if province else None))
     agency = Agency(
         name=name,
         short_name=short_name,
@@ -124,8 +150,8 @@ def agency_create(
 
 @transaction.atomic
 def program_save(*, program: Program, actor=None) -> Program:
-    """Create or update a program of an agency the actor manages."""
-    _ensure_can_manage(actor, program.agency.province_id)
+    """Create or update a program of the actor's own OPD."""
+    _ensure(acts_for_program(actor, program))
     program.criteria = [c.strip() for c in program.criteria if c and c.strip()]
     program.full_clean()
     with _history(actor):
@@ -150,7 +176,7 @@ def ceiling_create(
     submission_id=None,
 ) -> BudgetCeiling:
     """Set a province's ceiling for a year and funding source; one per bucket."""
-    _ensure_can_manage(actor, province.pk)
+    _ensure(can_set_budget(actor, province.pk))
     _check_submission(BudgetCeiling, submission_id)
     ceiling = BudgetCeiling(
         province=province,
@@ -188,7 +214,7 @@ def ceiling_update(
 ) -> BudgetCeiling:
     """Change a ceiling's amount; never below what is already allocated from it."""
     ceiling = BudgetCeiling.objects.select_for_update().get(pk=ceiling.pk)
-    _ensure_can_manage(actor, ceiling.province_id)
+    _ensure(can_set_budget(actor, ceiling.province_id))
     _check_version(ceiling, expected_version)
     amount = _check_amount(amount)
     if amount < ceiling.allocated_total:
@@ -240,7 +266,7 @@ def allocation_create(
     Cost: 4 queries (lock, duplicate check, insert, total update).
     """
     ceiling = BudgetCeiling.objects.select_for_update().get(pk=ceiling.pk)
-    _ensure_can_manage(actor, ceiling.province_id)
+    _ensure(can_set_budget(actor, ceiling.province_id))
     _check_submission(Allocation, submission_id)
     amount = _check_amount(amount)
     _check_allocation_target(ceiling, program, regency)
@@ -281,7 +307,7 @@ def allocation_revise(
     """Change an allocated amount with a reason, keeping both ceiling and realizations in bounds."""
     ceiling = BudgetCeiling.objects.select_for_update().get(pk=allocation.ceiling_id)
     allocation = Allocation.objects.select_for_update().get(pk=allocation.pk)
-    _ensure_can_manage(actor, ceiling.province_id)
+    _ensure(can_set_budget(actor, ceiling.province_id))
     _check_version(allocation, expected_version)
     new_amount = _check_amount(new_amount, "new_amount")
     reason = (reason or "").strip()
@@ -328,9 +354,9 @@ def realization_create(
     """Record money spent against an allocation, dated inside its fiscal year and not in the
     future. Locks the allocation row. Cost: 4 queries (ceiling lookup, lock, insert, total update).
     """
-    province_id, fiscal_year = BudgetCeiling.objects.filter(pk=allocation.ceiling_id).values_list(
-        "province_id", "fiscal_year").get()
-    _ensure_can_manage(actor, province_id)
+    province_id, fiscal_year, agency_id, agency_level = Allocation.objects.filter(pk=allocation.pk).values_list(
+        "ceiling__province_id", "ceiling__fiscal_year", "program__agency_id", "program__agency__level").get()
+    _ensure(acts_for_agency(actor, agency_id, agency_level, province_id))
     allocation = Allocation.objects.select_for_update().get(pk=allocation.pk)
     _check_submission(Realization, submission_id)
     amount = _check_amount(amount, positive=True)
@@ -370,9 +396,9 @@ def realization_reverse(*, realization: Realization, reason: str, actor=None, su
 
     Locks the allocation, then the realization. Cost: 6 queries.
     """
-    province_id = BudgetCeiling.objects.filter(allocations__pk=realization.allocation_id).values_list(
-        "province_id", flat=True).get()
-    _ensure_can_manage(actor, province_id)
+    province_id, agency_id, agency_level = Allocation.objects.filter(pk=realization.allocation_id).values_list(
+        "ceiling__province_id", "program__agency_id", "program__agency__level").get()
+    _ensure(acts_for_agency(actor, agency_id, agency_level, province_id))
     allocation = Allocation.objects.select_for_update().get(pk=realization.allocation_id)
     original = Realization.objects.select_for_update().get(pk=realization.pk)
     _check_submission(Realization, submission_id)

@@ -14,7 +14,7 @@ from django.db import transaction
 from accounts.models import User
 from core.models import Region
 from programs.models import Allocation, Program
-from recipients import services
+from recipients import selectors, services
 from recipients.models import RecipientGroup, Sector, State
 
 # (regency code, group name, sector, leader, members, program key, target state)
@@ -58,19 +58,23 @@ def _nik(regency_code: str, seed: int, female: bool) -> str:
     return f"{regency_code.replace('.', '')}01{day:02d}{1 + seed % 12:02d}{70 + seed % 30:02d}{seed % 9000 + 1:04d}"
 
 
-def _actors(regency: Region):
-    district = User.objects.filter(role=User.Role.DISTRICT_STAFF, regency=regency).first()
-    province = User.objects.filter(role=User.Role.PROVINCIAL_OFFICER, province_id=regency.parent_id).first()
-    return district, province
+def _actors(regency: Region, application):
+    """The demo login of the regency office that verifies this kind of group, and an officer of
+    the program's OPD (None where no demo login exists: the system acts)."""
+    district = User.objects.filter(role=User.Role.DISTRICT_STAFF, regency=regency,
+                                   district_office=application.group.kind).first()
+    province = next(iter(selectors.province_officers(regency.parent_id, application.program)), None)
+    return district, (province if province is not None and province.is_provincial_officer else None)
 
 
 def _advance_to(application, target: str, regency: Region, seed: int):
-    district, province = _actors(regency)
+    district, province = _actors(regency, application)
     criteria = application.program.criteria
     yes = {c: {"met": True, "note": "Terverifikasi (ilustrasi)"} for c in criteria}
     if target == State.RETURNED:
         services.application_advance(application=application, to_state=State.RETURNED, actor=district,
-                                     note="Fotokopi NIB belum dilampirkan; mohon dilengkapi.")
+                                     note="Fotokopi NIB belum dilampirkan; mohon dilengkapi.",
+                                     missing_documents=["Fotokopi NIB"])
         return
     if target == State.REJECTED:
         services.application_advance(application=application, to_state=State.REJECTED, actor=district,
@@ -102,7 +106,6 @@ def load_recipients() -> int:
         regency = regions[code]
         if RecipientGroup.objects.filter(regency=regency, normalized_name=services.normalize_name(name)).exists():
             continue
-        district, _ = _actors(regency)
         members = [services.MemberData(name=leader, nik=_nik(code, seed * 100, seed % 2 == 0), role="leader")]
         members += [
             services.MemberData(name=f"{FIRST_NAMES[(seed + i) % len(FIRST_NAMES)]} {leader.split()[-1]}",
@@ -119,6 +122,8 @@ def load_recipients() -> int:
             actor=None,
         )
         program = Program.objects.get(name=PROGRAMS[program_key])
+        district = User.objects.filter(role=User.Role.DISTRICT_STAFF, regency=regency,
+                                       district_office=group.kind).first()
         application = services.application_propose(group=group, program=program, actor=district)
         if target != State.PROPOSED:
             _advance_to(application, target, regency, seed)

@@ -25,13 +25,27 @@ class GroupForm(forms.ModelForm):
         fields = ["name", "kind", "regency", "kecamatan", "desa", "sector", "leader_name", "leader_nik",
                   "contact_phone", "nib"]
 
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            # A correction: the group stays where it is and what it is; members are edited as text.
+            del self.fields["regency"], self.fields["kind"]
+            self.fields["version"].initial = self.instance.version
+            words = {role: word for word, role in ROLE_WORDS.items() if word}
+            self.fields["members_text"].initial = "\n".join(
+                f"{m.name}; {m.nik}; {words[m.role]}" for m in self.instance.members.all())
+            return
         regencies = Region.objects.regencies()
         self.fields["regency"].queryset = (
             regencies.filter(pk=user.regency_id) if user.is_district_staff else regencies.none()
         )
         self.fields["regency"].initial = user.regency_id
+        # A district office registers the kind of recipient it verifies.
+        offices = {user.district_office} if user.is_district_staff else set()
+        self.fields["kind"].choices = [(v, label) for v, label in RecipientGroup.Kind.choices if v in offices]
+        self.fields["kind"].initial = user.district_office
 
     # Field-level checks with the product's messages, so the model's constraints (checked after)
     # never surface as "constraint … is violated" and each error stands next to its field.
@@ -99,10 +113,15 @@ class StepForm(forms.Form):
     allocation = forms.ModelChoiceField(label=_("Dibayar dari alokasi"), queryset=Allocation.objects.none(),
                                         required=False)
     evidence = forms.FileField(label=_("Bukti (PDF/JPEG/PNG)"), required=False)
+    missing_documents = forms.CharField(
+        label=_("Dokumen yang kurang atau salah"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Satu dokumen per baris, mis. “Fotokopi NIB”."))
 
-    def __init__(self, *args, application, user, **kwargs):
+    def __init__(self, *args, application, user, carried=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.criteria = application.program.criteria
+        # On a re-check, the criteria that already passed are shown as passed, not asked again.
+        self.carried = carried or {}
+        self.criteria = [c for c in application.program.criteria if c not in self.carried]
         for i, criterion in enumerate(self.criteria):
             self.fields[f"criterion_{i}"] = forms.ChoiceField(
                 label=criterion, required=False, widget=forms.RadioSelect,
@@ -122,12 +141,20 @@ class StepForm(forms.Form):
                 result[criterion] = {"met": value == "yes", "note": self.cleaned_data.get(f"criterion_{i}_note", "")}
         return result
 
+    def documents(self) -> list[str]:
+        return [line.strip() for line in self.cleaned_data.get("missing_documents", "").splitlines() if line.strip()]
+
 
 class BulkForm(forms.Form):
     to_state = forms.ChoiceField(label=_("Tindakan"), choices=[(State.DOC_CHECKED, _("Lolos cek dokumen")),
                                                                (State.RETURNED, _("Kembalikan untuk perbaikan"))])
     note = forms.CharField(label=_("Catatan / alasan"), required=False)
+    missing_documents = forms.CharField(label=_("Dokumen yang kurang (untuk pengembalian)"), required=False,
+                                        help_text=_("Pisahkan dengan koma, mis. “Fotokopi NIB, foto tempat usaha”."))
     ids = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def documents(self) -> list[str]:
+        return [d.strip() for d in self.cleaned_data.get("missing_documents", "").split(",") if d.strip()]
 
 
 IMPORT_COLUMNS_HELP = _(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pghistory
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -70,6 +71,9 @@ class RecipientGroup(models.Model):
     contact_phone = models.CharField(_("telepon"), max_length=20, blank=True)
     nib = models.CharField(_("NIB"), max_length=13, blank=True, help_text=_("Nomor Induk Berusaha, bila ada."))
     members_count = models.PositiveIntegerField(_("jumlah anggota"), default=0)
+    # Bumped by every edit (recipients.services.group_update): a form opened before is stale.
+    # db_default too, for the bulk loaders that COPY rows in (generate_national).
+    version = models.PositiveIntegerField(default=1, db_default=1, editable=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     import_batch = models.ForeignKey(
@@ -108,6 +112,7 @@ class RecipientGroup(models.Model):
         return self.name
 
 
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
 class Member(models.Model):
     class Role(models.TextChoices):
         LEADER = "leader", _("Ketua")
@@ -199,6 +204,9 @@ class VerificationStep(models.Model):
     note = models.TextField(_("catatan"), blank=True)
     # Field check: {"criterion": {"met": true, "note": "omzet turun 60%"}}.
     answers = models.JSONField(_("jawaban kriteria"), default=dict, blank=True)
+    # A return names what failed: criteria in ``answers`` with met=false, and/or these documents.
+    missing_documents = ArrayField(models.CharField(max_length=200), verbose_name=_("dokumen yang kurang"),
+                                   default=list, blank=True)
     sk_number = models.CharField(_("nomor SK"), max_length=100, blank=True)
     handover_date = models.DateField(_("tanggal serah terima"), null=True, blank=True)
     handover_items = models.TextField(_("barang/uang yang diserahkan"), blank=True)

@@ -1,7 +1,9 @@
-"""Who may see which groups and applications: decided here, once.
+"""Who may see and act on which groups and applications: decided here, once.
 
-- district staff: groups of their regency;
-- provincial officer: groups of their province;
+- district staff: groups of their regency of the kind their office verifies (Disperindag
+  kab/kota: IKM groups; Dinsos kab/kota: KPM families), and those groups' applications;
+- coordinator and OPD officers: their province's groups and applications (read); an OPD
+  officer acts only on applications to programs of their OPD (``may_act_on_application``);
 - national admin: everything, read-only;
 - anyone else (the public): nothing, ever.
 """
@@ -9,6 +11,7 @@
 from __future__ import annotations
 
 from django.db.models import Count, Q, Sum
+from django.utils.translation import gettext as _
 
 from core.models import Region
 from recipients.models import (
@@ -24,14 +27,15 @@ from recipients.workflow import DISTRICT, FUNNEL, PROVINCE, WAITING_FOR, role_of
 
 
 def _region_filter(user, regency_field: str) -> Q | None:
-    """Q over the regency field for the user's scope; None means no rows at all."""
+    """Q over the group's regency (``…regency``) for the user's scope; None means no rows at all."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return None
     if user.is_national_admin:
         return Q()
     if user.is_district_staff:
-        return Q(**{f"{regency_field}_id": user.regency_id})
-    if user.is_provincial_officer:
+        group = regency_field.removesuffix("regency")
+        return Q(**{f"{regency_field}_id": user.regency_id, f"{group}kind": user.district_office})
+    if user.is_provincial:
         return Q(**{f"{regency_field}__parent_id": user.province_id})
     return None
 
@@ -45,22 +49,47 @@ def regencies_visible_to(user):
         return regencies
     if user.is_district_staff:
         return regencies.filter(pk=user.regency_id)
-    if user.is_provincial_officer:
+    if user.is_provincial:
         return regencies.filter(parent_id=user.province_id)
     return regencies.none()
 
 
 def may_act_on(user, group: RecipientGroup, roles=(DISTRICT, PROVINCE)) -> str | None:
-    """The role with which ``user`` may act on ``group`` (its own regency's district staff, its
-    province's officer), or None. ``user=None`` is the system (demo data, imports)."""
+    """The role with which ``user`` may act on ``group`` (the district office of its regency that
+    verifies its kind, an OPD officer of its province), or None. ``user=None`` is the system
+    (demo data, imports)."""
     if user is None:
         return "system"
     role = role_of(user)
-    if role == DISTRICT and DISTRICT in roles and user.regency_id == group.regency_id:
+    if (role == DISTRICT and DISTRICT in roles and user.regency_id == group.regency_id
+            and user.district_office == group.kind):
         return role
     if role == PROVINCE and PROVINCE in roles and user.province_id == group.regency.parent_id:
         return role
     return None
+
+
+def may_act_on_application(user, application) -> str | None:
+    """As ``may_act_on`` for the application's group; an OPD officer also only for programs
+    their OPD runs in that province (``programs.services.acts_for_program``)."""
+    from programs.services import acts_for_program
+
+    role = may_act_on(user, application.group)
+    if role == PROVINCE and not acts_for_program(user, application.program, application.group.regency.parent_id):
+        return None
+    return role
+
+
+def _programs_run_by(user, prefix: str = "") -> Q:
+    """Applications to programs the OPD officer acts for (own OPD; national programs for the
+    province's industry office), as a Q over ``program``."""
+    from programs.models import Agency
+    from programs.services import INDUSTRY_KINDS
+
+    own = Q(**{f"{prefix}program__agency_id": user.agency_id})
+    if user.agency.kind in INDUSTRY_KINDS:
+        own |= Q(**{f"{prefix}program__agency__level": Agency.Level.NATIONAL})
+    return own
 
 
 def groups_visible_to(user):
@@ -118,18 +147,23 @@ def who_acts_next(application, to_state: str):
 
     group = application.group
     if to_state == State.RETURNED:
-        return list(User.objects.filter(role=User.Role.DISTRICT_STAFF, regency_id=group.regency_id, is_active=True))
+        return list(User.objects.filter(role=User.Role.DISTRICT_STAFF, regency_id=group.regency_id,
+                                        district_office=group.kind, is_active=True))
     if to_state == State.FIELD_CHECKED:
-        return province_officers(group.regency.parent_id, agency_id=application.program.agency_id)
+        return province_officers(group.regency.parent_id, application.program)
     return []
 
 
-def province_officers(province_id: int, agency_id: int | None = None):
+def province_officers(province_id: int, program):
+    """The OPD officers who act for ``program`` in the province; its budget coordinators when
+    no such officer exists yet (they invite one). One query."""
     from accounts.models import User
+    from programs.services import acts_for_program
 
-    officers = list(User.objects.filter(role=User.Role.PROVINCIAL_OFFICER, province_id=province_id, is_active=True))
-    own = [u for u in officers if agency_id is not None and u.agency_id == agency_id]
-    return own or officers
+    staff = list(User.objects.filter(role__in=[User.Role.PROVINCIAL_OFFICER, User.Role.COORDINATOR],
+                                     province_id=province_id, is_active=True).select_related("agency"))
+    officers = [u for u in staff if u.is_provincial_officer and acts_for_program(u, program, province_id)]
+    return officers or [u for u in staff if u.is_coordinator]
 
 
 def queue_for(user):
@@ -137,7 +171,8 @@ def queue_for(user):
     role = role_of(user)
     if role is None:
         return Application.objects.none()
-    return applications_visible_to(user).filter(state__in=WAITING_FOR[role])
+    waiting = applications_visible_to(user).filter(state__in=WAITING_FOR[role])
+    return waiting.filter(_programs_run_by(user)) if role == PROVINCE else waiting
 
 
 def with_return_reason(applications):
@@ -168,14 +203,62 @@ def latest_returns(user, limit: int = 5):
     scope = _region_filter(user, "application__group__regency")
     if scope is None:
         return []
+    if role_of(user) == PROVINCE:
+        scope &= _programs_run_by(user, "application__")
     return list(VerificationStep.objects.filter(scope, to_state=State.RETURNED)
                 .select_related("application__group", "application__program", "actor")
                 .order_by("-created_at", "-id")[:limit])
 
 
+GROUP_HISTORY_FIELDS = ("name", "sector", "kecamatan", "desa", "leader_name", "leader_nik", "contact_phone", "nib",
+                        "members_count")
+
+
+def group_history(group: RecipientGroup, *, show_nik: bool) -> list[dict]:
+    """Every change of a group and of its members, newest first, old → new, with who and when;
+    NIKs masked unless ``show_nik``. Four queries (group snapshots, member events, their users)."""
+    from django.contrib.auth import get_user_model
+
+    from programs.selectors import record_history
+    from recipients.models import Member
+
+    labels = {f.name: f.verbose_name for f in RecipientGroup._meta.fields}
+    nik = (lambda v: v) if show_nik else (lambda v: mask_nik(v) if v else v)
+    entries = []
+    for entry in record_history(group, fields=GROUP_HISTORY_FIELDS):
+        if entry["created"]:
+            continue  # the registration itself; the group page shows what it is now
+        entry["changes"] = [(labels[f], nik(o) if f == "leader_nik" else o, nik(n) if f == "leader_nik" else n)
+                            for f, o, n in entry["changes"]]
+        entries.append(entry)
+    events = list(Member.pgh_event_model.objects.filter(group_id=group.pk).select_related("pgh_context")
+                  .order_by("pgh_id"))
+    user_ids = {e.pgh_context.metadata.get("user") for e in events if e.pgh_context} - {None}
+    names = {u.pk: (u.get_full_name() or u.username) for u in get_user_model().objects.filter(pk__in=user_ids)}
+    previous: dict[int, object] = {}
+    roles = dict(Member.Role.choices)
+    for e in events:
+        before = previous.get(e.pgh_obj_id)
+        previous[e.pgh_obj_id] = e
+        if e.pgh_label == "insert" and not e.pgh_context:
+            continue  # registered with the group
+        who = names.get(e.pgh_context.metadata.get("user")) if e.pgh_context else None
+        label = f"{_('Anggota')} {nik(e.nik)}"
+        if e.pgh_label == "insert":
+            change = (label, "–", f"{e.name} ({roles.get(e.role, e.role)})")
+        elif e.pgh_label == "delete":
+            change = (label, f"{e.name} ({roles.get(e.role, e.role)})", _("dihapus"))
+        else:
+            old = f"{before.name} ({roles.get(before.role, before.role)})" if before else "?"
+            change = (label, old, f"{e.name} ({roles.get(e.role, e.role)})")
+        entries.append({"when": e.pgh_created_at, "who": who, "created": False, "changes": [change], "reason": ""})
+    entries.sort(key=lambda x: x["when"], reverse=True)
+    return entries
+
+
 def may_see_nik(user, group: RecipientGroup) -> bool:
-    """Full NIK only for the group's own district staff."""
-    return bool(getattr(user, "is_district_staff", False) and user.regency_id == group.regency_id)
+    """Full NIK only for the group's own district office."""
+    return bool(getattr(user, "is_district_staff", False)) and may_act_on(user, group, roles=(DISTRICT,)) == DISTRICT
 
 
 def mask_nik(nik: str) -> str:

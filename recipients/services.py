@@ -12,6 +12,7 @@ import mimetypes
 import re
 from dataclasses import dataclass, field
 
+import pghistory
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -35,8 +36,8 @@ from recipients.models import (
     State,
     VerificationStep,
 )
-from recipients.selectors import may_act_on, province_officers, who_acts_next
-from recipients.workflow import DISTRICT, PROVINCE, TRANSITIONS, role_of
+from recipients.selectors import may_act_on, may_act_on_application, province_officers, who_acts_next
+from recipients.workflow import DISTRICT, PROVINCE, TRANSITIONS
 
 _SPACES = re.compile(r"\s+")
 
@@ -151,6 +152,67 @@ def group_create(*, data: GroupData, actor=None, import_batch=None) -> Recipient
     return group
 
 
+LOCKED_STATES = (State.APPROVED, State.DELIVERED)
+
+
+def may_edit_group(user, group: RecipientGroup) -> bool:
+    """The group's district office while no application of it is approved; after approval only an
+    OPD officer acting for an approved application's program. One query."""
+    approved = list(group.applications.filter(state__in=LOCKED_STATES).select_related("program__agency"))
+    if not approved:
+        return may_act_on(user, group, roles=(DISTRICT,)) is not None
+    return any(may_act_on_application(user, a) in (PROVINCE, "system") for a in approved)
+
+
+def group_update(*, group: RecipientGroup, data: GroupData, actor, expected_version: int | None = None):
+    """Correct a group and its members (a returned application is fixed here, then resubmitted).
+
+    Members are matched by NIK: a new NIK is added, a missing one removed, a changed name or role
+    updated. Every change is in the history (group fields and member rows, django-pghistory,
+    with who did it). Locks the group; a form opened before another edit is ``StaleEdit``.
+    """
+    from programs.services import StaleEdit
+
+    with transaction.atomic():
+        group = RecipientGroup.objects.select_for_update(of=("self",)).select_related("regency__parent").get(
+            pk=group.pk)
+        if not may_edit_group(actor, group):
+            raise PermissionDenied(_("Kelompok ini tidak dapat Anda ubah: sudah disetujui, atau di luar wilayah "
+                                     "tugas Anda."))
+        if expected_version is not None and group.version != expected_version:
+            raise StaleEdit(_("Kelompok ini sudah diubah orang lain sejak formulir dibuka. Isian Anda masih ada di "
+                              "bawah; periksa data terbaru lalu simpan lagi."), code="stale")
+        errors = _validate_group(data)
+        name = normalize_name(data.name)
+        if name != group.normalized_name and RecipientGroup.objects.filter(
+                regency_id=group.regency_id, normalized_name=name).exists():
+            errors.setdefault("name", []).append(_("Kelompok dengan nama ini sudah terdaftar di %(regency)s.")
+                                                 % {"regency": group.regency})
+        if errors:
+            raise ValidationError(errors)
+        for attr in ("kecamatan", "desa", "leader_name", "leader_nik", "contact_phone", "nib"):
+            setattr(group, attr, getattr(data, attr).strip())
+        group.name, group.normalized_name, group.sector = data.name.strip(), name, data.sector
+        existing = {m.nik: m for m in group.members.all()}
+        wanted = {m.nik: m for m in data.members}
+        with pghistory.context(user=actor.pk if actor else None):
+            Member.objects.filter(group=group, nik__in=set(existing) - set(wanted)).delete()
+            for nik, m in wanted.items():
+                old = existing.get(nik)
+                if old is None:
+                    Member.objects.create(group=group, name=m.name.strip(), nik=nik, role=m.role)
+                elif (old.name, old.role) != (m.name.strip(), m.role):
+                    old.name, old.role = m.name.strip(), m.role
+                    old.save(update_fields=["name", "role"])
+            if data.members_count is not None:
+                group.members_count = data.members_count
+            elif wanted or existing:
+                group.members_count = len(wanted)
+            group.version += 1
+            group.save()
+    return group
+
+
 # --- Applications ------------------------------------------------------------------------------
 
 
@@ -186,13 +248,14 @@ def _flag_duplicates(application: Application) -> int:
 
 
 def _notify_duplicate(application: Application, others: list[Application]) -> None:
-    provinces = {application.group.regency.parent_id} | {
-        o.group.regency.parent_id for o in Application.objects.filter(pk__in=[o.pk for o in others])
-        .select_related("group__regency")}
+    """The officers acting for each application of the pair (in its own province)."""
+    pairs = [application, *Application.objects.filter(pk__in=[o.pk for o in others])
+             .select_related("group__regency", "program__agency")]
+    users = {u.pk: u for a in pairs for u in province_officers(a.group.regency.parent_id, a.program)}
     with translation.override(settings.LANGUAGE_CODE):
         text = _("Indikasi penerima ganda: %(group)s (%(program)s) perlu keputusan provinsi.") % {
             "group": application.group.name, "program": application.program.name}
-    notify(users=[u for p in provinces for u in province_officers(p)], kind=Notification.Kind.DUPLICATE,
+    notify(users=list(users.values()), kind=Notification.Kind.DUPLICATE,
            text=text, url=reverse("recipients:duplicate-list"))
 
 
@@ -219,6 +282,41 @@ def application_propose(*, group: RecipientGroup, program: Program, actor=None) 
                                     actor=actor, note=_("Diusulkan"))
     _flag_duplicates(application)
     return application
+
+
+def latest_return(application: Application) -> VerificationStep | None:
+    return application.steps.filter(to_state=State.RETURNED).order_by("-created_at", "-id").first()
+
+
+def carried_answers(application: Application) -> dict:
+    """The criteria that already passed, with who checked them and when: those of the latest
+    answered step (a field check, or a return that named what failed) that are met and still
+    criteria of the program. A re-check asks only the others."""
+    step = application.steps.exclude(answers={}).order_by("-created_at", "-id").first()
+    if step is None:
+        return {}
+    criteria = set(application.program.criteria)
+    return {c: a for c, a in step.answers.items() if a.get("met") and c in criteria}
+
+
+def resubmit_target(application: Application) -> str:
+    """Where a corrected application goes back to: the step that failed. A return at the
+    document check, or one that names documents, goes back to the document check; a return
+    that names only failed criteria goes straight to the field re-check of those criteria."""
+    step = latest_return(application)
+    if step is None or step.from_state == State.PROPOSED or step.missing_documents:
+        return State.PROPOSED
+    if any(not a.get("met") for a in step.answers.values()):
+        return State.DOC_CHECKED
+    return State.PROPOSED
+
+
+def _stamped(answers: dict, actor) -> dict:
+    """Each answer with who gave it and when (kept when a later re-check carries it over)."""
+    who = (actor.get_full_name() or actor.username) if actor else _("sistem")
+    at = timezone.now().isoformat(timespec="seconds")
+    return {c: {"met": bool(a.get("met")), "note": (a.get("note") or "").strip()[:300], "by": who, "at": at}
+            for c, a in answers.items()}
 
 
 class StaleStep(ValidationError):
@@ -266,13 +364,16 @@ def application_advance(
     sk_number: str = "",
     handover: Handover | None = None,
     evidence=(),
+    missing_documents=(),
 ) -> VerificationStep:
     """Move an application one step. Locks the application: of two staff acting on it at
     once, the second finds it moved and gets ``StaleStep``; nothing of theirs is written."""
     application = Application.objects.select_for_update().select_related("group__regency", "program").get(
         pk=application.pk
     )
-    role = _ensure_group_scope(actor, application.group, roles=(DISTRICT, PROVINCE))
+    role = may_act_on_application(actor, application)
+    if role is None:
+        raise PermissionDenied(_("Usulan ini di luar wilayah tugas atau OPD Anda."))
     if expected_state is not None and application.state != expected_state:
         raise StaleStep(
             _("Usulan ini sudah diproses orang lain (sekarang: %(state)s). Muat ulang untuk melihat tahap terbaru.")
@@ -289,27 +390,41 @@ def application_advance(
         raise PermissionDenied(_("Langkah ini bukan wewenang peran Anda."))
 
     note = (note or "").strip()
-    answers = answers or {}
+    criteria = application.program.criteria
+    answers = {c: a for c, a in (answers or {}).items() if c in criteria}
+    missing_documents = [d.strip()[:200] for d in missing_documents if d and d.strip()]
     step = VerificationStep(application=application, from_state=application.state, to_state=to_state,
                             actor=actor, note=note)
     if to_state in (State.RETURNED, State.REJECTED) and not note:
         raise ValidationError({"note": _("Alasan wajib diisi.")})
+    if application.state == State.RETURNED and to_state in (State.PROPOSED, State.DOC_CHECKED):
+        target = resubmit_target(application)
+        if to_state != target:
+            raise ValidationError(_("Usulan yang diperbaiki kembali ke “%(state)s”, tahap yang belum lolos.")
+                                  % {"state": State(target).label})
     if to_state == State.FIELD_CHECKED:
-        criteria = application.program.criteria
-        missing = [c for c in criteria if c not in answers]
+        carried = carried_answers(application)
+        missing = [c for c in criteria if c not in answers and c not in carried]
         if missing:
             raise ValidationError(
                 {"answers": _("Jawab setiap kriteria: %(missing)s.") % {"missing": "; ".join(missing)}}
             )
-        failed = [c for c in criteria if not answers[c].get("met")]
+        failed = [c for c in criteria if c in answers and not answers[c].get("met")]
         if failed:
             raise ValidationError(
                 {"answers": _("Kriteria tidak terpenuhi: %(failed)s. Kembalikan atau tolak usulan ini.")
                  % {"failed": "; ".join(failed)}}
             )
-        step.answers = answers
-    if to_state == State.RETURNED and answers:
-        step.answers = answers
+        step.answers = {**carried, **_stamped(answers, actor)}
+    if to_state == State.RETURNED:
+        failed = [c for c, a in answers.items() if not a.get("met")]
+        if actor is not None and not failed and not missing_documents:
+            raise ValidationError({"missing_documents": _(
+                "Sebutkan yang harus diperbaiki: tandai kriteria yang tidak terpenuhi, atau tulis dokumen yang "
+                "kurang.")})
+        # What passed stays passed (with who/when); what failed is named, for the re-check.
+        step.answers = {**carried_answers(application), **_stamped(answers, actor)} if answers else {}
+        step.missing_documents = missing_documents
     if to_state in (State.APPROVED, State.DELIVERED) and application.duplicate_flags.filter(
         resolved_at__isnull=True
     ).exists():
@@ -365,8 +480,8 @@ def _notify_next(application: Application, to_state: str, note: str) -> None:
 def duplicate_resolve(*, flag: DuplicateFlag, actor, resolution: str) -> None:
     """The province decides a flagged pair: both stay (with a reason); rejecting one is a
     normal ``application_advance(... REJECTED)``."""
-    if role_of(actor) != PROVINCE or actor.province_id != flag.application.group.regency.parent_id:
-        raise PermissionDenied(_("Hanya pejabat provinsi yang memutuskan indikasi ganda."))
+    if may_act_on_application(actor, flag.application) not in (PROVINCE, "system"):
+        raise PermissionDenied(_("Hanya pejabat OPD pemilik program yang memutuskan indikasi ganda ini."))
     resolution = resolution.strip()
     if not resolution:
         raise ValidationError({"resolution": _("Tuliskan alasan keputusan.")})

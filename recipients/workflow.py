@@ -31,7 +31,9 @@ TRANSITIONS: dict[str, dict[str, set[str]]] = {
         State.DELIVERED: {PROVINCE},
     },
     State.RETURNED: {
-        State.PROPOSED: {DISTRICT},  # corrected and proposed again
+        # Corrected and proposed again, back to the step that failed (services.resubmit_target).
+        State.PROPOSED: {DISTRICT},
+        State.DOC_CHECKED: {DISTRICT},
         State.REJECTED: {DISTRICT, PROVINCE},
     },
     State.DELIVERED: {},

@@ -1,8 +1,11 @@
 """Shared fixtures: real PostgreSQL and Redis (from DATABASE_URL / REDIS_URL), the
 Kemendagri regions, and the personas every test speaks of:
 
-- ``banten_officer``  — Rina, provincial officer of Banten (Disperindag Banten)
-- ``serang_staff``    — Sari, district staff of Kabupaten Serang (36.04), the insider
+- ``banten_coordinator`` — Wulan, budget coordinator of Banten (BPKAD): ceilings, allocations
+- ``banten_officer``  — Rina, OPD officer of Banten (Disperindag Banten)
+- ``dinsos_officer``  — Budi, OPD officer of Banten (Dinsos Banten), the other OPD
+- ``serang_staff``    — Sari, district staff of Disperindag Kabupaten Serang (36.04), the insider
+- ``serang_dinsos``   — Yusuf, district staff of Dinsos Kabupaten Serang (KPM families)
 - ``lebak_staff``     — Asep, district staff of Kabupaten Lebak (36.02), the outsider
 - ``kalsel_officer``  — Mahyuni, provincial officer of Kalimantan Selatan (another province)
 - ``national_admin``  — Admin of Ditjen IKMA, Kemenperin
@@ -16,7 +19,7 @@ from django.utils import translation
 from accounts.models import User
 from core.models import Region
 from core.services import regions_load
-from programs.models import FundingSource
+from programs.models import Agency, FundingSource
 from programs.reference import funding_sources_load
 from tests.factories import AgencyFactory, UserFactory, region
 
@@ -74,18 +77,45 @@ def banten_officer(regions, disperindag_banten):
 
 
 @pytest.fixture
+def banten_coordinator(regions):
+    bpkad = AgencyFactory(name="Badan Pengelolaan Keuangan dan Aset Daerah Provinsi Banten", short_name="BPKAD Banten",
+                          kind=Agency.Kind.FINANCE)
+    return UserFactory(username="wulan", role=User.Role.COORDINATOR, province=region("36"), agency=bpkad)
+
+
+@pytest.fixture
+def dinsos_banten(regions):
+    return AgencyFactory(name="Dinas Sosial Provinsi Banten", short_name="Dinsos Banten", kind=Agency.Kind.DINSOS)
+
+
+@pytest.fixture
+def dinsos_officer(regions, dinsos_banten):
+    return UserFactory(username="budi", role=User.Role.PROVINCIAL_OFFICER, province=region("36"), agency=dinsos_banten)
+
+
+@pytest.fixture
 def kalsel_officer(regions):
-    return UserFactory(username="mahyuni", role=User.Role.PROVINCIAL_OFFICER, province=region("63"))
+    disperin = AgencyFactory(name="Dinas Perindustrian Provinsi Kalimantan Selatan", short_name="Disperin Kalsel",
+                             kind=Agency.Kind.DISPERIN, province=region("63"))
+    return UserFactory(username="mahyuni", role=User.Role.PROVINCIAL_OFFICER, province=region("63"), agency=disperin)
 
 
 @pytest.fixture
 def serang_staff(regions):
-    return UserFactory(username="sari", role=User.Role.DISTRICT_STAFF, province=region("36"), regency=region("36.04"))
+    return UserFactory(username="sari", role=User.Role.DISTRICT_STAFF, province=region("36"), regency=region("36.04"),
+                       district_office=User.Office.IKM)
+
+
+@pytest.fixture
+def serang_dinsos(regions):
+    return UserFactory(username="yusuf", role=User.Role.DISTRICT_STAFF, province=region("36"),
+                       regency=region("36.04"), district_office=User.Office.KPM)
 
 
 @pytest.fixture
 def lebak_staff(regions):
-    return UserFactory(username="asep", role=User.Role.DISTRICT_STAFF, province=region("36"), regency=region("36.02"))
+    return UserFactory(username="asep", role=User.Role.DISTRICT_STAFF, province=region("36"), regency=region("36.02"),
+                       district_office=User.Office.IKM)
 
 
 @pytest.fixture

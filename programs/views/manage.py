@@ -2,7 +2,8 @@
 
 Every object is fetched through ``programs.selectors.*_visible_to(user)``, so a row outside
 the user's scope is a 404 whatever the URL says; writes additionally need the
-``programs.manage_budget`` rule (403 for read-only roles).
+rule for the write (``programs/rules.py``: set_budget, manage_program, record_realization;
+403 for everyone else).
 """
 
 from __future__ import annotations
@@ -43,8 +44,8 @@ def _require_view(user) -> None:
         raise PermissionDenied
 
 
-def _require_manage(user, obj=None) -> None:
-    if not user.has_perm("programs.manage_budget", obj):
+def _require(user, perm: str, obj=None) -> None:
+    if not user.has_perm(perm, obj):
         raise PermissionDenied
 
 
@@ -67,7 +68,7 @@ def ceiling_list(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def ceiling_create(request):
-    _require_manage(request.user)
+    _require(request.user, "programs.set_budget")
     form = CeilingCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -102,7 +103,7 @@ def ceiling_detail(request, pk):
         {
             "ceiling": ceiling,
             "allocations": allocations,
-            "can_manage": request.user.has_perm("programs.manage_budget", ceiling),
+            "can_manage": request.user.has_perm("programs.set_budget", ceiling),
             "history": record_history(ceiling, fields=("amount", "allocated_total", "note")),
         },
     )
@@ -112,7 +113,7 @@ def ceiling_detail(request, pk):
 @require_http_methods(["GET", "POST"])
 def ceiling_edit(request, pk):
     ceiling = get_object_or_404(ceilings_visible_to(request.user), pk=pk)
-    _require_manage(request.user, ceiling)
+    _require(request.user, "programs.set_budget", ceiling)
     form = CeilingEditForm(
         request.POST or None, initial={"amount": ceiling.amount, "note": ceiling.note, "version": ceiling.version}
     )
@@ -150,7 +151,7 @@ def allocation_list(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def allocation_create(request):
-    _require_manage(request.user)
+    _require(request.user, "programs.set_budget")
     initial = {"ceiling": lenient(parse_id, request.GET.get("ceiling"))}
     form = AllocationCreateForm(request.POST or None, user=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -180,7 +181,8 @@ def allocation_detail(request, pk):
     _require_view(request.user)
     allocation = get_object_or_404(allocations_visible_to(request.user), pk=pk)
     realizations = allocation.realizations.select_related("created_by", "reversal").order_by("-date", "-id")
-    can_manage = request.user.has_perm("programs.manage_budget", allocation)
+    can_revise = request.user.has_perm("programs.set_budget", allocation)
+    can_record = request.user.has_perm("programs.record_realization", allocation)
     return render(
         request,
         "programs/allocation_detail.html",
@@ -189,9 +191,10 @@ def allocation_detail(request, pk):
             "realizations": realizations,
             "revisions": allocation.revisions.select_related("actor"),
             "history": record_history(allocation, fields=("amount", "realized_total", "note")),
-            "can_manage": can_manage,
-            "revision_form": RevisionForm(initial={"version": allocation.version}) if can_manage else None,
-            "realization_form": RealizationForm(fiscal_year=allocation.ceiling.fiscal_year) if can_manage else None,
+            "can_revise": can_revise,
+            "can_record": can_record,
+            "revision_form": RevisionForm(initial={"version": allocation.version}) if can_revise else None,
+            "realization_form": RealizationForm(fiscal_year=allocation.ceiling.fiscal_year) if can_record else None,
         },
     )
 
@@ -200,7 +203,7 @@ def allocation_detail(request, pk):
 @require_http_methods(["GET", "POST"])
 def allocation_revise(request, pk):
     allocation = get_object_or_404(allocations_visible_to(request.user), pk=pk)
-    _require_manage(request.user, allocation)
+    _require(request.user, "programs.set_budget", allocation)
     form = RevisionForm(request.POST or None, initial={"version": allocation.version})
     if request.method == "POST" and form.is_valid():
         try:
@@ -238,7 +241,7 @@ def realization_list(request):
 @require_http_methods(["GET", "POST"])
 def realization_create(request, pk):
     allocation = get_object_or_404(allocations_visible_to(request.user), pk=pk)
-    _require_manage(request.user, allocation)
+    _require(request.user, "programs.record_realization", allocation)
     form = RealizationForm(request.POST or None, fiscal_year=allocation.ceiling.fiscal_year)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -268,7 +271,7 @@ def realization_reverse(request, pk):
     """Correct a wrong realization with a reversal entry (the allocation page's "Koreksi")."""
     realization = get_object_or_404(realizations_visible_to(request.user).select_related("allocation"), pk=pk)
     allocation = realization.allocation
-    _require_manage(request.user, allocation)
+    _require(request.user, "programs.record_realization", allocation)
     form = ReversalForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -302,7 +305,7 @@ def program_list(request):
 @require_http_methods(["GET", "POST"])
 def program_edit(request, pk=None):
     program = get_object_or_404(programs_visible_to(request.user), pk=pk) if pk else None
-    _require_manage(request.user, program)
+    _require(request.user, "programs.manage_program", program)
     form = ProgramForm(request.POST or None, instance=program, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
@@ -322,7 +325,7 @@ def program_edit(request, pk=None):
 @require_http_methods(["POST"])
 def rollup_refresh(request):
     """"Refresh now": queue one rollup run (one at a time) and show its progress."""
-    if not (request.user.is_provincial_officer or request.user.is_national_admin):
+    if not (request.user.is_provincial or request.user.is_national_admin):
         raise PermissionDenied
     run, queued = rollup.request_rollup(user=request.user)
     if queued:

@@ -64,7 +64,7 @@ def province_detail(request, code):
         "by_month": chart_series(report["by_month"], fields=("realized",)),
         "funnel": _funnel_chart(report["funnel"]),
     }
-    can_refresh = request.user.is_authenticated and request.user.is_provincial_officer and (
+    can_refresh = request.user.is_authenticated and request.user.is_provincial and (
         request.user.province_id == province.pk
     )
     return render(request, "programs/province_detail.html", {

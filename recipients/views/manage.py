@@ -20,7 +20,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from core.jobs import enqueue_on_commit
 from core.params import lenient, parse_id
 from core.spreadsheets import spreadsheet_response
-from core.views_utils import apply_errors, paginate
+from core.views_utils import apply_errors, paginate, refresh_version
+from programs.services import StaleEdit
 from recipients import imports, selectors, services
 from recipients.filters import ApplicationFilter, GroupFilter
 from recipients.forms import BulkForm, DuplicateResolveForm, GroupForm, ImportForm, ProposeForm, StepForm
@@ -30,7 +31,7 @@ from recipients.workflow import moves_for, role_of
 
 
 def _require_staff(user) -> None:
-    if not (user.is_national_admin or user.is_provincial_officer or user.is_district_staff):
+    if not (user.is_national_admin or user.is_provincial or user.is_district_staff):
         raise PermissionDenied
 
 
@@ -83,14 +84,47 @@ def group_detail(request, pk):
         {"name": m.name, "role": m.get_role_display(), "nik": m.nik if show_nik else selectors.mask_nik(m.nik)}
         for m in group.members.all()
     ]
-    can_propose = request.user.is_district_staff and request.user.regency_id == group.regency_id
+    can_propose = selectors.may_act_on(request.user, group, roles=("district",)) is not None
     return render(request, "recipients/group_detail.html", {
         "group": group,
         "members": members,
         "leader_nik": group.leader_nik if show_nik else selectors.mask_nik(group.leader_nik),
         "applications": group.applications.select_related("program__agency"),
         "propose_form": ProposeForm(user=request.user, group=group) if can_propose else None,
+        "can_edit": services.may_edit_group(request.user, group),
+        "history": selectors.group_history(group, show_nik=show_nik),
     })
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def group_edit(request, pk):
+    """Correct a group and its members (while no application is approved: its district office)."""
+    group = get_object_or_404(selectors.groups_visible_to(request.user), pk=pk)
+    if not services.may_edit_group(request.user, group):
+        raise PermissionDenied
+    form = GroupForm(request.POST or None, instance=group, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        data = services.GroupData(
+            name=d["name"], regency_id=group.regency_id, sector=d["sector"], leader_name=d["leader_name"],
+            leader_nik=d["leader_nik"], kecamatan=d["kecamatan"], desa=d["desa"], contact_phone=d["contact_phone"],
+            nib=d["nib"], kind=group.kind, members=d["members_text"],
+        )
+        try:
+            services.group_update(group=group, data=data, actor=request.user, expected_version=d["version"])
+        except ValidationError as exc:
+            apply_errors(form, exc)
+            if isinstance(exc, StaleEdit):
+                group.refresh_from_db()
+                refresh_version(form, group.version)
+        else:
+            returned = group.applications.filter(state=State.RETURNED).first()
+            messages.success(request, _("Perubahan kelompok tersimpan.") + (
+                " " + _("Usulkan lagi usulan yang dikembalikan dari halaman usulannya.") if returned else ""))
+            return redirect("recipients:application-detail", pk=returned.pk) if returned else redirect(
+                "recipients:group-detail", pk=group.pk)
+    return render(request, "recipients/group_form.html", {"form": form, "group": group})
 
 
 @login_required
@@ -150,21 +184,29 @@ def application_detail(request, pk):
 def _application_page(request, application, bound: StepForm | None = None, status: int = 200):
     """The application with a form per allowed move; ``bound`` (a refused move) is shown with its
     errors next to its fields and the user's input kept, instead of a fresh form."""
-    role = selectors.may_act_on(request.user, application.group)
+    role = selectors.may_act_on_application(request.user, application)
     moves = moves_for(application.state, role)
     if bound is not None and bound.prefix not in moves:
         # The application moved meanwhile (stale form): that move is gone, so say why here.
         messages.error(request, " ".join(e for errors in bound.errors.values() for e in errors))
+    if application.state == State.RETURNED:
+        # Corrected: back to the step that failed, and only there.
+        target = services.resubmit_target(application)
+        moves = [m for m in moves if m not in (State.PROPOSED, State.DOC_CHECKED) or m == target]
+    carried = services.carried_answers(application) if State.FIELD_CHECKED in moves else {}
     forms_by_move = [
         (State(to), bound if bound is not None and bound.prefix == to else StepForm(
-            application=application, user=request.user, prefix=to,
-            initial={"to_state": to, "expected_state": application.state}))
+            application=application, user=request.user, prefix=to, carried=carried if to == State.FIELD_CHECKED
+            else None, initial={"to_state": to, "expected_state": application.state}))
         for to in moves
     ]
+    return_step = services.latest_return(application) if application.state == State.RETURNED else None
     return render(request, "recipients/application_detail.html", {
         "application": application,
-        "return_step": application.steps.filter(to_state=State.RETURNED).order_by("-created_at", "-id").first()
-        if application.state == State.RETURNED else None,
+        "return_step": return_step,
+        "return_failed": [c for c, a in return_step.answers.items() if not a.get("met")] if return_step else [],
+        "can_edit_group": return_step is not None and services.may_edit_group(request.user, application.group),
+        "carried": carried,
         "steps": application.steps.select_related("actor", "realization").prefetch_related("evidence"),
         "forms_by_move": forms_by_move,
         "duplicates": selectors.with_visible_pairs(request.user, application.duplicate_flags.filter(
@@ -181,7 +223,9 @@ def application_advance(request, pk):
     if move not in State.values:
         messages.error(request, _("Pilih langkah yang akan diambil."))
         return redirect("recipients:application-detail", pk=pk)
-    form = StepForm(request.POST, request.FILES, application=application, user=request.user, prefix=move)
+    carried = services.carried_answers(application) if move == State.FIELD_CHECKED else None
+    form = StepForm(request.POST, request.FILES, application=application, user=request.user, prefix=move,
+                    carried=carried)
     if form.is_valid():
         d = form.cleaned_data
         handover = None
@@ -197,7 +241,7 @@ def application_advance(request, pk):
             services.application_advance(
                 application=application, to_state=d["to_state"], actor=request.user,
                 expected_state=d["expected_state"], note=d["note"], answers=form.answers(), sk_number=d["sk_number"],
-                handover=handover, evidence=[f for f in [d["evidence"]] if f],
+                handover=handover, evidence=[f for f in [d["evidence"]] if f], missing_documents=form.documents(),
             )
         except ValidationError as exc:
             apply_errors(form, _handover_errors(exc))
@@ -234,7 +278,7 @@ def queue_bulk(request):
             with transaction.atomic():
                 services.application_advance(application=application, to_state=form.cleaned_data["to_state"],
                                              actor=request.user, expected_state=application.state,
-                                             note=form.cleaned_data["note"])
+                                             note=form.cleaned_data["note"], missing_documents=form.documents())
             done += 1
         except (ValidationError, PermissionDenied) as exc:
             refused.append(f"{application.group.name}: {' '.join(getattr(exc, 'messages', [str(exc)]))}")

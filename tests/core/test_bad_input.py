@@ -107,8 +107,7 @@ def _budget_state():
 
 @pytest.mark.parametrize("amount", [UNICODE_DIGIT, ARABIC_DIGITS, "1²0", "-5", "99999999999999999999999", "1,5"])
 def test_budget_forms_refuse_bad_amounts_next_to_the_field(client, demo, amount):
-    client.force_login(User.objects.get(username="banten"))
-    allocation = Allocation.objects.filter(ceiling__province__code="36").order_by("pk").first()
+    allocation = Allocation.objects.filter(program__agency__short_name="Disperindag Banten").order_by("pk").first()
     ceiling = allocation.ceiling
     before = _budget_state()
     posts = [
@@ -121,6 +120,8 @@ def test_budget_forms_refuse_bad_amounts_next_to_the_field(client, demo, amount)
                                                          "description": "uji"}),
     ]
     for url, data in posts:
+        # Ceilings and allocations are the coordinator's (BPKAD); realizations the OPD's.
+        client.force_login(User.objects.get(username="banten" if "realisasi" in url else "bpkad"))
         response = client.post(url, data)
         assert response.status_code == 200, (url, response.status_code)
         body = response.content.decode()

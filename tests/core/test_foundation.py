@@ -54,7 +54,7 @@ def test_dashboard_requires_login(client, regions):
 def test_login_with_demo_persona_lands_on_dashboard(client, banten_officer):
     response = client.post(reverse("accounts:login"), {"username": "rina", "password": "sandi-uji-123"}, follow=True)
     assert response.redirect_chain[-1][0] == reverse("core:dashboard")
-    assert "Pejabat provinsi · Banten" in response.content.decode()
+    assert "Disperindag Banten · Banten" in response.content.decode()
 
 
 def test_wrong_password_shows_indonesian_error(client, banten_officer):
@@ -183,11 +183,14 @@ def test_each_role_lands_on_what_waits_for_it(client, regions, username, section
         assert "Banten" in body and "Hitung ulang sekarang" in body
 
 
-def test_every_help_text_a_field_points_to_exists(client, regions, banten_officer, serang_staff):
+def test_every_help_text_a_field_points_to_exists(client, regions, banten_officer, banten_coordinator, serang_staff,
+                                                  national_admin):
     """Screen readers read a field's help through aria-describedby; its target must be on the page."""
     import re
 
-    for user, url in ((banten_officer, reverse("programs:ceiling-create")), (banten_officer,
+    for user, url in ((banten_coordinator, reverse("programs:ceiling-create")),
+                      (banten_coordinator, reverse("accounts:user-invite")),
+                      (national_admin, reverse("accounts:user-invite")), (banten_officer,
                       reverse("programs:program-create")), (serang_staff, reverse("recipients:group-create")),
                       (serang_staff, reverse("recipients:import-upload"))):
         client.force_login(user)

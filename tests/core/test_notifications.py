@@ -21,7 +21,8 @@ def people(regions, disperindag_banten):
                                        agency=disperindag_banten, first_name="Rina")
     district = User.objects.create_user("sari", email="sari@serangkab.go.id", password="x-123456789",
                                         role=User.Role.DISTRICT_STAFF, province=regions["36"],
-                                        regency=regions["36.04"], first_name="Sari")
+                                        regency=regions["36.04"], district_office=User.Office.IKM,
+                                        first_name="Sari")
     program = ProgramFactory(agency=disperindag_banten, fiscal_year=2020, criteria=["Sangat terdampak"])
     group = services.group_create(actor=district, data=services.GroupData(
         name="Kelompok Masker Ciruas", regency_id=region("36.04").pk, sector="masks", leader_name="Siti"))
@@ -38,7 +39,7 @@ def test_a_return_and_a_field_check_each_tell_the_next_person_once(client, peopl
     ready = Notification.objects.get(user=officer)
     assert ready.kind == Notification.Kind.READY_FOR_APPROVAL and "Kelompok Masker Ciruas" in ready.text
     services.application_advance(application=application, to_state=State.RETURNED, actor=officer,
-                                 note="Foto bengkel kurang jelas")
+                                 note="Foto bengkel kurang jelas", missing_documents=["Foto bengkel"])
     returned = Notification.objects.get(user=district)
     assert returned.kind == Notification.Kind.RETURNED and "Foto bengkel kurang jelas" in returned.text
     wait_for(lambda: len(smtp_server.messages) >= 2, timeout=30)
@@ -69,7 +70,8 @@ def test_mail_off_or_as_a_daily_digest(client, people, smtp_server, celery_worke
     assert [m["To"] for m in smtp_server.messages] == ["rina@banten.go.id"]
     assert "Kelompok Masker Ciruas" in smtp_server.messages[0].get_payload(decode=True).decode()
     assert send_digests() == 0  # nothing new to digest
-    services.application_advance(application=application, to_state=State.RETURNED, actor=officer, note="x")
+    services.application_advance(application=application, to_state=State.RETURNED, actor=officer, note="x",
+                                 missing_documents=["Foto tempat usaha"])
     returned = Notification.objects.get(user=district)
     assert returned.emailed_at is None  # mail off: the inbox only
     assert Notification.objects.count() == 2

@@ -20,7 +20,8 @@ def _body(message) -> str:
 
 def test_forgotten_password_by_email_link_used_once(client, regions, smtp_server, celery_worker_thread):
     user = User.objects.create_user("rina", email="rina@disperindag.bantenprov.go.id", password="lama-sekali-123",
-                                    role=User.Role.DISTRICT_STAFF, province=regions["36"], regency=regions["36.04"])
+                                    role=User.Role.DISTRICT_STAFF, province=regions["36"], regency=regions["36.04"],
+                                    district_office=User.Office.IKM)
     login_page = client.get(reverse("accounts:login")).content.decode()
     assert reverse("accounts:password-reset") in login_page
     response = client.post(reverse("accounts:password-reset"), {"email": "rina@disperindag.bantenprov.go.id"})

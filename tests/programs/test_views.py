@@ -4,9 +4,10 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+from accounts.models import User
 from programs import services
 from programs.models import Allocation, BudgetCeiling, FundingSource, Realization
-from tests.factories import CeilingFactory, ProgramFactory, region
+from tests.factories import CeilingFactory, ProgramFactory, UserFactory, region
 from tests.programs.test_services import snapshot
 
 pytestmark = pytest.mark.django_db
@@ -20,9 +21,10 @@ def banten_allocation(regions, disperindag_banten):
 
 
 @pytest.fixture
-def personas(banten_officer, kalsel_officer, serang_staff, lebak_staff, national_admin):
+def personas(banten_officer, kalsel_officer, serang_staff, lebak_staff, national_admin, banten_coordinator,
+             dinsos_officer):
     return {"banten": banten_officer, "kalsel": kalsel_officer, "serang": serang_staff, "lebak": lebak_staff,
-            "admin": national_admin}
+            "admin": national_admin, "bpkad": banten_coordinator, "dinsos": dinsos_officer}
 
 
 def status_as(client, user, method, url, data=None):
@@ -46,7 +48,8 @@ def test_allocation_detail_ladder(client, personas, banten_allocation, who, expe
 
 @pytest.mark.parametrize(
     ("who", "expected"),
-    [(None, 302), ("kalsel", 404), ("lebak", 403), ("serang", 403), ("admin", 403), ("banten", 302)],
+    [(None, 302), ("kalsel", 404), ("lebak", 403), ("serang", 403), ("admin", 403), ("bpkad", 403),
+     ("dinsos", 403), ("banten", 302)],
 )
 def test_record_realization_ladder(client, personas, banten_allocation, who, expected):
     url = reverse("programs:realization-create", args=[banten_allocation.pk])
@@ -56,10 +59,15 @@ def test_record_realization_ladder(client, personas, banten_allocation, who, exp
     assert Realization.objects.count() == before + (1 if who == "banten" else 0)
 
 
-@pytest.mark.parametrize(("who", "expected"), [(None, 302), ("lebak", 403), ("admin", 403), ("banten", 200)])
-def test_create_pages_ladder(client, personas, regions, who, expected):
-    for name in ("programs:ceiling-create", "programs:allocation-create", "programs:program-create"):
-        assert status_as(client, personas.get(who), "get", reverse(name)) == expected
+@pytest.mark.parametrize(("who", "budget", "program"), [
+    (None, 302, 302), ("lebak", 403, 403), ("admin", 403, 403), ("banten", 403, 200), ("dinsos", 403, 200),
+    ("bpkad", 200, 403),
+])
+def test_create_pages_ladder(client, personas, regions, who, budget, program):
+    """Ceilings and allocations are the coordinator's; programs are each OPD's own."""
+    for name in ("programs:ceiling-create", "programs:allocation-create"):
+        assert status_as(client, personas.get(who), "get", reverse(name)) == budget
+    assert status_as(client, personas.get(who), "get", reverse("programs:program-create")) == program
 
 
 @pytest.mark.parametrize(("who", "expected"), [(None, 302), ("lebak", 200), ("banten", 200), ("admin", 200)])
@@ -76,8 +84,9 @@ def test_kalsel_officer_sees_no_banten_rows(login, kalsel_officer, banten_alloca
 
 # --- the journey, and refusals ----------------------------------------------------------------
 
-def test_banten_officer_journey_ceiling_allocation_revision_realization(login, banten_officer, regions):
-    client = login(banten_officer)
+def test_coordinator_and_officer_journey_ceiling_allocation_revision_realization(login, banten_officer,
+                                                                               banten_coordinator, regions):
+    client = login(banten_coordinator)
     ProgramFactory(agency=banten_officer.agency, fiscal_year=2021, name="Bantuan peralatan produksi IKM")
     pen = FundingSource.objects.get(code="pen")
     response = client.post(reverse("programs:ceiling-create"),
@@ -94,6 +103,7 @@ def test_banten_officer_journey_ceiling_allocation_revision_realization(login, b
 
     client.post(reverse("programs:allocation-revise", args=[allocation.pk]),
                 {"new_amount": "150.000.000", "reason": "Refocusing anggaran", "version": allocation.version})
+    client = login(banten_officer)
     client.post(reverse("programs:realization-create", args=[allocation.pk]),
                 {"date": "2021-05-10", "amount": "50.000.000", "description": "Mesin jahit tahap I"})
 
@@ -103,7 +113,7 @@ def test_banten_officer_journey_ceiling_allocation_revision_realization(login, b
     assert "Rp1,85 miliar" in page                   # headroom of the ceiling
     assert "Refocusing anggaran" in page and "Mesin jahit tahap I" in page
     assert "Rp180.000.000 → Rp150.000.000" in page   # history, old → new
-    assert banten_officer.get_full_name() in page
+    assert banten_coordinator.get_full_name() in page and banten_officer.get_full_name() in page
 
 
 @pytest.mark.parametrize(
@@ -115,12 +125,13 @@ def test_banten_officer_journey_ceiling_allocation_revision_realization(login, b
         ("180.000,50", "angka bulat"),
     ],
 )
-def test_bad_allocation_amount_is_refused_next_to_the_field(login, banten_officer, regions, amount, message):
+def test_bad_allocation_amount_is_refused_next_to_the_field(login, banten_officer, banten_coordinator, regions,
+                                                           amount, message):
     ceiling = CeilingFactory(amount=20_000_000_000)
     program = ProgramFactory(agency=banten_officer.agency, fiscal_year=2021)
     before = snapshot()
-    response = login(banten_officer).post(reverse("programs:allocation-create"),
-                                          {"ceiling": ceiling.pk, "program": program.pk, "amount": amount})
+    response = login(banten_coordinator).post(reverse("programs:allocation-create"),
+                                              {"ceiling": ceiling.pk, "program": program.pk, "amount": amount})
     assert response.status_code == 200
     assert message in str(response.context["form"].errors["amount"])
     assert f'value="{amount}"' in response.content.decode()  # what was typed is kept
@@ -129,8 +140,9 @@ def test_bad_allocation_amount_is_refused_next_to_the_field(login, banten_office
 
 def test_forged_ceiling_of_another_province_is_an_invalid_choice(login, kalsel_officer, banten_allocation):
     before = snapshot()
-    kalsel_program = ProgramFactory(agency__province=region("63"), fiscal_year=2021)
-    response = login(kalsel_officer).post(
+    kalsel_program = ProgramFactory(agency=kalsel_officer.agency, fiscal_year=2021)
+    kalsel_coordinator = UserFactory(role=User.Role.COORDINATOR, province=region("63"))
+    response = login(kalsel_coordinator).post(
         reverse("programs:allocation-create"),
         {"ceiling": banten_allocation.ceiling_id, "program": kalsel_program.pk, "amount": "1"},
     )
@@ -139,11 +151,11 @@ def test_forged_ceiling_of_another_province_is_an_invalid_choice(login, kalsel_o
     assert snapshot() == before
 
 
-def test_stale_revision_form_keeps_the_input_and_explains(login, banten_officer, banten_allocation):
-    client = login(banten_officer)
+def test_stale_revision_form_keeps_the_input_and_explains(login, banten_coordinator, banten_allocation):
+    client = login(banten_coordinator)
     opened = banten_allocation.version
     services.allocation_revise(allocation=banten_allocation, new_amount=170_000_000, reason="Koreksi",
-                               actor=banten_officer)
+                               actor=banten_coordinator)
     before = snapshot()
     response = client.post(reverse("programs:allocation-revise", args=[banten_allocation.pk]),
                            {"new_amount": "160.000.000", "reason": "Refocusing", "version": opened})
@@ -188,11 +200,12 @@ def _many_allocations(officer, count):
 @pytest.mark.parametrize(
     ("name", "queries"),
     [
-        # +1 in each: the unread-notification count in the navigation.
-        ("programs:ceiling-list", 7),
-        ("programs:allocation-list", 8),
-        ("programs:realization-list", 9),
-        ("programs:program-list", 6),
+        # Each includes the session user (loaded with its province, regency and OPD: one query)
+        # and the unread-notification count in the navigation.
+        ("programs:ceiling-list", 6),
+        ("programs:allocation-list", 7),
+        ("programs:realization-list", 8),
+        ("programs:program-list", 5),
     ],
 )
 def test_list_query_count_is_fixed(client, banten_officer, django_assert_num_queries, rows, name, queries):

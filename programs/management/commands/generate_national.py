@@ -187,15 +187,15 @@ class Command(BaseCommand):
         def step_lines():
             for app_id, state in applications:
                 previous = "proposed"
-                yield f"{app_id}\tproposed\tproposed\t{now}\t\t{{}}\t\t\n"
+                yield f"{app_id}\tproposed\tproposed\t{now}\t\t{{}}\t\t\t{{}}\n"
                 for to in PATH[state]:
                     sk = f"SK-SINTETIS-{app_id}" if to == "approved" else ""
-                    yield f"{app_id}\t{previous}\t{to}\t{now}\t\t{{}}\t{sk}\t\n"
+                    yield f"{app_id}\t{previous}\t{to}\t{now}\t\t{{}}\t{sk}\t\t{{}}\n"
                     previous = to
 
         copy(raw, "recipients_verificationstep",
              ["application_id", "from_state", "to_state", "created_at", "note", "answers", "sk_number",
-              "handover_items"], step_lines())
+              "handover_items", "missing_documents"], step_lines())
 
     def _totals(self, cursor) -> None:
         """Make every running total true and every amount cover it (the invariants hold)."""
