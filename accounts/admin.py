@@ -16,12 +16,14 @@ class UserAdmin(NationalAdminMixin, BaseUserAdmin):
     what a user may do), and no one edits their own role, scope or status.
     """
 
-    list_display = ("username", "get_full_name", "role", "province", "regency", "agency", "is_active")
+    list_display = ("username", "get_full_name", "role", "province", "regency", "agency", "district_office",
+                    "is_active")
     list_filter = ("role", "is_active", "province")
     list_select_related = ("province", "regency", "agency")
     search_fields = ("username", "first_name", "last_name", "email")
     autocomplete_fields = ("province", "regency", "agency")
-    _scope = (_("Peran dan wilayah tugas"), {"fields": ("role", "province", "regency", "agency", "is_active")})
+    _scope = (_("Peran dan wilayah tugas"), {"fields": ("role", "province", "regency", "agency",
+                                                                "district_office", "is_active")})
     fieldsets = (
         (None, {"fields": ("username", "password")}),
         (_("Data pribadi"), {"fields": ("first_name", "last_name", "email")}),
@@ -34,7 +36,7 @@ class UserAdmin(NationalAdminMixin, BaseUserAdmin):
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
         if obj is not None and obj.pk == request.user.pk:
-            fields += ["role", "province", "regency", "agency", "is_active"]
+            fields += ["role", "province", "regency", "agency", "district_office", "is_active"]
         return fields
 
     def has_add_permission(self, request):
@@ -60,6 +62,12 @@ class UserAdmin(NationalAdminMixin, BaseUserAdmin):
                     self.add_error(None, exc)
 
         return CheckedForm
+
+    def history_view(self, request, object_id, extra_context=None):
+        """Scope changes are on the staff page, with who made each."""
+        from django.shortcuts import redirect
+
+        return redirect("accounts:user-detail", pk=object_id)
 
     def save_model(self, request, obj, form, change):
         services.user_save(user=obj, actor=request.user)

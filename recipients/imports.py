@@ -293,6 +293,8 @@ def validate_rows(rows: list[dict], user, on_progress=None) -> Parsed:
                 leader_nik=row.get("nik_ketua", ""), kecamatan=row.get("kecamatan", ""), desa=row.get("desa", ""),
                 contact_phone=row.get("telepon", ""), nib=row.get("nib", ""),
                 members_count=members_count,
+                # A district office imports the kind of recipient it verifies (IKM or KPM).
+                kind=getattr(user, "district_office", "") or RecipientGroup.Kind.IKM,
             )
             first_row[key] = row_no
         elif row.get("nama_ketua") and row["nama_ketua"] != group.leader_name:

@@ -17,7 +17,8 @@ MASKS_2020 = "Bantuan teknis dan peralatan produksi masker ber-SNI bagi kelompok
 
 
 def test_1_officer_sets_ceiling_allocates_revises_realizes(site):
-    page = site.page("banten")
+    """The coordinator (BPKAD) sets the ceiling, allocates and revises; the OPD records spending."""
+    page = site.page("bpkad")
     page.goto(f"{site.url}/kelola/pagu/baru/")
     page.fill("#id_fiscal_year", "2021")
     page.select_option("#id_funding_source", label="Program Pemulihan Ekonomi Nasional (PEN)")
@@ -36,7 +37,12 @@ def test_1_officer_sets_ceiling_allocates_revises_realizes(site):
     page.fill("#id_reason", "Refocusing anggaran untuk penanganan Covid-19")
     page.click("text=Simpan revisi")
     expect(page.get_by_test_id("allocation-amount")).to_have_text("Rp150 juta")
+    expect(page.locator("#id_description")).to_have_count(0)  # the coordinator records no spending
+    allocation_url = page.url
 
+    page = site.page("banten")
+    page.goto(allocation_url)
+    expect(page.locator("#id_new_amount")).to_have_count(0)  # nor does the OPD revise its allocation
     page.fill("#id_amount", "50.000.000")
     page.fill("#id_description", "Mesin jahit tahap I")
     page.click("button:has-text('Catat realisasi')")
@@ -45,7 +51,7 @@ def test_1_officer_sets_ceiling_allocates_revises_realizes(site):
     history = page.locator("#history-heading + ol")
     expect(history).to_contain_text("Rp180.000.000 → Rp150.000.000")
     expect(history).to_contain_text("Refocusing anggaran untuk penanganan Covid-19")
-    expect(history).to_contain_text("Rina Pejabat Disperindag Banten")
+    expect(history).to_contain_text("Wulan BPKAD Banten")
     site.shoot(page, "1-allocation-history")
 
     # A wrong realization is corrected by a reversal entry, never edited away.
@@ -193,7 +199,7 @@ def test_5_anonymous_visitor_browses_switches_language_downloads(site):
 
 
 def test_6_bad_input_double_click_and_over_ceiling(site):
-    page = site.page("banten")
+    page = site.page("bpkad")
     ceiling = BudgetCeiling.objects.get(province__code="36", fiscal_year=2021, funding_source__code="apbd-prov")
     page.goto(f"{site.url}/kelola/alokasi/baru/?ceiling={ceiling.pk}")
     page.select_option("#id_program", label=f"Disperindag Banten · {EQUIPMENT_2021} (2021)")
@@ -207,6 +213,7 @@ def test_6_bad_input_double_click_and_over_ceiling(site):
 
     allocation = Allocation.objects.get(program__name=MASKS_2020)
     before = Realization.objects.filter(allocation=allocation).count()
+    page = site.page("banten")
     page.goto(f"{site.url}/kelola/alokasi/{allocation.pk}/")
     page.fill("#id_amount", "1.000.000")
     page.fill("#id_description", "Benang dan kain")

@@ -1,0 +1,179 @@
+"""Every staff URL × every demo login × an object in and out of their scope, on the demo data.
+
+One row per URL: the status each login gets on GET (200 page, 302 to the login page, 403 not
+their role, 404 not in their scope). Writes are POSTed by every login too: a login that may
+not GET a write page gets the same refusal on POST and nothing changes; no request is a 500.
+The roles these rows encode are the table in README.md ("Roles").
+"""
+
+import pytest
+from django.db import transaction
+from django.urls import reverse
+
+from accounts.demo import load_users
+from accounts.models import User
+from programs.demo import load_budgets
+from programs.models import Allocation, BudgetCeiling, Program, Realization
+from recipients.demo import load_recipients
+from recipients.models import Application, RecipientGroup, State, VerificationStep
+
+pytestmark = pytest.mark.django_db
+
+LOGINS = ["bpkad", "banten", "dinsos", "kalsel", "serang", "dinsos-serang", "lebak", "admin"]
+BANTEN = {"bpkad", "banten", "dinsos", "serang", "dinsos-serang", "lebak"}
+STAFF = BANTEN | {"kalsel", "admin"}
+
+
+def everyone(status):
+    return dict.fromkeys(STAFF, status)
+
+
+def only(allowed, *, refused=403, hidden=(), status=200):
+    """``allowed`` get ``status``; ``hidden`` logins get 404 (out of scope); the rest ``refused``."""
+    table = everyone(refused)
+    table.update(dict.fromkeys(allowed, status))
+    table.update(dict.fromkeys(hidden, 404))
+    return table
+
+
+def _objects():
+    ceiling_in = BudgetCeiling.objects.get(province__code="36", fiscal_year=2020, funding_source__code="apbd-prov")
+    masks = Program.objects.get(name__startswith="Bantuan teknis dan peralatan produksi masker")
+    uep = Program.objects.get(name__startswith="Usaha Ekonomi Produktif")
+    alloc_in = Allocation.objects.filter(program=masks).first()
+    alloc_uep = Allocation.objects.filter(program=uep).first()
+    group = {name: RecipientGroup.objects.get(name=name) for name in (
+        "Kelompok Bordir Baros", "Kelompok Masker Kain Ciruas", "KPM Warung Sembako Ciruas",
+        "IKM Logam Pandai Besi Negara")}
+    app = {g: Application.objects.get(group__name=g) for g in (
+        "Kelompok Bordir Baros", "Kelompok Perajin Tas Pontang", "Kelompok Konveksi Mandiri Anyer",
+        "KPM Warung Sembako Ciruas")}
+    return {
+        "ceiling_in": ceiling_in.pk,
+        "ceiling_out": BudgetCeiling.objects.filter(province__code="63").first().pk,
+        "alloc_in": alloc_in.pk, "alloc_uep": alloc_uep.pk,
+        "alloc_out": Allocation.objects.filter(ceiling__province__code="63").first().pk,
+        "realization_in": Realization.objects.filter(allocation=alloc_in).first().pk,
+        "program_in": masks.pk, "program_uep": uep.pk,
+        "returned_group": group["Kelompok Bordir Baros"].pk, "delivered_group": group["Kelompok Masker Kain Ciruas"].pk,
+        "kpm_group": group["KPM Warung Sembako Ciruas"].pk, "kalsel_group": group["IKM Logam Pandai Besi Negara"].pk,
+        "returned_app": app["Kelompok Bordir Baros"].pk, "proposed_app": app["Kelompok Perajin Tas Pontang"].pk,
+        "field_checked_app": app["Kelompok Konveksi Mandiri Anyer"].pk, "kpm_app": app["KPM Warung Sembako Ciruas"].pk,
+        "serang_user": User.objects.get(username="serang").pk, "kalsel_user": User.objects.get(username="kalsel").pk,
+    }
+
+
+IKM_SERANG_HIDDEN = ("dinsos-serang", "lebak", "kalsel")
+
+# (url name, args from _objects, GET status per login, POST data or None for read-only pages)
+ROWS = [
+    ("core:dashboard", (), everyone(200), None),
+    ("accounts:inbox", (), everyone(200), None),
+    ("programs:ceiling-list", (), everyone(200), None),
+    ("programs:allocation-list", (), everyone(200), None),
+    ("programs:realization-list", (), everyone(200), None),
+    ("programs:program-list", (), everyone(200), None),
+    ("programs:rollup-status", (), everyone(200), None),
+    ("programs:ceiling-detail", ("ceiling_in",), only(BANTEN | {"admin"}, hidden={"kalsel"}), None),
+    ("programs:ceiling-detail", ("ceiling_out",), only({"kalsel", "admin"}, hidden=BANTEN), None),
+    ("programs:ceiling-create", (), only({"bpkad"}), {"fiscal_year": "2031", "amount": "1"}),
+    ("programs:ceiling-edit", ("ceiling_in",), only({"bpkad"}, hidden={"kalsel"}), {"amount": "1", "version": "1"}),
+    ("programs:ceiling-edit", ("ceiling_out",), only((), hidden=BANTEN), {"amount": "1", "version": "1"}),
+    ("programs:allocation-detail", ("alloc_in",), only(BANTEN | {"admin"}, hidden={"kalsel"}), None),
+    ("programs:allocation-detail", ("alloc_out",), only({"kalsel", "admin"}, hidden=BANTEN), None),
+    ("programs:allocation-create", (), only({"bpkad"}), {"amount": "1"}),
+    ("programs:allocation-revise", ("alloc_in",), only({"bpkad"}, hidden={"kalsel"}),
+     {"new_amount": "1", "reason": "uji", "version": "1"}),
+    ("programs:realization-create", ("alloc_in",), only({"banten"}, hidden={"kalsel"}),
+     {"date": "2020-06-01", "amount": "1", "description": "uji"}),
+    ("programs:realization-create", ("alloc_uep",), only({"dinsos"}, hidden={"kalsel"}),
+     {"date": "2021-06-01", "amount": "1", "description": "uji"}),
+    ("programs:realization-create", ("alloc_out",), only({"kalsel"}, hidden=BANTEN),
+     {"date": "2020-06-01", "amount": "1", "description": "uji"}),
+    ("programs:realization-reverse", ("realization_in",), only({"banten"}, hidden={"kalsel"}), {"reason": "uji"}),
+    ("programs:program-create", (), only({"banten", "dinsos", "kalsel"}), {"name": "uji"}),
+    ("programs:program-edit", ("program_in",), only({"banten"}, hidden={"kalsel"}), {"name": "uji"}),
+    ("programs:program-edit", ("program_uep",), only({"dinsos"}, hidden={"kalsel"}), {"name": "uji"}),
+    ("recipients:group-list", (), everyone(200), None),
+    ("recipients:group-create", (), only({"serang", "dinsos-serang", "lebak"}), {"name": ""}),
+    ("recipients:group-detail", ("returned_group",), only(STAFF, hidden=IKM_SERANG_HIDDEN), None),
+    ("recipients:group-detail", ("kpm_group",), only(STAFF, hidden=("serang", "lebak", "kalsel")), None),
+    ("recipients:group-detail", ("kalsel_group",), only({"kalsel", "admin"}, hidden=BANTEN), None),
+    # Before approval the district office corrects the group; after, only the program's OPD.
+    ("recipients:group-edit", ("returned_group",), only({"serang"}, hidden=IKM_SERANG_HIDDEN), {"name": ""}),
+    ("recipients:group-edit", ("delivered_group",), only({"banten"}, hidden=IKM_SERANG_HIDDEN), {"name": ""}),
+    ("recipients:group-edit", ("kpm_group",), only({"dinsos"}, hidden=("serang", "lebak", "kalsel")), {"name": ""}),
+    ("recipients:queue", (), only({"banten", "dinsos", "kalsel", "serang", "dinsos-serang", "lebak"}), None),
+    ("recipients:application-list", (), everyone(200), None),
+    ("recipients:application-detail", ("returned_app",), only(STAFF, hidden=IKM_SERANG_HIDDEN), None),
+    ("recipients:application-detail", ("kpm_app",), only(STAFF, hidden=("serang", "lebak", "kalsel")), None),
+    ("recipients:duplicate-list", (), everyone(200), None),
+    ("recipients:import-upload", (), only({"serang", "dinsos-serang", "lebak"}), {}),
+    ("accounts:user-list", (), only({"bpkad", "admin"}), None),
+    ("accounts:user-invite", (), only({"bpkad", "admin"}), {"username": ""}),
+    ("accounts:user-detail", ("serang_user",), only({"bpkad", "admin"}), {"username": ""}),
+    ("accounts:user-detail", ("kalsel_user",), only({"admin"}, hidden={"bpkad"}), {"username": ""}),
+]
+
+# Verification moves: (application, move, POST extra, the one login whose move is taken).
+MOVES = [
+    ("proposed_app", State.DOC_CHECKED, {}, "serang"),
+    ("field_checked_app", State.APPROVED, {"sk_number": "SK-UJI/1"}, "banten"),
+    ("kpm_app", State.DELIVERED, {}, None),  # approved KPM: delivery needs a handover, so a form error
+]
+
+
+def _count():
+    return (BudgetCeiling.objects.count(), Allocation.objects.count(), Realization.objects.count(),
+            Program.objects.count(), RecipientGroup.objects.count(), VerificationStep.objects.count(),
+            User.objects.count(), list(User.objects.order_by("pk").values_list("role", "is_active", "regency_id")))
+
+
+@pytest.fixture
+def demo(regions):
+    load_budgets()
+    load_users()
+    load_recipients()
+    return _objects()
+
+
+@pytest.mark.parametrize("login", [None, *LOGINS])
+def test_every_staff_url_for_every_login(client, demo, login):
+    if login:
+        client.force_login(User.objects.get(username=login))
+    for name, args, table, post in ROWS:
+        url = reverse(name, args=[demo[a] for a in args])
+        expected = table[login] if login else 302
+        response = client.get(url)
+        assert response.status_code == expected, (login, name, args, response.status_code)
+        if post is None:
+            continue
+        before = _count()
+        savepoint = transaction.savepoint()
+        response = client.post(url, post)
+        refused = expected != 200
+        assert response.status_code == (expected if refused else response.status_code), (login, "POST", name, args)
+        assert response.status_code < 500
+        if refused:
+            assert _count() == before, (login, "POST", name, args)
+        transaction.savepoint_rollback(savepoint)
+
+
+@pytest.mark.parametrize("login", LOGINS)
+def test_every_verification_move_only_by_its_office(client, demo, login):
+    client.force_login(User.objects.get(username=login))
+    for app, move, extra, allowed in MOVES:
+        application = Application.objects.get(pk=demo[app])
+        before = (application.state, VerificationStep.objects.filter(application=application).count())
+        savepoint = transaction.savepoint()
+        response = client.post(reverse("recipients:application-advance", args=[application.pk]), {
+            "move": move, f"{move}-to_state": move, f"{move}-expected_state": application.state,
+            **{f"{move}-{k}": v for k, v in extra.items()}})
+        assert response.status_code < 500, (login, app)
+        application.refresh_from_db()
+        after = (application.state, VerificationStep.objects.filter(application=application).count())
+        if login == allowed:
+            assert response.status_code == 302 and after[0] == move, (login, app)
+        else:
+            assert after == before, (login, app, response.status_code)
+        transaction.savepoint_rollback(savepoint)
