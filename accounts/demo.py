@@ -25,7 +25,7 @@ def load_users() -> int:
             "first_name": p.first_name, "last_name": p.last_name, "role": p.role,
             "province": regions.get(p.province), "regency": regions.get(p.regency),
             "agency": Agency.objects.get(short_name=p.agency) if p.agency else None,
-            "district_office": p.district_office, "is_staff": p.role == User.Role.NATIONAL_ADMIN,
+            "district_office": p.district_office, "is_staff": p.role == User.Role.NATIONAL_ADMIN, "email": p.email,
         }
         user, created = User.objects.update_or_create(username=p.username, defaults=scope)
         if created:

@@ -17,6 +17,11 @@ class Persona(NamedTuple):
     district_office: str  # "", "ikm" or "kpm"
     does: str  # what this login is for, as the start-up banner says it
 
+    @property
+    def email(self) -> str:
+        """A reserved domain (RFC 2606): demo mail never reaches a real inbox."""
+        return f"{self.username}@ikmrelief.example"
+
 
 PERSONAS = [
     Persona("bpkad", "Wulan", "BPKAD Banten", "coordinator", "36", None, "BPKAD Banten", "",

@@ -2,6 +2,7 @@
 refused script or style would break charts and forms), and the refusal pages read well."""
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import PHONE
 
@@ -72,12 +73,35 @@ def test_inbox_in_both_widths(site):
 
 
 def test_dashboards_per_role(site):
-    for username in ("admin", "banten", "serang"):
+    for username in ("admin", "bpkad", "banten", "serang", "dinsos-serang"):
         page = site.page(username)
         page.goto(site.url + "/dasbor/")
         site.shoot(page, f"dashboard-{username}")
         page.set_viewport_size(PHONE)
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    expect(page.locator(".lead").first).to_contain_text("Dinsos kab/kota (KPM) · Kabupaten Serang")
+
+
+def test_the_coordinator_invites_from_the_user_pages(site):
+    page = site.page("bpkad")
+    page.goto(site.url + "/dasbor/")
+    expect(page.get_by_test_id("province-absorption")).to_contain_text("Disperindag Banten")
+    page.get_by_role("link", name="Pengguna provinsi").click()
+    expect(page.get_by_test_id("users")).to_contain_text("dinsos-serang")
+    expect(page.get_by_test_id("users")).not_to_contain_text("kalsel")
+    site.shoot(page, "user-list")
+    page.get_by_role("link", name="Undang pengguna").click()
+    page.fill("#id_username", "petugas-lebak-2")
+    page.fill("#id_first_name", "Euis")
+    page.fill("#id_email", "euis@ikmrelief.example")
+    page.select_option("#id_role", label="Petugas kabupaten/kota")
+    page.select_option("#id_regency", label="36.02 Kabupaten Lebak")
+    page.select_option("#id_district_office", label="Disperindag kab/kota (kelompok IKM)")
+    site.shoot(page, "user-invite")
+    page.click("text=Kirim undangan")
+    expect(page.get_by_test_id("scope")).to_contain_text("Disperindag kab/kota (kelompok IKM) · Kabupaten Lebak")
+    expect(page.get_by_test_id("scope-history")).to_contain_text("membuat akun")
+    site.shoot(page, "user-detail")
 
 
 def test_a_returned_application_says_why_at_the_top(site):
