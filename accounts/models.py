@@ -177,6 +177,8 @@ class Notification(models.Model):
     class Kind(models.TextChoices):
         RETURNED = "returned", _("Dikembalikan untuk perbaikan")
         READY_FOR_APPROVAL = "ready", _("Siap disetujui")
+        RESUBMITTED = "resubmitted", _("Diperbaiki dan diusulkan lagi")
+        APPROVED = "approved", _("Disetujui")
         DUPLICATE = "duplicate", _("Indikasi penerima ganda")
         IMPORT_DONE = "import", _("Impor selesai")
         IMPORT_FAILED = "import_failed", _("Impor gagal")

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.forms import RupiahField
 from core.models import Region
+from core.params import StrictIntegerField
 from programs.models import Allocation, Program
 from programs.selectors import programs_visible_to
 from recipients.imports import ROLE_WORDS
@@ -25,7 +26,7 @@ class GroupForm(forms.ModelForm):
         fields = ["name", "kind", "regency", "kecamatan", "desa", "sector", "leader_name", "leader_nik",
                   "contact_phone", "nib"]
 
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    version = StrictIntegerField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

@@ -455,25 +455,39 @@ def application_advance(
     application.state = to_state
     application.version += 1
     application.save(update_fields=["state", "sk_number", "version", "updated_at"])
-    _notify_next(application, to_state, note)
+    _notify_next(application, step)
     return step
 
 
-def _notify_next(application: Application, to_state: str, note: str) -> None:
+def _notify_next(application: Application, step: VerificationStep) -> None:
+    """Tell whoever the move hands the application to: the district office after a return or an
+    approval (it tells the group), the returner after a correction, the OPD's officers after the
+    field check. Moves that leave the work with the same office tell nobody."""
     url = reverse("recipients:application-detail", args=[application.pk])
     # What was waiting on this application has been acted on: it leaves the unread count.
     Notification.objects.filter(url=url, read_at__isnull=True).update(read_at=timezone.now())
-    kinds = {State.RETURNED: Notification.Kind.RETURNED, State.FIELD_CHECKED: Notification.Kind.READY_FOR_APPROVAL}
-    if to_state not in kinds:
-        return
+    names = {"group": application.group.name, "program": application.program.name}
+    resubmitted = step.from_state == State.RETURNED and step.to_state in (State.PROPOSED, State.DOC_CHECKED)
     with translation.override(settings.LANGUAGE_CODE):
-        if to_state == State.RETURNED:
-            text = _("Dikembalikan untuk perbaikan: %(group)s (%(program)s) — %(reason)s") % {
-                "group": application.group.name, "program": application.program.name, "reason": note}
+        if step.to_state == State.RETURNED:
+            kind, text = Notification.Kind.RETURNED, _(
+                "Dikembalikan untuk perbaikan: %(group)s (%(program)s) — %(reason)s") % {**names, "reason": step.note}
+        elif resubmitted:
+            kind, text = Notification.Kind.RESUBMITTED, _(
+                "Sudah diperbaiki dan diusulkan lagi: %(group)s (%(program)s)") % names
+        elif step.to_state == State.FIELD_CHECKED:
+            kind, text = Notification.Kind.READY_FOR_APPROVAL, _(
+                "Siap disetujui: %(group)s (%(program)s), cek lapangan selesai.") % names
+        elif step.to_state == State.APPROVED:
+            kind, text = Notification.Kind.APPROVED, _(
+                "Disetujui (SK %(sk)s): %(group)s (%(program)s); kabari kelompoknya.") % {**names, "sk": step.sk_number}
         else:
-            text = _("Siap disetujui: %(group)s (%(program)s), cek lapangan selesai.") % {
-                "group": application.group.name, "program": application.program.name}
-    notify(users=who_acts_next(application, to_state), kind=kinds[to_state], text=text, url=url)
+            return
+    users = who_acts_next(application, State.RETURNED if step.to_state == State.APPROVED else step.to_state)
+    if resubmitted:
+        returned = latest_return(application)
+        users = [returned.actor] if returned and returned.actor_id and returned.actor_id != step.actor_id else []
+    notify(users=users, kind=kind, text=text, url=url)
 
 
 @transaction.atomic

@@ -1,12 +1,14 @@
 """Journey 7: the correction loop, as two offices live it. Disperindag Banten returns a field-checked
-application naming the criterion that failed; Kab. Serang is told (in the inbox and by e-mail, read
-from a real SMTP server), corrects the group, resubmits straight to the field re-check where only
-that criterion is asked; Disperindag is told it is ready and approves it. Each hand-over is one
-notification and one e-mail."""
+application naming the criterion that failed; Kab. Serang is told (at the top of its inbox and by
+e-mail, read from a real SMTP server), corrects the group's members, resubmits straight to the field
+re-check where only that criterion is asked; Disperindag is told of the correction and that it is
+ready, and approves; Kab. Serang is told of the approval. Each step is one notification and one
+e-mail."""
 
 import re
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from accounts.models import Notification
@@ -14,6 +16,7 @@ from recipients.models import Application, State
 
 GROUP = "Kelompok Konveksi Mandiri Anyer"
 FAILED = "Produk belum memenuhi SNI"
+NEW_MEMBER_NIK = "3604014404920003"
 
 
 def _about_group(smtp_server):
@@ -32,6 +35,14 @@ def _mail_to(smtp_server, address, count):
     return [m for m in _about_group(smtp_server) if m["To"] == address]
 
 
+def _mail_at(smtp_server, index, to, subject):
+    from tests.conftest import wait_for
+
+    wait_for(lambda: len(_about_group(smtp_server)) > index, timeout=30)
+    mail = _about_group(smtp_server)[index]
+    assert mail["To"] == to and _subject(mail).startswith(subject), (mail["To"], _subject(mail))
+
+
 def _one_unread_about_the_group(page, username):
     """Exactly one unread notification about the group (what waited before was marked read when
     the application moved), and the navigation counts every unread one."""
@@ -45,6 +56,7 @@ def test_7_return_correct_resubmit_recheck_only_what_failed_approve(site, smtp_s
     application = Application.objects.get(group__name=GROUP)
     assert application.state == State.FIELD_CHECKED
     url = f"{site.url}/kelola/usulan/{application.pk}/"
+    started = timezone.now()
 
     # Disperindag Banten sends it back, naming the failed criterion.
     officer = site.page("banten")
@@ -66,16 +78,19 @@ def test_7_return_correct_resubmit_recheck_only_what_failed_approve(site, smtp_s
     district = site.page("serang")
     _one_unread_about_the_group(district, "serang")
     district.goto(f"{site.url}/akun/kotak-masuk/")
+    expect(district.get_by_test_id("inbox").locator("li").first).to_contain_text(GROUP)  # newest first
     district.locator("li.unread").get_by_role("link", name=re.compile(f"Dikembalikan untuk perbaikan: {GROUP}")).click()
     expect(district.get_by_test_id("return-criteria")).to_have_text(FAILED)
     site.shoot(district, "7-returned-names-what-failed")
 
     district.get_by_role("link", name="Perbaiki data kelompok").click()
-    district.fill("#id_kecamatan", "Anyar")
+    members = district.locator("#id_members_text")
+    members.fill(members.input_value() + f"\nRina Sutisna; {NEW_MEMBER_NIK}; anggota")
     district.click("text=Simpan kelompok")
     expect(district.get_by_test_id("return-reason")).to_be_visible()
     district.locator("button[value=doc_checked]").click()   # back to the step that failed
     expect(district.get_by_test_id("state")).to_have_text("Lolos cek dokumen")
+    _mail_at(smtp_server, baseline + 1, "banten@ikmrelief.example", "IKM Relief: Sudah diperbaiki")
 
     # Only the failed criterion is asked again; the others are shown passed, with who and when.
     field_form = district.locator("form", has=district.locator("button[value=field_checked]"))
@@ -89,12 +104,7 @@ def test_7_return_correct_resubmit_recheck_only_what_failed_approve(site, smtp_s
     field_form.locator("button[value=field_checked]").click()
     expect(district.get_by_test_id("state")).to_have_text("Lolos cek lapangan")
 
-    from tests.conftest import wait_for
-
-    wait_for(lambda: len(_about_group(smtp_server)) > baseline + 1, timeout=30)
-    ready_mail = _about_group(smtp_server)[baseline + 1]
-    assert ready_mail["To"] == "banten@ikmrelief.example"
-    assert _subject(ready_mail).startswith("IKM Relief: Siap disetujui")
+    _mail_at(smtp_server, baseline + 2, "banten@ikmrelief.example", "IKM Relief: Siap disetujui")
 
     # Disperindag: told once, approves.
     officer.goto(f"{site.url}/akun/kotak-masuk/")
@@ -103,6 +113,9 @@ def test_7_return_correct_resubmit_recheck_only_what_failed_approve(site, smtp_s
     officer.fill("#id_approved-sk_number", "SK-36/045/DISPERINDAG/2020")
     officer.locator("button[value=approved]").click()
     expect(officer.get_by_test_id("state")).to_have_text("Disetujui provinsi")
+    _mail_at(smtp_server, baseline + 3, "serang@ikmrelief.example", "IKM Relief: Disetujui (SK SK-36/045")
+    district.goto(f"{site.url}/akun/kotak-masuk/")
+    _one_unread_about_the_group(district, "serang")
 
     application.refresh_from_db()
     steps = list(application.steps.order_by("created_at", "id").values_list("to_state", flat=True))
@@ -110,6 +123,8 @@ def test_7_return_correct_resubmit_recheck_only_what_failed_approve(site, smtp_s
     recheck = application.steps.filter(to_state=State.FIELD_CHECKED).order_by("-created_at").first()
     assert recheck.answers[FAILED]["note"] == "Sertifikat uji SNI terlampir"
     assert len(recheck.answers) == 4
-    assert [m["To"] for m in _about_group(smtp_server)[baseline:]] == ["serang@ikmrelief.example",
-                                                                      "banten@ikmrelief.example"]
-    assert application.group.kecamatan == "Anyar"
+    assert [m["To"] for m in _about_group(smtp_server)[baseline:]] == [
+        "serang@ikmrelief.example", "banten@ikmrelief.example", "banten@ikmrelief.example",
+        "serang@ikmrelief.example"]
+    assert application.group.members.filter(nik=NEW_MEMBER_NIK, name="Rina Sutisna").exists()
+    assert Notification.objects.filter(text__contains=GROUP, created_at__gte=started).count() == 4

@@ -154,3 +154,23 @@ def test_an_opd_acts_only_on_its_own_programs(at_field_check, serang_staff, dins
                                      note="x", missing_documents=["y"])
     at_field_check.refresh_from_db()
     assert at_field_check.state == State.FIELD_CHECKED and at_field_check.sk_number == ""
+
+
+def test_the_bulk_return_names_documents_and_its_help_is_read(client, group, program, serang_staff):
+    import re
+
+    application = services.application_propose(group=group, program=program, actor=serang_staff)
+    client.force_login(serang_staff)
+    body = client.get(reverse("recipients:queue")).content.decode()
+    for target in re.findall(r'aria-describedby="([^"]+)"', body):
+        assert f'id="{target}"' in body
+    client.post(reverse("recipients:queue-bulk"), {"selected": [application.pk], "to_state": State.RETURNED,
+                                                   "note": "Berkas belum lengkap"})
+    application.refresh_from_db()
+    assert application.state == State.PROPOSED  # no document named: refused, with the reason shown
+    client.post(reverse("recipients:queue-bulk"), {"selected": [application.pk], "to_state": State.RETURNED,
+                                                   "note": "Berkas belum lengkap",
+                                                   "missing_documents": "Fotokopi NIB, foto tempat usaha"})
+    application.refresh_from_db()
+    assert application.state == State.RETURNED
+    assert services.latest_return(application).missing_documents == ["Fotokopi NIB", "foto tempat usaha"]
