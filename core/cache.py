@@ -24,7 +24,7 @@ RENDER_VERSION = "1"
 
 
 def _stamp():
-    from programs.rollup import rollup_as_of
+    from reports.rollup import rollup_as_of
 
     return rollup_as_of()
 

@@ -16,7 +16,7 @@ from staying "queued" or "running" after a crash:
 3. **A claim is one conditional UPDATE** (``status=queued → running``), so a message delivered
    twice (a resend, or Redis handing an unacknowledged message out again) runs the job once.
 
-The reapers that act on these rules live beside their jobs (``programs.rollup.rollup_reap``,
+The reapers that act on these rules live beside their jobs (``reports.rollup.rollup_reap``,
 ``recipients.imports.batches_reap``) and run from beat every ``JOB_REAP_SECONDS``.
 """
 

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from core import views
-from programs.views import public
+from reports import views as public
 
 app_name = "core"
 

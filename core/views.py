@@ -8,9 +8,10 @@ def dashboard(request):
     """Where staff land after login: what waits for them (oldest first), their OPD's absorption,
     the latest returns, and for the national admin absorption by province and the rollup's health.
     A fixed number of queries: the waiting counts are one GROUP BY, budgets come from the rollup."""
-    from programs.rollup import last_success
-    from programs.selectors import ceilings_visible_to, national_overview, opd_absorption, province_absorption
+    from programs.selectors import ceilings_visible_to
     from recipients.selectors import latest_returns, waiting_summary
+    from reports.rollup import last_success
+    from reports.selectors import national_overview, opd_absorption, province_absorption
 
     user = request.user
     context = {"ceilings": [], "waiting": [], "returns": [], "absorption": [], "national": None}
@@ -24,7 +25,7 @@ def dashboard(request):
     if user.is_coordinator:
         context["province_absorption"] = province_absorption(user.province_id)
     if user.is_national_admin:
-        from programs.models import RollupRun
+        from reports.models import RollupRun
 
         context["national"] = national_overview()
         context["last_success"] = last_success()

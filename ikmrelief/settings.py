@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "accounts",
     "programs",
     "recipients",
+    "reports",
 ]
 
 MIDDLEWARE = [
@@ -187,7 +188,7 @@ CELERY_BEAT_SCHEDULE = {
     # The nightly budget rollup: totals per year × province × regency × agency × program ×
     # funding source that every chart and public page reads. 01:00 WIB, after the day's entry.
     "nightly-budget-rollup": {
-        "task": "programs.tasks.run_rollup",
+        "task": "reports.tasks.run_rollup",
         # ROLLUP_CRONTAB, minute hour day month weekday (default "0 1 * * *"). Each firing is
         # one schedule slot: two beats by mistake still make one run per slot (RollupRun.slot).
         "schedule": env_crontab("ROLLUP_CRONTAB", "0 1 * * *"),
@@ -196,13 +197,13 @@ CELERY_BEAT_SCHEDULE = {
     # Catch-up: when the last successful rollup is older than a day (the worker was down at
     # 01:00, or the run failed), run it at the next full hour instead of waiting a night.
     "rollup-catch-up": {
-        "task": "programs.tasks.catch_up_rollup",
+        "task": "reports.tasks.catch_up_rollup",
         "schedule": crontab(minute=30),
     },
     # Rollup runs whose worker died (no backend holds the rollup lock) go back to the queue;
     # queued runs whose message was lost (Redis restarted) are sent again, then failed.
     "rollup-reap": {
-        "task": "programs.tasks.reap_rollups",
+        "task": "reports.tasks.reap_rollups",
         "schedule": JOB_REAP_SECONDS,
     },
     # The same for import batches stuck in "validating" or "committing".
@@ -276,7 +277,7 @@ AUTH_PASSWORD_VALIDATORS = [
 
 # Content-Security-Policy (django-csp): scripts and styles from this site only, no inline
 # script or style anywhere. Chart.js, Swagger UI and Redoc are served from this site too; the
-# API docs alone allow inline styles, which those two libraries inject (see programs/api.py).
+# API docs alone allow inline styles, which those two libraries inject (see reports/api.py).
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],

@@ -3,9 +3,10 @@ from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("api/", include("programs.api")),
-    path("data/", include("programs.opendata_urls")),
+    path("api/", include("reports.api")),
+    path("data/", include("reports.opendata_urls")),
     path("akun/", include("accounts.urls")),
+    path("", include("reports.urls")),
     path("", include("programs.urls")),
     path("", include("recipients.urls")),
     path("", include("core.urls")),

@@ -1,17 +1,10 @@
 from django.urls import path
 
-from programs.views import manage, public
+from programs.views import manage
 
 app_name = "programs"
 
 urlpatterns = [
-    path("provinsi/<str:code>/", public.province_detail, name="province-detail"),
-    path("kabupaten/<str:code>/", public.regency_detail, name="regency-detail"),
-    path("program/<int:pk>/", public.program_detail, name="program-detail"),
-    path("opd/<int:pk>/", public.agency_detail, name="agency-detail"),
-    path("cari/", public.search, name="search"),
-    path("kelola/rekap/", manage.rollup_status, name="rollup-status"),
-    path("kelola/rekap/hitung-ulang/", manage.rollup_refresh, name="rollup-refresh"),
     path("kelola/pagu/", manage.ceiling_list, name="ceiling-list"),
     path("kelola/pagu/baru/", manage.ceiling_create, name="ceiling-create"),
     path("kelola/pagu/<int:pk>/", manage.ceiling_detail, name="ceiling-detail"),
@@ -27,3 +20,4 @@ urlpatterns = [
     path("kelola/program/baru/", manage.program_edit, name="program-create"),
     path("kelola/program/<int:pk>/ubah/", manage.program_edit, name="program-edit"),
 ]
+

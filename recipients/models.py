@@ -15,7 +15,6 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from core.storage import private_storage
-from programs.models import rollup_fk
 
 NIK_REGEX = r"^\d{16}$"
 
@@ -318,32 +317,3 @@ class ImportBatch(models.Model):
     @property
     def progress_percent(self) -> int:
         return round(100 * self.rows_done / self.rows_total) if self.rows_total else 0
-
-
-class ApplicationRollup(models.Model):
-    """Groups and beneficiaries per fiscal year × province × regency × program × state.
-
-    Rebuilt by the nightly rollup in the same transaction as the budget totals."""
-
-    fiscal_year = models.PositiveSmallIntegerField()
-    province = rollup_fk("core.Region")
-    regency = rollup_fk("core.Region")
-    program = rollup_fk("programs.Program")
-    state = models.CharField(max_length=15, choices=State.choices)
-    groups = models.IntegerField()
-    beneficiaries = models.BigIntegerField()
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["fiscal_year", "province", "regency", "program", "state"],
-                                    name="recipients_rollup_unique_bucket"),
-        ]
-        indexes = [
-            # Province page funnel: WHERE province_id = %s.
-            models.Index(fields=["province", "fiscal_year"], name="recipients_rollup_province"),
-            # Program page: WHERE program_id = %s.
-            models.Index(fields=["program"], name="recipients_rollup_program"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.program_id} {self.regency_id} {self.state}: {self.groups}"

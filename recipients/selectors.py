@@ -10,20 +10,19 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
 from core.models import Region
 from recipients.models import (
     Application,
-    ApplicationRollup,
     DuplicateFlag,
     Evidence,
     ImportBatch,
     RecipientGroup,
     State,
 )
-from recipients.workflow import DISTRICT, FUNNEL, PROVINCE, WAITING_FOR, role_of
+from recipients.workflow import DISTRICT, PROVINCE, WAITING_FOR, role_of
 
 
 def _region_filter(user, regency_field: str) -> Q | None:
@@ -265,55 +264,5 @@ def mask_nik(nik: str) -> str:
     return f"{nik[:4]}{'•' * 8}{nik[-4:]}" if len(nik) == 16 else ("•" * len(nik))
 
 
-def funnel(province=None, program=None, regency=None, year: int | None = None) -> list[dict]:
-    """Groups and beneficiaries per verification state from the rollup. One query."""
-    rows = ApplicationRollup.objects.all()
-    if province is not None:
-        rows = rows.filter(province=province)
-    if program is not None:
-        rows = rows.filter(program=program)
-    if regency is not None:
-        rows = rows.filter(regency=regency)
-    if year:
-        rows = rows.filter(fiscal_year=year)
-    by_state = {
-        r["state"]: r
-        for r in rows.values("state").annotate(groups_n=Sum("groups"), people=Sum("beneficiaries"))
-    }
-    order = [*FUNNEL, State.RETURNED, State.REJECTED]
-    rows = [
-        {
-            "key": state,
-            "label": str(State(state).label),
-            "groups": by_state.get(state, {}).get("groups_n") or 0,
-            "beneficiaries": by_state.get(state, {}).get("people") or 0,
-        }
-        for state in order
-    ]
-    # "Reached at least this step" along the main path: a delivered group passed every check.
-    running = 0
-    for row in reversed(rows[: len(FUNNEL)]):
-        running += row["groups"]
-        row["reached"] = running
-    for row in rows[len(FUNNEL):]:
-        row["reached"] = row["groups"]
-    return rows
-
-
 def state_counts(queryset) -> dict[str, int]:
     return dict(queryset.order_by().values_list("state").annotate(n=Count("id")))
-
-
-def groups_per_regency(program) -> list[dict]:
-    """Counts only: groups per regency and state for one program, from the rollup. One query."""
-    table: dict[str, dict] = {}
-    for row in (
-        ApplicationRollup.objects.filter(program=program)
-        .values("regency__name", "state")
-        .annotate(n=Sum("groups"))
-        .order_by("regency__name")
-    ):
-        entry = table.setdefault(row["regency__name"], {"label": row["regency__name"], "total": 0})
-        entry[row["state"]] = row["n"]
-        entry["total"] += row["n"]
-    return list(table.values())

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods
 
 from core.params import lenient, parse_id
 from core.views_utils import apply_errors, paginate, refresh_version
-from programs import rollup, services
+from programs import services
 from programs.filters import AllocationFilter, CeilingFilter, ProgramFilter, RealizationFilter
 from programs.forms import (
     AllocationCreateForm,
@@ -29,7 +29,6 @@ from programs.forms import (
     ReversalForm,
     RevisionForm,
 )
-from programs.models import RollupRun
 from programs.selectors import (
     allocations_visible_to,
     ceilings_visible_to,
@@ -316,28 +315,3 @@ def program_edit(request, pk=None):
             messages.success(request, _("Program “%(name)s” tersimpan.") % {"name": program.name})
             return redirect("programs:program-list")
     return render(request, "programs/program_form.html", {"form": form, "program": program})
-
-
-# --- Rollup ----------------------------------------------------------------------------------
-
-
-@login_required
-@require_http_methods(["POST"])
-def rollup_refresh(request):
-    """"Refresh now": queue one rollup run (one at a time) and show its progress."""
-    if not (request.user.is_provincial or request.user.is_national_admin):
-        raise PermissionDenied
-    run, queued = rollup.request_rollup(user=request.user)
-    if queued:
-        messages.success(request, _("Rekap dihitung ulang di latar belakang; halaman ini menampilkan kemajuannya."))
-    else:
-        messages.info(request, _("Rekap sedang dihitung; ditunggu sampai selesai, tidak diantrekan dua kali."))
-    return redirect("programs:rollup-status")
-
-
-@login_required
-def rollup_status(request):
-    _require_view(request.user)
-    runs = RollupRun.objects.select_related("requested_by")[:20]
-    busy = any(r.status in (RollupRun.Status.QUEUED, RollupRun.Status.RUNNING) for r in runs)
-    return render(request, "programs/rollup_status.html", {"runs": runs, "busy": busy})

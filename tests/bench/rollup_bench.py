@@ -112,8 +112,8 @@ def main() -> int:
 
     from programs.models import FundingSource, Realization
     from programs.reference import funding_sources_load
-    from programs.rollup import rollup_run
     from recipients.models import RecipientGroup
+    from reports.rollup import rollup_run
 
     call_command("migrate", verbosity=0)
     generated = "reused"

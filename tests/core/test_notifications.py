@@ -78,7 +78,7 @@ def test_mail_off_or_as_a_daily_digest(client, people, smtp_server, celery_worke
 
 
 def test_duplicate_flag_and_failed_rollup_tell_the_province_and_the_requester(people, disperindag_banten):
-    from programs import rollup
+    from reports import rollup
 
     officer, district, application = people
     other = ProgramFactory(agency=disperindag_banten, fiscal_year=2020)

@@ -73,7 +73,7 @@ ROWS = [
     ("programs:allocation-list", (), everyone(200), None),
     ("programs:realization-list", (), everyone(200), None),
     ("programs:program-list", (), everyone(200), None),
-    ("programs:rollup-status", (), everyone(200), None),
+    ("reports:rollup-status", (), everyone(200), None),
     ("programs:ceiling-detail", ("ceiling_in",), only(BANTEN | {"admin"}, hidden={"kalsel"}), None),
     ("programs:ceiling-detail", ("ceiling_out",), only({"kalsel", "admin"}, hidden=BANTEN), None),
     ("programs:ceiling-create", (), only({"bpkad"}), {"fiscal_year": "2031", "amount": "1"}),

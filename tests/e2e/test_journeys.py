@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from programs.models import Allocation, BudgetCeiling, Program, Realization, RollupRun
+from programs.models import Allocation, BudgetCeiling, Program, Realization
 from recipients.models import Application, ImportBatch, RecipientGroup, State
+from reports.models import RollupRun
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

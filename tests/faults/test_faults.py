@@ -34,7 +34,7 @@ def _add_realizations(stack, n: int) -> None:
 def _request_rollup(stack) -> int:
     return int(stack.shell(
         "from accounts.models import User\n"
-        "from programs.rollup import request_rollup\n"
+        "from reports.rollup import request_rollup\n"
         "print(request_rollup(user=User.objects.get(username='banten'))[0].pk)"
     ))
 

@@ -287,13 +287,13 @@ def test_reverse_realization_ladder(client, personas, banten_allocation, who, ex
 
 def test_a_reversal_brings_realized_down_and_the_public_figure_follows_the_rollup(client, login, banten_officer,
                                                                                   banten_allocation):
-    from programs.rollup import rollup_run
+    from reports.rollup import rollup_run
 
     wrong = services.realization_create(allocation=banten_allocation, date=dt.date(2021, 3, 1), amount=9_000_000,
                                         description="Mesin jahit (salah nominal)", document_number="SP2D-0042",
                                         actor=banten_officer)
     rollup_run()
-    program_url = reverse("programs:program-detail", args=[banten_allocation.program_id])
+    program_url = reverse("reports:program-detail", args=[banten_allocation.program_id])
     assert "Rp9.000.000" in client.get(program_url).content.decode()
     page = login(banten_officer).get(reverse("programs:realization-reverse", args=[wrong.pk]))
     assert page.status_code == 200 and "entri pembalik" in page.content.decode()

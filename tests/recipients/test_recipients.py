@@ -356,8 +356,8 @@ def test_unreadable_file_is_explained(client, serang_staff):
 # --- rollup and query counts ------------------------------------------------------------------------
 
 def test_rollup_counts_groups_per_state(application, serang_staff):
-    from programs.rollup import rollup_run
-    from recipients.selectors import funnel
+    from reports.rollup import rollup_run
+    from reports.selectors import funnel
 
     services.application_advance(application=application, to_state=State.DOC_CHECKED, actor=serang_staff)
     rollup_run()

@@ -17,8 +17,8 @@ from core.models import Region
 from core.params import BadParameter, optional, parse_id, parse_region_code, parse_year
 from core.spreadsheets import spreadsheet_response
 from core.views import bad_request
-from programs.models import BudgetRollup
-from programs.rollup import rollup_as_of
+from reports.models import BudgetRollup
+from reports.rollup import rollup_as_of
 
 LICENCE = "CC BY 4.0 (https://creativecommons.org/licenses/by/4.0/)"
 COLUMNS = [
@@ -76,7 +76,7 @@ def _filename(filters: dict) -> str:
 
 @public_page
 def index(request):
-    return render(request, "programs/opendata.html", {
+    return render(request, "reports/opendata.html", {
         "as_of": rollup_as_of(), "columns": COLUMNS, "query": request.GET.urlencode(),
         "provinces": Region.objects.provinces().order_by("code"),
     })

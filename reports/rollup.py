@@ -28,7 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from core.jobs import ROLLUP_LOCK_CLASS, backend_pid, enqueue, enqueue_on_commit, lock_holders, owner_label
-from programs.models import RollupRun
+from reports.models import RollupRun
 
 log = logging.getLogger(__name__)
 
@@ -77,11 +77,22 @@ JOIN programs_budgetceiling c ON c.id = a.ceiling_id
 GROUP BY c.province_id, a.regency_id, a.program_id, r.month
 """
 
+# Groups and beneficiaries per verification state.
+APPLICATION_COLUMNS = "fiscal_year, province_id, regency_id, program_id, state, groups, beneficiaries"
+APPLICATIONS = """
+SELECT p.fiscal_year, r.parent_id, g.regency_id, a.program_id, a.state, COUNT(*), SUM(g.members_count)
+FROM recipients_application a
+JOIN recipients_recipientgroup g ON g.id = a.group_id
+JOIN core_region r ON r.id = g.regency_id
+JOIN programs_program p ON p.id = a.program_id
+GROUP BY p.fiscal_year, r.parent_id, g.regency_id, a.program_id, a.state
+"""
+
 # (label, table, columns, SELECT): each table is rebuilt from its SELECT and swapped in.
-# recipients.apps appends its group counts per verification state when that app is installed.
 TABLES: list[tuple[str, str, str, str]] = [
     ("buckets", "programs_budgetrollup", BUCKET_COLUMNS, BUCKETS),
     ("monthly", "programs_realizationmonthly", MONTHLY_COLUMNS, MONTHLY),
+    ("applications", "recipients_applicationrollup", APPLICATION_COLUMNS, APPLICATIONS),
 ]
 
 
@@ -213,7 +224,7 @@ def _notify_failure(run: RollupRun) -> None:
     with translation.override(settings.LANGUAGE_CODE):
         text = _("Rekap anggaran gagal (%(trigger)s): angka publik masih dari rekap sebelumnya.") % {
             "trigger": run.trigger}
-    notify(users=users, kind=Notification.Kind.ROLLUP_FAILED, text=text, url=reverse("programs:rollup-status"))
+    notify(users=users, kind=Notification.Kind.ROLLUP_FAILED, text=text, url=reverse("reports:rollup-status"))
 
 
 # Reasons the reaper writes; translated where they are shown (the status page).
@@ -263,7 +274,7 @@ def _fail(run: RollupRun, reason: str) -> None:
 
 
 def _send(run: RollupRun) -> bool:
-    from programs.tasks import run_rollup
+    from reports.tasks import run_rollup
 
     if not enqueue(run_rollup, run_id=run.pk, trigger=run.trigger):
         return False
@@ -298,7 +309,7 @@ def rollup_in_progress() -> RollupRun | None:
 def request_rollup(*, user, trigger: str = "manual") -> tuple[RollupRun, bool]:
     """Queue one run ("refresh now"); returns (run, queued). One at a time: while a run is
     queued or running, that run is returned instead of a new one."""
-    from programs.tasks import run_rollup
+    from reports.tasks import run_rollup
 
     rollup_reap()  # a run whose worker died does not block the button
     with transaction.atomic():

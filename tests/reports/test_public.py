@@ -10,9 +10,9 @@ from django.urls import reverse
 from accounts.demo import load_users
 from programs.demo import load_budgets
 from programs.models import Program
-from programs.rollup import rollup_run
 from recipients.demo import load_recipients
 from recipients.models import Member, RecipientGroup
+from reports.rollup import rollup_run
 
 pytestmark = pytest.mark.django_db
 

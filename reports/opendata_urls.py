@@ -1,6 +1,6 @@
 from django.urls import path
 
-from programs import opendata
+from reports import opendata
 
 app_name = "opendata"
 

@@ -7,8 +7,8 @@ from celery import shared_task
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from programs import rollup
-from programs.models import RollupRun
+from reports import rollup
+from reports.models import RollupRun
 
 log = logging.getLogger(__name__)
 

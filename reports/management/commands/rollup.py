@@ -2,8 +2,8 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from programs.models import RollupRun
-from programs.rollup import rollup_run
+from reports.models import RollupRun
+from reports.rollup import rollup_run
 
 
 class Command(BaseCommand):

@@ -1,19 +1,27 @@
 """Public pages: anonymous, GET only, cached, reading only the rollup and published fields
-(program and agency names, kinds, criteria, sources). No personal data is ever read here."""
+(program and agency names, kinds, criteria, sources). No personal data is ever read here.
+And the rollup's own staff page: its runs, and "refresh now"."""
 
 from __future__ import annotations
 
-from django.shortcuts import get_object_or_404, render
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
 
 from core.cache import public_page
 from core.models import Region
 from core.params import lenient, parse_year
 from programs.models import Agency, Program
-from programs.rollup import rollup_as_of
-from programs.selectors import (
+from reports.models import RollupRun
+from reports.rollup import request_rollup, rollup_as_of
+from reports.selectors import (
     agency_report,
     chart_series,
+    funnel,
+    groups_per_regency,
     national_overview,
     program_report,
     province_report,
@@ -21,7 +29,6 @@ from programs.selectors import (
     regency_report,
     rollup_years,
 )
-from recipients.selectors import funnel, groups_per_regency
 
 
 def _year(request) -> int | None:
@@ -37,7 +44,7 @@ def _funnel_chart(rows) -> dict:
 def national(request):
     year = _year(request)
     overview = national_overview(year)
-    return render(request, "programs/national.html", {
+    return render(request, "reports/national.html", {
         "overview": overview,
         "chart": chart_series(overview["provinces"], fields=("ceiling", "allocated", "realized")),
         "funnel": funnel(year=year),
@@ -67,7 +74,7 @@ def province_detail(request, code):
     can_refresh = request.user.is_authenticated and request.user.is_provincial and (
         request.user.province_id == province.pk
     )
-    return render(request, "programs/province_detail.html", {
+    return render(request, "reports/province_detail.html", {
         "province": province, "year": year, "years": rollup_years(), "report": report, "charts": charts,
         "as_of": rollup_as_of(), "can_refresh": can_refresh,
         "regencies": province.children.order_by("code"),
@@ -80,7 +87,7 @@ def regency_detail(request, code):
     year = _year(request)
     report = regency_report(regency, year)
     groups = funnel(regency=regency, year=year)
-    return render(request, "programs/regency_detail.html", {
+    return render(request, "reports/regency_detail.html", {
         "regency": regency, "report": report, "funnel": groups, "funnel_chart": _funnel_chart(groups),
         "chart": chart_series(report["programs"]), "year": year, "as_of": rollup_as_of(),
     })
@@ -91,7 +98,7 @@ def program_detail(request, pk):
     program = get_object_or_404(Program.objects.public().select_related("agency__province", "source"), pk=pk)
     report = program_report(program)
     groups = funnel(program=program)
-    return render(request, "programs/program_detail.html", {
+    return render(request, "reports/program_detail.html", {
         "program": program, "report": report, "funnel": groups, "funnel_chart": _funnel_chart(groups),
         "per_regency": groups_per_regency(program), "as_of": rollup_as_of(),
     })
@@ -100,7 +107,7 @@ def program_detail(request, pk):
 @public_page
 def agency_detail(request, pk):
     agency = get_object_or_404(Agency.objects.select_related("province", "source"), pk=pk)
-    return render(request, "programs/agency_detail.html", {
+    return render(request, "reports/agency_detail.html", {
         "agency": agency, "programs": agency_report(agency), "as_of": rollup_as_of(),
     })
 
@@ -108,4 +115,30 @@ def agency_detail(request, pk):
 @public_page
 def search(request):
     q = request.GET.get("q", "")[:100]
-    return render(request, "programs/search.html", {"q": q, "results": public_search(q)})
+    return render(request, "reports/search.html", {"q": q, "results": public_search(q)})
+
+
+# --- Rollup ----------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["POST"])
+def rollup_refresh(request):
+    """"Refresh now": queue one rollup run (one at a time) and show its progress."""
+    if not (request.user.is_provincial or request.user.is_national_admin):
+        raise PermissionDenied
+    run, queued = request_rollup(user=request.user)
+    if queued:
+        messages.success(request, _("Rekap dihitung ulang di latar belakang; halaman ini menampilkan kemajuannya."))
+    else:
+        messages.info(request, _("Rekap sedang dihitung; ditunggu sampai selesai, tidak diantrekan dua kali."))
+    return redirect("reports:rollup-status")
+
+
+@login_required
+def rollup_status(request):
+    if not request.user.has_perm("programs.view_budget"):
+        raise PermissionDenied
+    runs = RollupRun.objects.select_related("requested_by")[:20]
+    busy = any(r.status in (RollupRun.Status.QUEUED, RollupRun.Status.RUNNING) for r in runs)
+    return render(request, "reports/rollup_status.html", {"runs": runs, "busy": busy})

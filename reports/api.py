@@ -21,9 +21,10 @@ from rest_framework.routers import SimpleRouter
 from core.cache import public_page
 from core.models import Region
 from core.params import ASCII_DIGITS, IntegerFilter, RegionCodeFilter, YearFilter
-from programs.models import BudgetRollup, Program
+from programs.models import Program
 from programs.reference import FUNDING_SOURCES
-from recipients.models import ApplicationRollup, State
+from recipients.models import State
+from reports.models import ApplicationRollup, BudgetRollup
 
 
 class BudgetRollupSerializer(serializers.ModelSerializer):

@@ -11,16 +11,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ikmrelief.celery import app as celery_app
-from programs import rollup, services, tasks
-from programs.models import (
-    Allocation,
-    BudgetCeiling,
-    BudgetRollup,
-    FundingSource,
-    Realization,
-    RealizationMonthly,
-    RollupRun,
-)
+from programs import services
+from programs.models import Allocation, BudgetCeiling, FundingSource, Realization
+from reports import rollup, tasks
+from reports.models import BudgetRollup, RealizationMonthly, RollupRun
 from tests.factories import AgencyFactory, ProgramFactory, region
 
 pytestmark = pytest.mark.django_db
@@ -139,10 +133,10 @@ def test_stale_rollup_is_detected():
 
 def test_beat_runs_the_rollup_nightly_at_one_in_jakarta():
     entry = settings.CELERY_BEAT_SCHEDULE["nightly-budget-rollup"]
-    assert entry["task"] == "programs.tasks.run_rollup"
+    assert entry["task"] == "reports.tasks.run_rollup"
     assert entry["schedule"].hour == {1} and entry["schedule"].minute == {0}
     assert celery_app.conf.timezone == "Asia/Jakarta"
-    assert settings.CELERY_BEAT_SCHEDULE["rollup-catch-up"]["task"] == "programs.tasks.catch_up_rollup"
+    assert settings.CELERY_BEAT_SCHEDULE["rollup-catch-up"]["task"] == "reports.tasks.catch_up_rollup"
     task = tasks.run_rollup
     assert task.acks_late and task.reject_on_worker_lost and task.max_retries == 3
 
@@ -150,11 +144,11 @@ def test_beat_runs_the_rollup_nightly_at_one_in_jakarta():
 def test_province_page_query_count_does_not_grow(client, regions, django_assert_num_queries):
     random_budgets(5, provinces=("36",))
     rollup.rollup_run()
-    client.get(reverse("programs:province-detail", args=["36"]))
+    client.get(reverse("reports:province-detail", args=["36"]))
     rows_before = BudgetRollup.objects.count()
     cache.clear()  # measure the render, not the public page cache
     with django_assert_num_queries(12):
-        small = client.get(reverse("programs:province-detail", args=["36"]))
+        small = client.get(reverse("reports:province-detail", args=["36"]))
     for ceiling in BudgetCeiling.objects.filter(province__code="36"):  # more rows, same page
         agency = AgencyFactory(province=ceiling.province)
         for _ in range(5):
@@ -167,7 +161,7 @@ def test_province_page_query_count_does_not_grow(client, regions, django_assert_
     assert BudgetRollup.objects.count() > rows_before
     cache.clear()
     with django_assert_num_queries(12):
-        client.get(reverse("programs:province-detail", args=["36"]))
+        client.get(reverse("reports:province-detail", args=["36"]))
     assert small.status_code == 200
 
 
@@ -176,12 +170,12 @@ def test_province_page_shows_the_rollup_and_its_date(client, regions, banten_off
                                       funding_source=FundingSource.objects.get(code="apbd-prov"))
     program = ProgramFactory(agency=banten_officer.agency, fiscal_year=2020)
     services.allocation_create(ceiling=ceiling, program=program, amount=180_000_000)
-    body = client.get(reverse("programs:province-detail", args=["36"])).content.decode()
+    body = client.get(reverse("reports:province-detail", args=["36"])).content.decode()
     assert "Rekap belum pernah dihitung" in body
     rollup.rollup_run()
-    body = client.get(reverse("programs:province-detail", args=["36"])).content.decode()
+    body = client.get(reverse("reports:province-detail", args=["36"])).content.decode()
     assert "Rp20 miliar" in body and "Rp180 juta" in body and "Data per" in body
-    assert client.get(reverse("programs:province-detail", args=["99"])).status_code == 404
+    assert client.get(reverse("reports:province-detail", args=["99"])).status_code == 404
 
 
 def test_refresh_now_runs_on_a_real_worker_and_updates_the_page(client, regions, banten_officer,
@@ -194,12 +188,12 @@ def test_refresh_now_runs_on_a_real_worker_and_updates_the_page(client, regions,
     rollup.rollup_run()
     services.realization_create(allocation=allocation, date=dt.date(2021, 4, 1), amount=123_000_000,
                                 description="Mesin jahit")
-    assert "Rp123 juta" not in client.get(reverse("programs:province-detail", args=["36"])).content.decode()
+    assert "Rp123 juta" not in client.get(reverse("reports:province-detail", args=["36"])).content.decode()
 
     client.force_login(banten_officer)
-    response = client.post(reverse("programs:rollup-refresh"))
-    assert response["Location"] == reverse("programs:rollup-status")
-    second = client.post(reverse("programs:rollup-refresh"), follow=True)  # a second press while queued
+    response = client.post(reverse("reports:rollup-refresh"))
+    assert response["Location"] == reverse("reports:rollup-status")
+    second = client.post(reverse("reports:rollup-refresh"), follow=True)  # a second press while queued
     assert RollupRun.objects.filter(trigger="manual").count() == 1 or "tidak diantrekan" in second.content.decode()
 
     deadline = time.monotonic() + 30
@@ -209,7 +203,7 @@ def test_refresh_now_runs_on_a_real_worker_and_updates_the_page(client, regions,
             break
         time.sleep(0.2)
     assert run.status == RollupRun.Status.SUCCESS
-    assert "Rp123 juta" in client.get(reverse("programs:province-detail", args=["36"])).content.decode()
+    assert "Rp123 juta" in client.get(reverse("reports:province-detail", args=["36"])).content.decode()
     connection.close()
 
 
@@ -219,7 +213,7 @@ def test_refresh_now_is_for_provincial_officers_and_the_national_admin(client, r
     user = {"lebak": lebak_staff, "admin": national_admin}.get(who)
     if user:
         client.force_login(user)
-    assert client.post(reverse("programs:rollup-refresh")).status_code == expected
+    assert client.post(reverse("reports:rollup-refresh")).status_code == expected
     assert RollupRun.objects.count() == runs
 
 
@@ -250,7 +244,7 @@ def _aged(run, **fields):
 
 
 def test_two_beats_firing_in_one_minute_make_one_run(regions):
-    from programs.tasks import run_rollup
+    from reports.tasks import run_rollup
 
     first, second = run_rollup(trigger="beat"), run_rollup(trigger="beat")
     assert {first["status"], second["status"]} == {"success", "duplicate"}
@@ -302,7 +296,7 @@ def test_a_queued_run_nobody_takes_is_resent_then_failed_and_unblocks_refresh(re
 
 
 def test_catch_up_does_not_call_a_stale_rollup_fresh(regions):
-    from programs.tasks import catch_up_rollup
+    from reports.tasks import catch_up_rollup
 
     _aged(RollupRun.objects.create(trigger="manual"), dispatched_at=timezone.now())
     assert catch_up_rollup()["status"] != "fresh"

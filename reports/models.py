@@ -1,0 +1,174 @@
+"""The reporting layer's tables: what every public figure, chart, download and API answer reads.
+
+Rebuilt from the raw rows by ``reports.rollup`` (one run at a time, whole tables replaced in one
+transaction), never written by anything else. The tables keep the names they had when they
+lived in ``programs`` and ``recipients`` (``db_table``), so moving them changed no data.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from recipients.models import State
+
+
+def rollup_fk(to, **kwargs):
+    """A foreign key on a rollup table: no constraint (the table is rebuilt whole each run)
+    and no index of its own (only the composite indexes the reports need, to keep the
+    rebuild cheap)."""
+    return models.ForeignKey(
+        to, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False, db_index=False, **kwargs
+    )
+
+
+class BudgetRollup(models.Model):
+    """Nightly totals per fiscal year × province × regency × agency × program × funding source.
+
+    Written only by ``reports.rollup.rollup_run`` (whole table replaced in one transaction);
+    every chart and public figure reads this, never the raw rows. A ceiling is its own
+    bucket (agency, program and regency empty), so sums over any slice never double count.
+    """
+
+    fiscal_year = models.PositiveSmallIntegerField()
+    province = rollup_fk("core.Region")
+    regency = rollup_fk("core.Region", null=True)
+    agency = rollup_fk("programs.Agency", null=True)
+    program = rollup_fk("programs.Program", null=True)
+    funding_source = rollup_fk("programs.FundingSource")
+    ceiling_amount = models.BigIntegerField(default=0)
+    allocated_amount = models.BigIntegerField(default=0)
+    realized_amount = models.BigIntegerField(default=0)
+    allocation_count = models.IntegerField(default=0)
+    realization_count = models.IntegerField(default=0)
+
+    class Meta:
+        db_table = "programs_budgetrollup"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["fiscal_year", "province", "regency", "agency", "program", "funding_source"],
+                name="programs_rollup_unique_bucket",
+                nulls_distinct=False,
+            ),
+        ]
+        indexes = [
+            # Province page and per-province charts: WHERE province_id = %s.
+            models.Index(fields=["province", "fiscal_year"], name="programs_rollup_province"),
+            # Program page: WHERE program_id = %s.
+            models.Index(fields=["program"], name="programs_rollup_program"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.fiscal_year} {self.province_id}/{self.regency_id}/{self.program_id}"
+
+
+class RealizationMonthly(models.Model):
+    """Realized money per province, regency, program and month, from the same rollup run."""
+
+    province = rollup_fk("core.Region")
+    regency = rollup_fk("core.Region", null=True)
+    program = rollup_fk("programs.Program")
+    month = models.DateField()
+    amount = models.BigIntegerField()
+
+    class Meta:
+        db_table = "programs_realizationmonthly"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["province", "regency", "program", "month"], name="programs_monthly_unique", nulls_distinct=False
+            ),
+        ]
+        indexes = [
+            # Realization per month on the province page: WHERE province_id = %s GROUP BY month.
+            models.Index(fields=["province", "month"], name="programs_monthly_province"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.program_id}: {self.amount}"
+
+
+class RollupRun(models.Model):
+    """One run of the rollup: when, how long, how many rows, and how it ended."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Dalam antrean")
+        RUNNING = "running", _("Sedang berjalan")
+        SUCCESS = "success", _("Berhasil")
+        FAILED = "failed", _("Gagal")
+        SKIPPED = "skipped", _("Dilewati (run lain sedang berjalan)")
+
+    trigger = models.CharField(max_length=20)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    step = models.CharField(max_length=100, blank=True)
+    queued_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # What the finished rollup holds: its as-of time is started_at.
+    bucket_rows = models.IntegerField(default=0)
+    monthly_rows = models.IntegerField(default=0)
+    realization_rows = models.BigIntegerField(default=0)
+    error = models.TextField(blank=True)
+    # Liveness (core/jobs.py): who claimed the run, the PostgreSQL backend holding the rollup
+    # lock for it, when the message was last sent, and how often it was sent or re-queued.
+    owner = models.CharField(max_length=100, blank=True)
+    backend_pid = models.IntegerField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    # The beat firing that asked for this run ("beat:2026-12-02T01:00"); unique, so a second beat
+    # started by mistake (or a redelivered message) cannot run the same night twice.
+    slot = models.CharField(max_length=40, null=True, blank=True, unique=True)
+
+    class Meta:
+        db_table = "programs_rolluprun"
+        ordering = ["-queued_at", "-id"]
+        indexes = [
+            # "Data as of": the latest successful run.
+            models.Index(fields=["status", "-finished_at"], name="programs_rolluprun_status"),
+            # The reaper: runs still queued or running.
+            models.Index(fields=["status"], name="programs_rolluprun_open",
+                         condition=models.Q(status__in=["queued", "running"])),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_status_display()} {self.queued_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def duration(self):
+        if self.started_at and self.finished_at:
+            return self.finished_at - self.started_at
+        return None
+
+
+class ApplicationRollup(models.Model):
+    """Groups and beneficiaries per fiscal year × province × regency × program × state.
+
+    Rebuilt by the nightly rollup in the same transaction as the budget totals."""
+
+    fiscal_year = models.PositiveSmallIntegerField()
+    province = rollup_fk("core.Region")
+    regency = rollup_fk("core.Region")
+    program = rollup_fk("programs.Program")
+    state = models.CharField(max_length=15, choices=State.choices)
+    groups = models.IntegerField()
+    beneficiaries = models.BigIntegerField()
+
+    class Meta:
+        db_table = "recipients_applicationrollup"
+        constraints = [
+            models.UniqueConstraint(fields=["fiscal_year", "province", "regency", "program", "state"],
+                                    name="recipients_rollup_unique_bucket"),
+        ]
+        indexes = [
+            # Province page funnel: WHERE province_id = %s.
+            models.Index(fields=["province", "fiscal_year"], name="recipients_rollup_province"),
+            # Program page: WHERE program_id = %s.
+            models.Index(fields=["program"], name="recipients_rollup_program"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.program_id} {self.regency_id} {self.state}: {self.groups}"

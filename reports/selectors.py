@@ -1,0 +1,230 @@
+"""Reads for the public figures: every chart, card and table of the public pages, the
+dashboards' absorption and the funnel read the rollup tables (``reports.models``), never the
+raw rows, in a fixed number of queries whatever the data size."""
+
+from __future__ import annotations
+
+from django.db.models import Q, Sum
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
+
+from programs.models import Agency, Indicator, Program
+from recipients.models import State
+from recipients.workflow import FUNNEL
+from reports.models import ApplicationRollup, BudgetRollup, RealizationMonthly
+
+
+def _totals(rows):
+    return rows.aggregate(
+        ceiling=Coalesce(Sum("ceiling_amount"), 0),
+        allocated=Coalesce(Sum("allocated_amount"), 0),
+        realized=Coalesce(Sum("realized_amount"), 0),
+    )
+
+
+def _grouped(rows, key: str, label: str, limit: int | None = None) -> list[dict]:
+    data = (
+        rows.filter(program__isnull=False)
+        .values(key, label)
+        .annotate(allocated=Sum("allocated_amount"), realized=Sum("realized_amount"))
+        .order_by("-allocated", label)
+    )
+    if limit:
+        data = data[:limit]
+    return [{"key": r[key], "label": r[label], "allocated": r["allocated"], "realized": r["realized"]} for r in data]
+
+
+def chart_series(rows: list[dict], *, labels_key: str = "label", fields=("allocated", "realized")) -> dict:
+    """Plain dict for ``json_script`` and static/js/charts.js: labels plus one dataset per field."""
+    names = {"ceiling": str(_("Pagu")), "allocated": str(_("Alokasi")), "realized": str(_("Realisasi"))}
+    return {
+        "labels": [str(r[labels_key]) for r in rows],
+        "datasets": [{"key": f, "label": names.get(f, f), "data": [r[f] or 0 for r in rows]} for f in fields],
+    }
+
+
+def rollup_years() -> list[int]:
+    return list(BudgetRollup.objects.values_list("fiscal_year", flat=True).distinct().order_by("-fiscal_year"))
+
+
+def opd_absorption(agency_id: int) -> list[dict]:
+    """An OPD's allocated and realized per fiscal year with absorption (*serapan*) in percent,
+    from the rollup. One query."""
+    rows = (BudgetRollup.objects.filter(agency_id=agency_id).values("fiscal_year")
+            .annotate(allocated=Sum("allocated_amount"), realized=Sum("realized_amount")).order_by("-fiscal_year"))
+    return [{**r, "percent": round(100 * r["realized"] / r["allocated"]) if r["allocated"] else 0} for r in rows]
+
+
+def province_absorption(province_id: int) -> list[dict]:
+    """Each OPD of a province: allocated and realized per fiscal year, absorption in percent,
+    lowest absorption first (what the coordinator follows up). From the rollup; one query."""
+    rows = (BudgetRollup.objects.filter(province_id=province_id, agency__isnull=False)
+            .values("fiscal_year", "agency_id", "agency__short_name")
+            .annotate(allocated=Sum("allocated_amount"), realized=Sum("realized_amount"))
+            .filter(allocated__gt=0).order_by("-fiscal_year", "agency__short_name"))
+    rows = [{**r, "percent": round(100 * r["realized"] / r["allocated"])} for r in rows]
+    return sorted(rows, key=lambda r: (-r["fiscal_year"], r["percent"]))
+
+
+def national_overview(year: int | None = None) -> dict:
+    """Ceiling, allocated and realized for every one of the 38 provinces (zero where nothing
+    is recorded yet), and the national totals. Two queries."""
+    from core.models import Region
+
+    rows = BudgetRollup.objects.all()
+    if year:
+        rows = rows.filter(fiscal_year=year)
+    sums = {r["province_id"]: r for r in _sums(rows.values("province_id"))}
+    provinces = []
+    for code, name, pk in Region.objects.provinces().order_by("code").values_list("code", "name", "pk"):
+        s = sums.get(pk, {})
+        provinces.append({
+            "province__code": code, "province__name": name, "label": name,
+            "ceiling": s.get("ceiling") or 0, "allocated": s.get("allocated") or 0, "realized": s.get("realized") or 0,
+        })
+    totals = {key: sum(p[key] for p in provinces) for key in ("ceiling", "allocated", "realized")}
+    return {"provinces": provinces, "totals": totals}
+
+
+def province_report(province, year: int | None = None) -> dict:
+    """Everything the province page shows. Seven queries, independent of data size."""
+    rows = BudgetRollup.objects.filter(province=province)
+    monthly = RealizationMonthly.objects.filter(province=province)
+    if year:
+        rows = rows.filter(fiscal_year=year)
+        monthly = monthly.filter(program__fiscal_year=year)
+    by_source = list(
+        rows.values("funding_source__name")
+        .annotate(ceiling=Sum("ceiling_amount"), allocated=Sum("allocated_amount"), realized=Sum("realized_amount"))
+        .order_by("-ceiling")
+    )
+    by_regency = _grouped(rows, "regency__code", "regency__name")
+    for r in by_regency:
+        r["label"] = r["label"] or str(_("Seluruh provinsi"))
+    by_month = [
+        {"label": m["month"].strftime("%Y-%m"), "realized": m["realized"]}
+        for m in monthly.values("month").annotate(realized=Sum("amount")).order_by("month")
+    ]
+    return {
+        "totals": _totals(rows),
+        "by_agency": _grouped(rows, "agency__id", "agency__short_name"),
+        "by_program": _grouped(rows, "program__id", "program__name", limit=15),
+        "by_regency": by_regency,
+        "by_source": by_source,
+        "by_month": by_month,
+        "indicators": list(
+            Indicator.objects.filter(province=province).select_related("source").order_by("kind")
+        ),
+    }
+
+
+def _sums(rows):
+    return rows.annotate(
+        ceiling=Sum("ceiling_amount"), allocated=Sum("allocated_amount"), realized=Sum("realized_amount")
+    )
+
+
+def regency_report(regency, year: int | None = None) -> dict:
+    """Money earmarked for one kabupaten/kota, per program. Two queries."""
+    rows = BudgetRollup.objects.filter(regency=regency)
+    if year:
+        rows = rows.filter(fiscal_year=year)
+    programs = [
+        {"key": r["program_id"], "label": r["program__name"], "agency": r["agency__short_name"],
+         "year": r["fiscal_year"], "allocated": r["allocated"], "realized": r["realized"]}
+        for r in _sums(rows.values("program_id", "program__name", "agency__short_name", "fiscal_year"))
+        .order_by("-allocated")
+    ]
+    return {"totals": _totals(rows), "programs": programs}
+
+
+def program_report(program) -> dict:
+    """One program's money per funding source and per regency. Three queries."""
+    rows = BudgetRollup.objects.filter(program=program)
+    by_source = [
+        {"label": r["funding_source__name"], "province": r["province__name"], "allocated": r["allocated"],
+         "realized": r["realized"]}
+        for r in _sums(rows.values("funding_source__name", "province__name")).order_by("province__name")
+    ]
+    by_regency = [
+        {"label": r["regency__name"] or str(_("Seluruh provinsi")), "province": r["province__name"],
+         "allocated": r["allocated"], "realized": r["realized"]}
+        for r in _sums(rows.values("regency__name", "province__name")).order_by("province__name", "regency__name")
+    ]
+    return {"totals": _totals(rows), "by_source": by_source, "by_regency": by_regency}
+
+
+def agency_report(agency) -> list[dict]:
+    """An agency's programs with their rollup totals. One query."""
+    return [
+        {"key": r["program_id"], "label": r["program__name"], "year": r["fiscal_year"], "allocated": r["allocated"],
+         "realized": r["realized"]}
+        for r in _sums(BudgetRollup.objects.filter(agency=agency).values("program_id", "program__name", "fiscal_year"))
+        .order_by("-fiscal_year", "-allocated")
+    ]
+
+
+def public_search(q: str, limit: int = 50) -> dict:
+    """Programs (published) and agencies whose names match. Two queries."""
+    q = q.strip()
+    if len(q) < 2:
+        return {"programs": [], "agencies": []}
+    programs = (
+        Program.objects.public().select_related("agency")
+        .filter(Q(name__icontains=q) | Q(agency__name__icontains=q) | Q(agency__short_name__icontains=q))
+        .order_by("-fiscal_year", "name")[:limit]
+    )
+    agencies = Agency.objects.filter(Q(name__icontains=q) | Q(short_name__icontains=q)).select_related("province")[
+        :limit
+    ]
+    return {"programs": list(programs), "agencies": list(agencies)}
+
+
+def funnel(province=None, program=None, regency=None, year: int | None = None) -> list[dict]:
+    """Groups and beneficiaries per verification state from the rollup. One query."""
+    rows = ApplicationRollup.objects.all()
+    if province is not None:
+        rows = rows.filter(province=province)
+    if program is not None:
+        rows = rows.filter(program=program)
+    if regency is not None:
+        rows = rows.filter(regency=regency)
+    if year:
+        rows = rows.filter(fiscal_year=year)
+    by_state = {
+        r["state"]: r
+        for r in rows.values("state").annotate(groups_n=Sum("groups"), people=Sum("beneficiaries"))
+    }
+    order = [*FUNNEL, State.RETURNED, State.REJECTED]
+    rows = [
+        {
+            "key": state,
+            "label": str(State(state).label),
+            "groups": by_state.get(state, {}).get("groups_n") or 0,
+            "beneficiaries": by_state.get(state, {}).get("people") or 0,
+        }
+        for state in order
+    ]
+    # "Reached at least this step" along the main path: a delivered group passed every check.
+    running = 0
+    for row in reversed(rows[: len(FUNNEL)]):
+        running += row["groups"]
+        row["reached"] = running
+    for row in rows[len(FUNNEL):]:
+        row["reached"] = row["groups"]
+    return rows
+
+
+def groups_per_regency(program) -> list[dict]:
+    """Counts only: groups per regency and state for one program, from the rollup. One query."""
+    table: dict[str, dict] = {}
+    for row in (
+        ApplicationRollup.objects.filter(program=program)
+        .values("regency__name", "state")
+        .annotate(n=Sum("groups"))
+        .order_by("regency__name")
+    ):
+        entry = table.setdefault(row["regency__name"], {"label": row["regency__name"], "total": 0})
+        entry[row["state"]] = row["n"]
+        entry["total"] += row["n"]
+    return list(table.values())

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from reports import views
+
+app_name = "reports"
+
+urlpatterns = [
+    path("provinsi/<str:code>/", views.province_detail, name="province-detail"),
+    path("kabupaten/<str:code>/", views.regency_detail, name="regency-detail"),
+    path("program/<int:pk>/", views.program_detail, name="program-detail"),
+    path("opd/<int:pk>/", views.agency_detail, name="agency-detail"),
+    path("cari/", views.search, name="search"),
+    path("kelola/rekap/", views.rollup_status, name="rollup-status"),
+    path("kelola/rekap/hitung-ulang/", views.rollup_refresh, name="rollup-refresh"),
+]
