@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+
+from core import search
 
 
 class RegionQuerySet(models.QuerySet):
@@ -49,6 +52,10 @@ class Region(models.Model):
                 condition=(Q(level=1, parent__isnull=True, kind="provinsi") | Q(level=2, parent__isnull=False)),
             ),
             models.CheckConstraint(name="core_region_code_format", condition=Q(code__regex=r"^\d{2}(\.\d{2})?$")),
+        ]
+        indexes = [
+            # Public search: ikm_search_document(name, '') @@ to_tsquery('simple', …).
+            GinIndex(search.document("name"), name="core_region_search"),
         ]
 
     def __str__(self) -> str:

@@ -13,9 +13,12 @@ from __future__ import annotations
 import pghistory
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+
+from core import search
 
 FISCAL_YEAR_RANGE = Q(fiscal_year__gte=2000) & Q(fiscal_year__lte=2100)
 
@@ -130,6 +133,10 @@ class Agency(Provenance):
                 violation_error_message=_("OPD dengan nama ini sudah ada di wilayah tersebut."), nulls_distinct=False
             ),
         ]
+        indexes = [
+            # Public search: ikm_search_document(name, short_name) @@ to_tsquery('simple', …).
+            GinIndex(search.document("name", "short_name"), name="programs_agency_search"),
+        ]
 
     def __str__(self) -> str:
         return self.short_name or self.name
@@ -194,6 +201,10 @@ class Program(Provenance):
                 violation_error_message=_("Tahun anggaran harus antara 2000 dan 2100."), condition=FISCAL_YEAR_RANGE),
             models.UniqueConstraint(fields=["agency", "fiscal_year", "name"], name="programs_program_unique_name",
                 violation_error_message=_("OPD ini sudah punya program dengan nama ini pada tahun tersebut.")),
+        ]
+        indexes = [
+            # Public search over name, description and criteria: ikm_search_document(…) @@ to_tsquery(…).
+            GinIndex(search.document("name", "description", "criteria"), name="programs_program_search"),
         ]
 
     def __str__(self) -> str:

@@ -13,10 +13,9 @@ from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
-from rest_framework import serializers, viewsets
+from rest_framework import routers, serializers, viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.routers import SimpleRouter
 
 from core.cache import public_page
 from core.models import Region
@@ -217,7 +216,22 @@ class RegionViewSet(PublicViewSet):
     lookup_value_regex = r"[0-9]{2}(\.[0-9]{2})?"
 
 
-router = SimpleRouter()
+class PublicAPIRoot(routers.APIRootView):
+    """Daftar sumber data API ini (anggaran, program, kelompok, wilayah) beserta alamatnya."""
+
+    schema = None  # the root lists the endpoints; the schema documents each one
+
+    @classmethod
+    def as_view(cls, **initkwargs):
+        return public_page(super().as_view(**initkwargs))
+
+
+class PublicRouter(routers.DefaultRouter):
+    APIRootView = PublicAPIRoot
+    include_format_suffixes = False
+
+
+router = PublicRouter()
 router.register("anggaran", BudgetViewSet, basename="budget")
 router.register("program", ProgramViewSet, basename="program")
 router.register("kelompok", GroupCountViewSet, basename="group-count")

@@ -4,7 +4,9 @@ raw rows, in a fixed number of queries whatever the data size."""
 
 from __future__ import annotations
 
-from django.db.models import Q, Sum
+import re
+
+from django.db.models import Sum
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
@@ -165,19 +167,28 @@ def agency_report(agency) -> list[dict]:
 
 
 def public_search(q: str, limit: int = 50) -> dict:
-    """Programs (published) and agencies whose names match. Two queries."""
+    """Regions (by name or Kemendagri code), OPD and published programs (name, description,
+    criteria) matching every word of ``q`` as a prefix, through the GIN-indexed full-text
+    documents of ``core.search``. Three queries."""
+    from core.models import Region
+    from core.search import document, query
+
     q = q.strip()
-    if len(q) < 2:
-        return {"programs": [], "agencies": []}
-    programs = (
-        Program.objects.public().select_related("agency")
-        .filter(Q(name__icontains=q) | Q(agency__name__icontains=q) | Q(agency__short_name__icontains=q))
-        .order_by("-fiscal_year", "name")[:limit]
-    )
-    agencies = Agency.objects.filter(Q(name__icontains=q) | Q(short_name__icontains=q)).select_related("province")[
-        :limit
-    ]
-    return {"programs": list(programs), "agencies": list(agencies)}
+    tsquery = query(q) if len(q) >= 2 else None
+    if tsquery is None:
+        return {"regions": [], "programs": [], "agencies": []}
+    regions = Region.objects.select_related("parent").annotate(doc=document("name"))
+    if re.fullmatch(r"[0-9]{2}(\.[0-9]{0,2})?", q):
+        regions = regions.filter(code__startswith=q)  # the code's own index (unique)
+    else:
+        regions = regions.filter(doc=tsquery)
+    programs = (Program.objects.public().select_related("agency")
+                .annotate(doc=document("name", "description", "criteria")).filter(doc=tsquery)
+                .order_by("-fiscal_year", "name")[:limit])
+    agencies = (Agency.objects.select_related("province").annotate(doc=document("name", "short_name"))
+                .filter(doc=tsquery).order_by("province__code", "name")[:limit])
+    return {"regions": list(regions.order_by("code")[:limit]), "programs": list(programs),
+            "agencies": list(agencies)}
 
 
 def funnel(province=None, program=None, regency=None, year: int | None = None) -> list[dict]:

@@ -179,3 +179,67 @@ def test_json_download_is_the_same_data_as_csv(client, demo):
     assert len(rows) == len(csv_rows) > 0
     from_json = sorted(r["alokasi_rp"] for r in rows)
     assert json.dumps(from_json) == json.dumps(sorted(int(r["alokasi_rp"]) for r in csv_rows))
+
+
+def test_the_api_root_lists_every_endpoint_with_caching_headers(client, demo):
+    response = client.get("/api/v1/")
+    assert response.status_code == 200 and response["Content-Type"].startswith("application/json")
+    assert set(response.json()) == {"anggaran", "program", "kelompok", "wilayah"}
+    assert response.json()["anggaran"].endswith("/api/v1/anggaran/")
+    for url in ("/api/v1/", "/api/v1/anggaran/?provinsi=36"):
+        response = client.get(url)
+        assert "public" in response["Cache-Control"] and "max-age=60" in response["Cache-Control"]
+        assert response["ETag"] and response["Last-Modified"]
+        assert client.get(url, HTTP_IF_NONE_MATCH=response["ETag"]).status_code == 304
+
+
+@pytest.mark.parametrize("url", ["/provinsi/36/", "/data/anggaran.csv", "/api/v1/anggaran/", "/data/metadata.json"])
+def test_html_csv_and_json_are_compressed_for_clients_that_accept_gzip(client, demo, url):
+    import gzip
+
+    plain = client.get(url)
+    packed = client.get(url, HTTP_ACCEPT_ENCODING="gzip")
+    assert packed["Content-Encoding"] == "gzip" and "Accept-Encoding" in packed["Vary"]
+    body = b"".join(packed.streaming_content) if packed.streaming else packed.content
+    unpacked = gzip.decompress(body)
+    assert unpacked == (b"".join(plain.streaming_content) if plain.streaming else plain.content)
+    assert len(body) < len(unpacked)
+
+
+@pytest.mark.parametrize(("q", "region", "program"), [
+    ("Serang", "Kabupaten Serang", None),             # a region by name
+    ("36.04", "Kabupaten Serang", None),              # … or by its Kemendagri code
+    ("refocusing", None, "dekonsentrasi"),            # a word in a program's description
+    ("masker kain", None, "masker"),                  # words in its criteria, in any order
+    ("MASKER ber-sni", None, "masker"),               # case and punctuation do not matter
+])
+def test_search_finds_regions_and_words_in_descriptions_and_criteria(client, demo, q, region, program):
+    body = client.get("/cari/", {"q": q}).content.decode()
+    regions = body.split('data-testid="search-regions"')[1].split("</ul>")[0]
+    programs = body.split('data-testid="search-programs"')[1].split("</ul>")[0]
+    if region:
+        assert region in regions
+    if program:
+        assert program in programs.lower()
+
+
+def test_search_is_an_index_scan_not_a_like_scan(demo):
+    from django.db import connection
+
+    from core.search import query
+    from reports.selectors import public_search
+
+    with connection.cursor() as cursor:
+        cursor.execute("SET enable_seqscan = off")  # a tiny table would be scanned anyway
+        try:
+            from core.search import document
+            from programs.models import Program
+
+            qs = Program.objects.annotate(doc=document("name", "description", "criteria")).filter(
+                doc=query("refocusing"))
+            plan = qs.explain()
+        finally:
+            cursor.execute("SET enable_seqscan = on")
+    assert "programs_program_search" in plan and "LIKE" not in plan.upper()
+    assert public_search("a") == {"regions": [], "programs": [], "agencies": []}  # one letter: no search
+    assert public_search("%_'") == {"regions": [], "programs": [], "agencies": []}  # no word: nothing run
