@@ -24,23 +24,27 @@ from programs.models import Program
 from programs.reference import FUNDING_SOURCES
 from recipients.models import State
 from reports.models import ApplicationRollup, BudgetRollup
+from reports.opendata import FIELDS
 
 
-class BudgetRollupSerializer(serializers.ModelSerializer):
-    province_code = serializers.CharField(source="province.code")
-    province = serializers.CharField(source="province.name")
-    regency_code = serializers.CharField(source="regency.code", allow_null=True, default=None)
-    regency = serializers.CharField(source="regency.name", allow_null=True, default=None)
-    agency = serializers.CharField(source="agency.name", allow_null=True, default=None)
-    program = serializers.CharField(source="program.name", allow_null=True, default=None)
-    program_kind = serializers.CharField(source="program.kind", allow_null=True, default=None)
-    funding_source = serializers.CharField(source="funding_source.code")
+def _budget_field(f):
+    """A serializer field for one open-data column (``reports.opendata.FIELDS``)."""
+    source = f.source.replace("__", ".")
+    kind = serializers.IntegerField if f.type == "integer" else serializers.CharField
+    options = {} if f.constraints.get("required") else {"allow_null": True, "default": None}
+    if source != f.name:
+        options["source"] = source
+    return kind(read_only=True, help_text=f"{f.title_id} / {f.title_en}", **options)
 
-    class Meta:
-        model = BudgetRollup
-        fields = ["fiscal_year", "province_code", "province", "regency_code", "regency", "agency_id", "agency",
-                  "program_id", "program", "program_kind", "funding_source", "ceiling_amount", "allocated_amount",
-                  "realized_amount"]
+
+class _BudgetMeta:
+    model = BudgetRollup
+    fields = [f.name for f in FIELDS]
+
+
+# The budget table with the same field names as the CSV, XLSX and JSON downloads.
+BudgetRollupSerializer = type("BudgetRollupSerializer", (serializers.ModelSerializer,), {
+    "Meta": _BudgetMeta, **{f.name: _budget_field(f) for f in FIELDS}})
 
 
 class ProgramSerializer(serializers.ModelSerializer):

@@ -6,6 +6,7 @@ Only rollup columns and published names; never personal data. One query per down
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -17,27 +18,56 @@ from core.models import Region
 from core.params import BadParameter, optional, parse_id, parse_region_code, parse_year
 from core.spreadsheets import spreadsheet_response
 from core.views import bad_request
+from programs.models import Program
 from reports.models import BudgetRollup
 from reports.rollup import rollup_as_of
 
 LICENCE = "CC BY 4.0 (https://creativecommons.org/licenses/by/4.0/)"
-COLUMNS = [
-    ("tahun_anggaran", "fiscal_year", "Tahun anggaran / fiscal year"),
-    ("kode_provinsi", "province__code", "Kode provinsi Kemendagri / province code"),
-    ("provinsi", "province__name", "Provinsi / province"),
-    ("kode_kabupaten_kota", "regency__code",
-     "Kode kabupaten/kota; kosong = seluruh provinsi / regency code, empty = whole province"),
-    ("kabupaten_kota", "regency__name", "Kabupaten/kota / regency or city"),
-    ("opd", "agency__name", "Organisasi perangkat daerah; kosong pada baris pagu / agency, empty on ceiling rows"),
-    ("program_id", "program_id", "ID program (lihat /program/<id>/) / program id"),
-    ("program", "program__name", "Program"),
-    ("jenis_bantuan", "program__kind", "Jenis bantuan / kind of aid"),
-    ("sumber_dana", "funding_source__code", "Sumber dana / funding source"),
-    ("pagu_rp", "ceiling_amount",
-     "Pagu, rupiah bulat (hanya pada baris pagu) / ceiling, whole rupiah (ceiling rows only)"),
-    ("alokasi_rp", "allocated_amount", "Alokasi, rupiah bulat / allocated, whole rupiah"),
-    ("realisasi_rp", "realized_amount", "Realisasi, rupiah bulat / realized, whole rupiah"),
+
+
+@dataclass(frozen=True)
+class Field:
+    """One column of the budget table, the same machine ``name`` in CSV, XLSX, JSON and the API
+    (``reports.api.BudgetRollupSerializer`` is built from these), with titles in both languages
+    and a Table Schema type for ``datapackage.json``."""
+
+    name: str
+    source: str  # ORM path on BudgetRollup
+    type: str  # Table Schema type
+    title_id: str
+    title_en: str
+    description: str
+    constraints: dict = field(default_factory=dict)
+
+
+FIELDS = [
+    Field("fiscal_year", "fiscal_year", "integer", "Tahun anggaran", "Fiscal year", "",
+          {"required": True, "minimum": 2000, "maximum": 2100}),
+    Field("province_code", "province__code", "string", "Kode provinsi", "Province code",
+          "Kode wilayah Kemendagri, dua digit / Kemendagri region code, two digits",
+          {"required": True, "pattern": "[0-9]{2}"}),
+    Field("province", "province__name", "string", "Provinsi", "Province", "", {"required": True}),
+    Field("regency_code", "regency__code", "string", "Kode kabupaten/kota", "Regency code",
+          "Kode Kemendagri (36.04); kosong = seluruh provinsi / Kemendagri code; empty = the whole province",
+          {"pattern": "[0-9]{2}\\.[0-9]{2}"}),
+    Field("regency", "regency__name", "string", "Kabupaten/kota", "Regency or city", ""),
+    Field("agency_id", "agency_id", "integer", "ID OPD", "Agency id", "Lihat /opd/<id>/ / see /opd/<id>/"),
+    Field("agency", "agency__name", "string", "OPD", "Agency",
+          "Organisasi perangkat daerah; kosong pada baris pagu / empty on ceiling rows"),
+    Field("program_id", "program_id", "integer", "ID program", "Program id", "Lihat /program/<id>/"),
+    Field("program", "program__name", "string", "Program", "Program", ""),
+    Field("program_kind", "program__kind", "string", "Jenis bantuan", "Kind of aid", "",
+          {"enum": [value for value, _label in Program.Kind.choices]}),
+    Field("funding_source", "funding_source__code", "string", "Sumber dana", "Funding source", "",
+          {"required": True}),
+    Field("ceiling_amount", "ceiling_amount", "integer", "Pagu (Rp)", "Ceiling (IDR)",
+          "Rupiah bulat, hanya pada baris pagu / whole rupiah, ceiling rows only", {"required": True, "minimum": 0}),
+    Field("allocated_amount", "allocated_amount", "integer", "Alokasi (Rp)", "Allocated (IDR)",
+          "Rupiah bulat / whole rupiah", {"required": True, "minimum": 0}),
+    Field("realized_amount", "realized_amount", "integer", "Realisasi (Rp)", "Realized (IDR)",
+          "Rupiah bulat, setelah koreksi / whole rupiah, net of reversals", {"required": True}),
 ]
+COLUMNS = [(f.name, f.source, f"{f.title_id} / {f.title_en}") for f in FIELDS]
 
 
 def _filters(request) -> dict:
@@ -66,7 +96,7 @@ def _rows(filters: dict):
         rows = rows.filter(program_id=filters["program"])
     if filters["tahun"]:
         rows = rows.filter(fiscal_year=filters["tahun"])
-    return rows.values_list(*[field for _, field, _ in COLUMNS])
+    return rows.values_list(*[f.source for f in FIELDS])
 
 
 def _filename(filters: dict) -> str:
@@ -90,7 +120,7 @@ def download(request, fmt):
         filters = _filters(request)
     except BadDownloadFilter as exc:
         return bad_request(request, message=str(exc))
-    header = [name for name, _, _ in COLUMNS]
+    header = [f.name for f in FIELDS]
     rows = [["" if v is None else v for v in row] for row in _rows(filters)]
     if fmt in ("csv", "xlsx"):
         return spreadsheet_response(fmt, header, rows, sheet="anggaran", filename=_filename(filters))
@@ -102,19 +132,65 @@ def download(request, fmt):
     return response
 
 
+def _table_schema() -> dict:
+    from programs.models import FundingSource
+
+    fields = []
+    for f in FIELDS:
+        constraints = dict(f.constraints)
+        if f.name == "funding_source":
+            constraints["enum"] = list(FundingSource.objects.order_by("code").values_list("code", flat=True))
+        entry = {"name": f.name, "type": f.type, "title": f"{f.title_id} / {f.title_en}",
+                 "titles": {"id": f.title_id, "en": f.title_en}}
+        if f.description:
+            entry["description"] = f.description
+        if constraints:
+            entry["constraints"] = constraints
+        fields.append(entry)
+    return {"fields": fields, "missingValues": [""]}
+
+
+def datapackage_descriptor(request) -> dict:
+    """A Frictionless Tabular Data Package: the budget table with its schema (types, codes as
+    strings, code lists as enums), licence, sources (the articles) and as-of time."""
+    from programs.models import SourceArticle
+
+    as_of = rollup_as_of()
+    return {
+        "profile": "tabular-data-package",
+        "name": "ikm-relief-anggaran",
+        "title": "Anggaran bantuan IKM terdampak Covid-19 / IKM Covid-19 relief budgets",
+        "description": _("Rekap malam (01.00 WIB) dari pagu, alokasi dan realisasi yang dicatat OPD; angka demo "
+                         "bersumber dari artikel berita yang dikutip pada tiap halaman program."),
+        "homepage": request.build_absolute_uri("/"),
+        "version": as_of.strftime("%Y%m%d.%H%M%S") if as_of else "0",
+        "created": as_of.isoformat() if as_of else None,
+        "as_of": as_of.isoformat() if as_of else None,
+        "licenses": [{"name": "CC-BY-4.0", "path": "https://creativecommons.org/licenses/by/4.0/",
+                      "title": "Creative Commons Attribution 4.0"}],
+        "sources": [{"title": f"{a.title} ({a.publisher}{', ' + a.published_on.isoformat() if a.published_on else ''})"}
+                    for a in SourceArticle.objects.order_by("published_on", "key")],
+        "resources": [{
+            "name": "anggaran",
+            "title": "Rekap anggaran per tahun, wilayah, OPD, program dan sumber dana",
+            "path": "anggaran.csv",
+            "profile": "tabular-data-resource",
+            "format": "csv", "mediatype": "text/csv", "encoding": "utf-8",
+            "dialect": {"delimiter": ",", "header": True},
+            "schema": _table_schema(),
+        }],
+        "x_downloads": {fmt: request.build_absolute_uri(reverse("opendata:download", args=[fmt]))
+                        for fmt in ("csv", "xlsx", "json")},
+        "x_api": request.build_absolute_uri(reverse("api:api-root")),
+    }
+
+
+@public_page
+def datapackage(request):
+    return JsonResponse(datapackage_descriptor(request), json_dumps_params={"ensure_ascii": False, "indent": 1})
+
+
 @public_page
 def metadata(request):
-    as_of = rollup_as_of()
-    return JsonResponse({
-        "title": "Anggaran bantuan IKM terdampak Covid-19 / IKM Covid-19 relief budgets",
-        "publisher": "IKM Relief",
-        "as_of": as_of.isoformat() if as_of else None,
-        "units": "Rupiah (IDR), bilangan bulat / whole numbers",
-        "licence": LICENCE,
-        "source": _("Rekap malam (01.00 WIB) dari pagu, alokasi dan realisasi yang dicatat OPD; angka demo bersumber "
-                    "dari artikel berita yang dikutip pada tiap halaman program."),
-        "columns": [{"name": name, "description": description} for name, _, description in COLUMNS],
-        "downloads": {fmt: request.build_absolute_uri(reverse("opendata:download", args=[fmt]))
-                      for fmt in ("csv", "xlsx", "json")},
-        "api": request.build_absolute_uri(reverse("api:schema")),
-    }, json_dumps_params={"ensure_ascii": False})
+    """Kept for links made before the Data Package: the same descriptor."""
+    return JsonResponse(datapackage_descriptor(request), json_dumps_params={"ensure_ascii": False, "indent": 1})

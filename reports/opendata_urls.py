@@ -7,5 +7,6 @@ app_name = "opendata"
 urlpatterns = [
     path("", opendata.index, name="index"),
     path("anggaran.<str:fmt>", opendata.download, name="download"),
+    path("datapackage.json", opendata.datapackage, name="datapackage"),
     path("metadata.json", opendata.metadata, name="metadata"),
 ]

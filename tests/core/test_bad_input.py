@@ -34,7 +34,8 @@ def _ids():
 
 PUBLIC = ["/", "/provinsi/36/", "/kabupaten/36.04/", "/program/{program}/", "/opd/{agency}/", "/cari/",
           "/data/", "/data/anggaran.csv", "/data/anggaran.xlsx", "/data/anggaran.json", "/data/metadata.json",
-          "/api/v1/anggaran/", "/api/v1/program/", "/api/v1/kelompok/", "/api/v1/wilayah/"]
+          "/data/datapackage.json", "/api/v1/", "/api/v1/anggaran/", "/api/v1/program/", "/api/v1/kelompok/",
+          "/api/v1/wilayah/"]
 PUBLIC_PARAMS = ["tahun", "provinsi", "kabupaten", "program", "opd", "q", "page", "jenis", "sumber_dana", "tahap"]
 
 

@@ -195,7 +195,7 @@ def test_5_anonymous_visitor_browses_switches_language_downloads(site):
     with page.expect_download() as download:
         page.get_by_test_id("download-csv").click()
     content = Path(download.value.path()).read_text(encoding="utf-8")
-    assert content.startswith("tahun_anggaran,kode_provinsi") and ",36,Banten," in content
+    assert content.startswith("fiscal_year,province_code,province,") and ",36,Banten," in content
     assert ",180000000," in content
 
 

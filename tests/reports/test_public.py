@@ -90,18 +90,42 @@ def test_province_csv_has_the_demo_figures(client, demo):
     response = client.get("/data/anggaran.csv?provinsi=36")
     assert response["Content-Disposition"] == 'attachment; filename="anggaran-ikm-36.csv"'
     rows = list(csv.DictReader(io.StringIO(response.content.decode())))
-    assert {r["kode_provinsi"] for r in rows} == {"36"}
-    assert any(r["opd"].startswith("Dinas Perindustrian dan Perdagangan") and r["alokasi_rp"] == "180000000"
+    assert {r["province_code"] for r in rows} == {"36"}
+    assert any(r["agency"].startswith("Dinas Perindustrian dan Perdagangan") and r["allocated_amount"] == "180000000"
                for r in rows)
     # Rp20 miliar (2020, article 000) + Rp15 miliar (2021, illustrative) + Rp2 miliar deconcentration.
-    assert sum(int(r["pagu_rp"]) for r in rows if r["pagu_rp"]) == 37_000_000_000
+    assert sum(int(r["ceiling_amount"]) for r in rows) == 37_000_000_000
 
 
-def test_metadata_describes_columns_units_source_licence(client, demo):
-    meta = client.get("/data/metadata.json").json()
-    assert meta["licence"].startswith("CC BY 4.0") and "Rupiah" in meta["units"]
-    assert {c["name"] for c in meta["columns"]} >= {"pagu_rp", "alokasi_rp", "realisasi_rp"}
-    assert meta["as_of"]
+def test_the_data_package_is_valid_for_frictionless(client, demo, tmp_path):
+    """``frictionless validate`` passes the descriptor with the CSV it points to: types, codes
+    as strings (36.04 stays "36.04"), code lists as enums, licence, sources, as-of."""
+    from frictionless import Package, validate
+
+    descriptor = client.get("/data/datapackage.json").json()
+    assert client.get("/data/metadata.json").json()["resources"] == descriptor["resources"]
+    (tmp_path / "datapackage.json").write_text(json.dumps(descriptor))
+    (tmp_path / "anggaran.csv").write_bytes(client.get("/data/anggaran.csv").content)
+    report = validate(str(tmp_path / "datapackage.json"))
+    assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
+    assert descriptor["licenses"][0]["name"] == "CC-BY-4.0" and descriptor["as_of"]
+    assert any("Kabar Banten" in s["title"] or "Banten" in s["title"] for s in descriptor["sources"])
+    fields = {f["name"]: f for f in descriptor["resources"][0]["schema"]["fields"]}
+    assert fields["regency_code"]["type"] == "string" and fields["ceiling_amount"]["type"] == "integer"
+    assert "capital" in fields["program_kind"]["constraints"]["enum"]
+    assert fields["allocated_amount"]["titles"] == {"id": "Alokasi (Rp)", "en": "Allocated (IDR)"}
+    rows = Package(str(tmp_path / "datapackage.json")).get_resource("anggaran").read_rows()
+    assert {r["regency_code"] for r in rows if r["regency_code"]} >= {"36.04"}
+
+
+def test_csv_json_and_api_share_one_set_of_field_names(client, demo):
+    from reports.opendata import FIELDS
+
+    names = [f.name for f in FIELDS]
+    header = client.get("/data/anggaran.csv").content.decode().splitlines()[0].split(",")
+    assert header == names
+    assert list(client.get("/data/anggaran.json").json()["rows"][0]) == names
+    assert list(client.get("/api/v1/anggaran/").json()["results"][0]) == names
 
 
 def test_public_pages_are_get_only(client, demo):
@@ -177,8 +201,8 @@ def test_json_download_is_the_same_data_as_csv(client, demo):
     rows = client.get("/data/anggaran.json?provinsi=63").json()["rows"]
     csv_rows = list(csv.DictReader(io.StringIO(client.get("/data/anggaran.csv?provinsi=63").content.decode())))
     assert len(rows) == len(csv_rows) > 0
-    from_json = sorted(r["alokasi_rp"] for r in rows)
-    assert json.dumps(from_json) == json.dumps(sorted(int(r["alokasi_rp"]) for r in csv_rows))
+    from_json = sorted(r["allocated_amount"] for r in rows)
+    assert json.dumps(from_json) == json.dumps(sorted(int(r["allocated_amount"]) for r in csv_rows))
 
 
 def test_the_api_root_lists_every_endpoint_with_caching_headers(client, demo):
