@@ -37,15 +37,27 @@ REQUEST_LOCK = (ROLLUP_LOCK_CLASS, 2)  # serialises "refresh now" presses
 AS_OF_CACHE_KEY = "rollup:as_of"
 STALE_AFTER = dt.timedelta(hours=24)
 
+# Realized money per allocation, month and the regency it reached: a handover to a group (and
+# the reversal of one) counts toward the group's regency wherever the allocation was made; any
+# other realization toward the allocation's own regency (or the whole province).
 REALIZED_BY_MONTH = """
 DROP TABLE IF EXISTS rollup_realized;
 CREATE TEMP TABLE rollup_realized ON COMMIT DROP AS
-SELECT allocation_id,
-       date_trunc('month', date)::date AS month,
-       SUM(amount)::bigint AS amount,
+SELECT r.allocation_id,
+       COALESCE(h.regency_id, a.regency_id) AS regency_id,
+       date_trunc('month', r.date)::date AS month,
+       SUM(r.amount)::bigint AS amount,
        COUNT(*)::bigint AS n
-FROM programs_realization
-GROUP BY allocation_id, date_trunc('month', date);
+FROM programs_realization r
+JOIN programs_allocation a ON a.id = r.allocation_id
+LEFT JOIN (
+    SELECT s.realization_id, g.regency_id
+    FROM recipients_verificationstep s
+    JOIN recipients_application ap ON ap.id = s.application_id
+    JOIN recipients_recipientgroup g ON g.id = ap.group_id
+    WHERE s.realization_id IS NOT NULL
+) h ON h.realization_id = COALESCE(r.reverses_id, r.id)
+GROUP BY r.allocation_id, COALESCE(h.regency_id, a.regency_id), date_trunc('month', r.date);
 ANALYZE rollup_realized
 """
 
@@ -53,28 +65,38 @@ BUCKET_COLUMNS = (
     "fiscal_year, province_id, regency_id, agency_id, program_id, funding_source_id, "
     "ceiling_amount, allocated_amount, realized_amount, allocation_count, realization_count"
 )
+# A ceiling is its own bucket; allocated money sits in the allocation's regency (or the whole
+# province), realized money in the regency it reached: each amount is counted exactly once.
 BUCKETS = """
 SELECT c.fiscal_year, c.province_id, NULL, NULL, NULL, c.funding_source_id, c.amount, 0, 0, 0, 0
 FROM programs_budgetceiling c
 UNION ALL
-SELECT c.fiscal_year, c.province_id, a.regency_id, p.agency_id, a.program_id, c.funding_source_id,
-       0, SUM(a.amount), COALESCE(SUM(r.amount), 0), COUNT(*), COALESCE(SUM(r.n), 0)
-FROM programs_allocation a
-JOIN programs_budgetceiling c ON c.id = a.ceiling_id
-JOIN programs_program p ON p.id = a.program_id
-LEFT JOIN (
-    SELECT allocation_id, SUM(amount) AS amount, SUM(n) AS n FROM rollup_realized GROUP BY allocation_id
-) r ON r.allocation_id = a.id
-GROUP BY c.fiscal_year, c.province_id, a.regency_id, p.agency_id, a.program_id, c.funding_source_id
+SELECT x.fiscal_year, x.province_id, x.regency_id, x.agency_id, x.program_id, x.funding_source_id,
+       0, SUM(x.allocated), SUM(x.realized), SUM(x.allocations), SUM(x.realizations)
+FROM (
+    SELECT c.fiscal_year, c.province_id, a.regency_id, p.agency_id, a.program_id, c.funding_source_id,
+           a.amount AS allocated, 0 AS realized, 1 AS allocations, 0 AS realizations
+    FROM programs_allocation a
+    JOIN programs_budgetceiling c ON c.id = a.ceiling_id
+    JOIN programs_program p ON p.id = a.program_id
+    UNION ALL
+    SELECT c.fiscal_year, c.province_id, r.regency_id, p.agency_id, a.program_id, c.funding_source_id,
+           0, r.amount, 0, r.n
+    FROM rollup_realized r
+    JOIN programs_allocation a ON a.id = r.allocation_id
+    JOIN programs_budgetceiling c ON c.id = a.ceiling_id
+    JOIN programs_program p ON p.id = a.program_id
+) x
+GROUP BY x.fiscal_year, x.province_id, x.regency_id, x.agency_id, x.program_id, x.funding_source_id
 """
 
 MONTHLY_COLUMNS = "province_id, regency_id, program_id, month, amount"
 MONTHLY = """
-SELECT c.province_id, a.regency_id, a.program_id, r.month, SUM(r.amount)
+SELECT c.province_id, r.regency_id, a.program_id, r.month, SUM(r.amount)
 FROM rollup_realized r
 JOIN programs_allocation a ON a.id = r.allocation_id
 JOIN programs_budgetceiling c ON c.id = a.ceiling_id
-GROUP BY c.province_id, a.regency_id, a.program_id, r.month
+GROUP BY c.province_id, r.regency_id, a.program_id, r.month
 """
 
 # Groups and beneficiaries per verification state.

@@ -127,7 +127,8 @@ def _sums(rows):
 
 
 def regency_report(regency, year: int | None = None) -> dict:
-    """Money earmarked for one kabupaten/kota, per program. Two queries."""
+    """Money earmarked for one kabupaten/kota, and money that reached it (handovers to its groups
+    from province-wide allocations included), per program. Two queries."""
     rows = BudgetRollup.objects.filter(regency=regency)
     if year:
         rows = rows.filter(fiscal_year=year)

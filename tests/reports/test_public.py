@@ -267,3 +267,19 @@ def test_search_is_an_index_scan_not_a_like_scan(demo):
     assert "programs_program_search" in plan and "LIKE" not in plan.upper()
     assert public_search("a") == {"regions": [], "programs": [], "agencies": []}  # one letter: no search
     assert public_search("%_'") == {"regions": [], "programs": [], "agencies": []}  # no word: nothing run
+
+
+def test_a_handover_counts_where_the_money_arrived_and_only_once(client, demo):
+    """Kab. Serang's delivered group got Rp18 juta from a province-wide allocation: the regency
+    page shows it, and regencies plus the province-wide bucket still add up to the total."""
+    from django.db.models import Sum
+
+    from programs.models import Realization
+    from reports.models import BudgetRollup
+
+    page = client.get("/kabupaten/36.04/").content.decode()
+    assert "Rp18 juta" in page.split('data-testid="regency-realized"')[1].split("</p>")[0]
+    realized = BudgetRollup.objects.aggregate(t=Sum("realized_amount"))["t"]
+    assert realized == Realization.objects.aggregate(t=Sum("amount"))["t"]
+    serang = BudgetRollup.objects.filter(regency__code="36.04").aggregate(t=Sum("realized_amount"))["t"]
+    assert serang == 18_000_000
