@@ -149,7 +149,8 @@ def load_budgets() -> dict[str, int]:
                                       note="“Indag melaksanakan Rp180 juta saja karena sifatnya bantuan alat.”")
     if created:
         services.realization_create(allocation=allocation, date=dt.date(2020, 11, 20), amount=72_000_000,
-                                    description="Pengadaan mesin jahit dan alat uji masker tahap I (ilustrasi)")
+                                    description="Pengadaan mesin jahit dan alat uji masker tahap I (ilustrasi)",
+                                    is_illustrative=True)
     _program(disperindag, 2021, "Bantuan peralatan produksi bagi IKM terdampak Covid-19", Program.Kind.EQUIPMENT,
              target=20, illustrative=True,
              criteria=["Sangat terdampak Covid-19 (omzet turun)", "Berbentuk kelompok IKM"])

@@ -399,6 +399,9 @@ class Realization(models.Model):
         "self", verbose_name=_("koreksi atas"), null=True, blank=True, on_delete=models.PROTECT,
         related_name="reversal",
     )
+    # Demo data not from an article (a reversal inherits its original's flag); shown "ilustrasi"
+    # on every page and download whose figure it is part of.
+    is_illustrative = models.BooleanField(_("ilustrasi"), default=False, db_default=False)
     # Hidden form token: a double-clicked submit finds the first record instead of a second.
     submission_id = models.UUIDField(null=True, blank=True, unique=True, editable=False)
     created_by = models.ForeignKey(

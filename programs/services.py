@@ -349,7 +349,7 @@ def allocation_revise(
 @transaction.atomic
 def realization_create(
     *, allocation: Allocation, date: dt.date, amount: int, description: str, actor=None, submission_id=None,
-    document_number: str = "",
+    document_number: str = "", is_illustrative: bool = False,
 ) -> Realization:
     """Record money spent against an allocation, dated inside its fiscal year and not in the
     future. Locks the allocation row. Cost: 4 queries (ceiling lookup, lock, insert, total update).
@@ -380,6 +380,7 @@ def realization_create(
         document_number=(document_number or "").strip(),
         created_by=actor,
         submission_id=submission_id,
+        is_illustrative=is_illustrative,
     )
     realization.full_clean(exclude=["allocation"])
     with _history(actor):
@@ -413,6 +414,7 @@ def realization_reverse(*, realization: Realization, reason: str, actor=None, su
         allocation=allocation, date=original.date, amount=-original.amount, reverses=original,
         description=(_("Koreksi atas “%(what)s”: %(reason)s") % {"what": original.description, "reason": reason})[:300],
         document_number=original.document_number, created_by=actor, submission_id=submission_id,
+        is_illustrative=original.is_illustrative,
     )
     reversal.full_clean(exclude=["allocation", "reverses"])
     with _history(actor, reason=reason):

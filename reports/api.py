@@ -30,7 +30,7 @@ from reports.opendata import FIELDS
 def _budget_field(f):
     """A serializer field for one open-data column (``reports.opendata.FIELDS``)."""
     source = f.source.replace("__", ".")
-    kind = serializers.IntegerField if f.type == "integer" else serializers.CharField
+    kind = {"integer": serializers.IntegerField, "boolean": serializers.BooleanField}.get(f.type, serializers.CharField)
     options = {} if f.constraints.get("required") else {"allow_null": True, "default": None}
     if source != f.name:
         options["source"] = source

@@ -42,6 +42,9 @@ class BudgetRollup(models.Model):
     realized_amount = models.BigIntegerField(default=0)
     allocation_count = models.IntegerField(default=0)
     realization_count = models.IntegerField(default=0)
+    # Some of this bucket's money is demo data not from an article (ceiling, allocation or
+    # realization flagged is_illustrative): every page and download badges it "ilustrasi".
+    is_illustrative = models.BooleanField(default=False)
 
     class Meta:
         db_table = "programs_budgetrollup"

@@ -66,6 +66,9 @@ FIELDS = [
           "Rupiah bulat / whole rupiah", {"required": True, "minimum": 0}),
     Field("realized_amount", "realized_amount", "integer", "Realisasi (Rp)", "Realized (IDR)",
           "Rupiah bulat, setelah koreksi / whole rupiah, net of reversals", {"required": True}),
+    Field("is_illustrative", "is_illustrative", "boolean", "Ilustrasi", "Illustrative",
+          "true = sebagian angka baris ini data contoh, bukan dari artikel / true = part of this row is "
+          "demo data, not from an article", {"required": True}),
 ]
 COLUMNS = [(f.name, f.source, f"{f.title_id} / {f.title_en}") for f in FIELDS]
 

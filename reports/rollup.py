@@ -47,7 +47,8 @@ SELECT r.allocation_id,
        COALESCE(h.regency_id, a.regency_id) AS regency_id,
        date_trunc('month', r.date)::date AS month,
        SUM(r.amount)::bigint AS amount,
-       COUNT(*)::bigint AS n
+       COUNT(*)::bigint AS n,
+       bool_or(r.is_illustrative) AS illustrative
 FROM programs_realization r
 JOIN programs_allocation a ON a.id = r.allocation_id
 LEFT JOIN (
@@ -63,25 +64,26 @@ ANALYZE rollup_realized
 
 BUCKET_COLUMNS = (
     "fiscal_year, province_id, regency_id, agency_id, program_id, funding_source_id, "
-    "ceiling_amount, allocated_amount, realized_amount, allocation_count, realization_count"
+    "ceiling_amount, allocated_amount, realized_amount, allocation_count, realization_count, is_illustrative"
 )
 # A ceiling is its own bucket; allocated money sits in the allocation's regency (or the whole
 # province), realized money in the regency it reached: each amount is counted exactly once.
 BUCKETS = """
-SELECT c.fiscal_year, c.province_id, NULL, NULL, NULL, c.funding_source_id, c.amount, 0, 0, 0, 0
+SELECT c.fiscal_year, c.province_id, NULL, NULL, NULL, c.funding_source_id, c.amount, 0, 0, 0, 0, c.is_illustrative
 FROM programs_budgetceiling c
 UNION ALL
 SELECT x.fiscal_year, x.province_id, x.regency_id, x.agency_id, x.program_id, x.funding_source_id,
-       0, SUM(x.allocated), SUM(x.realized), SUM(x.allocations), SUM(x.realizations)
+       0, SUM(x.allocated), SUM(x.realized), SUM(x.allocations), SUM(x.realizations), bool_or(x.illustrative)
 FROM (
     SELECT c.fiscal_year, c.province_id, a.regency_id, p.agency_id, a.program_id, c.funding_source_id,
-           a.amount AS allocated, 0 AS realized, 1 AS allocations, 0 AS realizations
+           a.amount AS allocated, 0 AS realized, 1 AS allocations, 0 AS realizations,
+           a.is_illustrative AS illustrative
     FROM programs_allocation a
     JOIN programs_budgetceiling c ON c.id = a.ceiling_id
     JOIN programs_program p ON p.id = a.program_id
     UNION ALL
     SELECT c.fiscal_year, c.province_id, r.regency_id, p.agency_id, a.program_id, c.funding_source_id,
-           0, r.amount, 0, r.n
+           0, r.amount, 0, r.n, r.illustrative
     FROM rollup_realized r
     JOIN programs_allocation a ON a.id = r.allocation_id
     JOIN programs_budgetceiling c ON c.id = a.ceiling_id

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+from django.contrib.postgres.aggregates import BoolOr
 from django.db.models import Sum
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
@@ -21,6 +22,7 @@ def _totals(rows):
         ceiling=Coalesce(Sum("ceiling_amount"), 0),
         allocated=Coalesce(Sum("allocated_amount"), 0),
         realized=Coalesce(Sum("realized_amount"), 0),
+        illustrative=Coalesce(BoolOr("is_illustrative"), False),
     )
 
 
@@ -28,12 +30,14 @@ def _grouped(rows, key: str, label: str, limit: int | None = None) -> list[dict]
     data = (
         rows.filter(program__isnull=False)
         .values(key, label)
-        .annotate(allocated=Sum("allocated_amount"), realized=Sum("realized_amount"))
+        .annotate(allocated=Sum("allocated_amount"), realized=Sum("realized_amount"),
+                  illustrative=BoolOr("is_illustrative"))
         .order_by("-allocated", label)
     )
     if limit:
         data = data[:limit]
-    return [{"key": r[key], "label": r[label], "allocated": r["allocated"], "realized": r["realized"]} for r in data]
+    return [{"key": r[key], "label": r[label], "allocated": r["allocated"], "realized": r["realized"],
+             "illustrative": r["illustrative"]} for r in data]
 
 
 def chart_series(rows: list[dict], *, labels_key: str = "label", fields=("allocated", "realized")) -> dict:
@@ -83,13 +87,15 @@ def national_overview(year: int | None = None) -> dict:
         provinces.append({
             "province__code": code, "province__name": name, "label": name,
             "ceiling": s.get("ceiling") or 0, "allocated": s.get("allocated") or 0, "realized": s.get("realized") or 0,
+            "illustrative": bool(s.get("illustrative")),
         })
     totals = {key: sum(p[key] for p in provinces) for key in ("ceiling", "allocated", "realized")}
+    totals["illustrative"] = any(s.get("illustrative") for s in sums.values())
     return {"provinces": provinces, "totals": totals}
 
 
 def province_report(province, year: int | None = None) -> dict:
-    """Everything the province page shows. Seven queries, independent of data size."""
+    """Everything the province page shows. Eight queries, independent of data size."""
     rows = BudgetRollup.objects.filter(province=province)
     monthly = RealizationMonthly.objects.filter(province=province)
     if year:
@@ -117,12 +123,28 @@ def province_report(province, year: int | None = None) -> dict:
         "indicators": list(
             Indicator.objects.filter(province=province).select_related("source").order_by("kind")
         ),
+        "ceilings": province_ceilings(province, year),
     }
+
+
+def province_ceilings(province, year: int | None = None) -> list:
+    """Each ceiling (*pagu*) of the province with where its figure comes from (the article and
+    its date, or "ilustrasi"), its note, and how many OPD share it. One query."""
+    from django.db.models import Count
+
+    from programs.models import BudgetCeiling
+
+    rows = BudgetCeiling.objects.filter(province=province).select_related("source", "funding_source")
+    if year:
+        rows = rows.filter(fiscal_year=year)
+    return list(rows.annotate(opd_count=Count("allocations__program__agency", distinct=True))
+                .order_by("-fiscal_year", "funding_source__code"))
 
 
 def _sums(rows):
     return rows.annotate(
-        ceiling=Sum("ceiling_amount"), allocated=Sum("allocated_amount"), realized=Sum("realized_amount")
+        ceiling=Sum("ceiling_amount"), allocated=Sum("allocated_amount"), realized=Sum("realized_amount"),
+        illustrative=BoolOr("is_illustrative"),
     )
 
 

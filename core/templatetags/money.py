@@ -29,3 +29,9 @@ def percent_of(part, whole):
     if not whole:
         return 0
     return round(100 * (part or 0) / whole)
+
+
+@register.filter
+def subtract(amount, other):
+    """``allocated|subtract:realized``: what remains (*sisa*)."""
+    return (amount or 0) - (other or 0)

@@ -283,3 +283,23 @@ def test_a_handover_counts_where_the_money_arrived_and_only_once(client, demo):
     assert realized == Realization.objects.aggregate(t=Sum("amount"))["t"]
     serang = BudgetRollup.objects.filter(regency__code="36.04").aggregate(t=Sum("realized_amount"))["t"]
     assert serang == 18_000_000
+
+
+def test_article_facts_carry_their_source_and_demo_figures_say_ilustrasi(client, demo):
+    """Banten states Rp20 miliar across 12 OPD (APBD 2020) with the article and its date; the
+    invented deconcentration ceiling, the Rp90 juta realized and every row holding them are
+    badged "ilustrasi", on the page and in the downloads."""
+    page = client.get("/provinsi/36/?tahun=2020").content.decode()
+    ceilings = page.split('data-testid="ceilings"')[1].split("</ul>")[0]
+    fact = next(li for li in ceilings.split("<li>") if "Rp20 miliar" in li)
+    assert "terbagi di 12 OPD" in fact and "Kabar Banten" in fact and "14 Okt 2020" in fact
+    assert "ilustrasi" not in fact
+    dekon = next(li for li in ceilings.split("<li>") if "dekonsentrasi" in li.lower())
+    assert "ilustrasi" in dekon
+    assert 'data-testid="illustrative-note"' in page
+    rows = list(csv.DictReader(io.StringIO(client.get("/data/anggaran.csv?provinsi=36&tahun=2020").content.decode())))
+    masks = [r for r in rows if r["program"].startswith("Bantuan teknis dan peralatan produksi masker")]
+    assert sum(int(r["realized_amount"]) for r in masks) == 90_000_000
+    assert all(r["is_illustrative"] == "True" for r in masks if int(r["realized_amount"]))
+    apbd = [r for r in rows if r["funding_source"] == "apbd-prov" and int(r["ceiling_amount"])]
+    assert [r["is_illustrative"] for r in apbd] == ["False"]  # Rp20 miliar is the article's
