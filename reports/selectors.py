@@ -4,6 +4,7 @@ raw rows, in a fixed number of queries whatever the data size."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from django.contrib.postgres.aggregates import BoolOr
@@ -109,10 +110,8 @@ def province_report(province, year: int | None = None) -> dict:
     by_regency = _grouped(rows, "regency__code", "regency__name")
     for r in by_regency:
         r["label"] = r["label"] or str(_("Seluruh provinsi"))
-    by_month = [
-        {"label": m["month"].strftime("%Y-%m"), "realized": m["realized"]}
-        for m in monthly.values("month").annotate(realized=Sum("amount")).order_by("month")
-    ]
+    by_month = _every_month({m["month"]: m["realized"] for m in
+                             monthly.values("month").annotate(realized=Sum("amount")).order_by("month")})
     return {
         "totals": _totals(rows),
         "by_agency": _grouped(rows, "agency__id", "agency__short_name"),
@@ -139,6 +138,20 @@ def province_ceilings(province, year: int | None = None) -> list:
         rows = rows.filter(fiscal_year=year)
     return list(rows.annotate(opd_count=Count("allocations__program__agency", distinct=True))
                 .order_by("-fiscal_year", "funding_source__code"))
+
+
+def _every_month(amounts: dict, limit: int = 120) -> list[dict]:
+    """Realized per month from the first to the last month with money, the months between
+    included at zero, so a category axis is a true time axis (2019-01 and 2020-11 are not
+    neighbours). At most ``limit`` months, the latest kept."""
+    if not amounts:
+        return []
+    first, last = min(amounts), max(amounts)
+    months, month = [], first
+    while month <= last:
+        months.append(month)
+        month = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    return [{"label": m.strftime("%Y-%m"), "realized": amounts.get(m, 0)} for m in months[-limit:]]
 
 
 def _sums(rows):

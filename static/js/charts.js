@@ -1,6 +1,12 @@
-// Draws every <canvas data-chart="bar|line|hbar" data-series="ID"> from the JSON that the
-// page embedded with {{ series|json_script:"ID" }}. One script for every chart; each chart
-// also has a table next to it for screen readers and browsers without JavaScript.
+// Draws every <canvas data-chart="bar|hbar" data-series="ID"> from the JSON that the page
+// embedded with {{ series|json_script:"ID" }}. One script for every chart; each chart also has
+// a keyboard-reachable table next to it for screen readers and browsers without JavaScript.
+//
+// Honest by construction: counts get whole-number axes, an empty series says "no data yet"
+// instead of drawing an axis of Rp1 ticks, months come as bars on a continuous month axis (the
+// server fills the gaps), long labels wrap instead of being cut, and the series differ by
+// more than hue: allocated and realized pass 3:1 against each other and against white, the
+// realized bars are hatched and the ceiling is drawn as an outline.
 (function () {
   "use strict";
   var lang = document.documentElement.lang || "id";
@@ -8,7 +14,8 @@
   var UNITS = en
     ? [[1e12, "T"], [1e9, "B"], [1e6, "M"], [1e3, "K"]]
     : [[1e12, "T"], [1e9, "M"], [1e6, "jt"], [1e3, "rb"]];
-  var COLORS = { ceiling: "#8a96a6", allocated: "#0b5d4b", realized: "#b3541e" };
+  var COLORS = { ceiling: "#5c6675", allocated: "#0a3d33", realized: "#d0701f" };
+  var EMPTY = en ? "No data yet." : "Belum ada data.";
 
   function rupiahShort(value) {
     var a = Math.abs(value), sign = value < 0 ? "-" : "";
@@ -22,34 +29,83 @@
     return sign + "Rp" + Math.round(a);
   }
 
+  function hatch(color) {
+    var tile = document.createElement("canvas");
+    tile.width = tile.height = 8;
+    var c = tile.getContext("2d");
+    c.fillStyle = color;
+    c.fillRect(0, 0, 8, 8);
+    c.strokeStyle = "#6b3408";
+    c.lineWidth = 2;
+    c.beginPath();
+    c.moveTo(0, 8); c.lineTo(8, 0);
+    c.moveTo(-2, 2); c.lineTo(2, -2);
+    c.moveTo(6, 10); c.lineTo(10, 6);
+    c.stroke();
+    return c.createPattern(tile, "repeat");
+  }
+
+  function style(d) {
+    var color = COLORS[d.key] || "#1a56db";
+    var set = { label: d.label, data: d.data, backgroundColor: color, borderColor: color, borderWidth: 1 };
+    if (d.key === "realized") set.backgroundColor = hatch(color);
+    if (d.key === "ceiling") { set.backgroundColor = "#ffffff"; set.borderWidth = 2; }
+    return set;
+  }
+
+  // Words on up to three lines of ``width`` characters. A longer label keeps its beginning and
+  // its end (where names like "… — Dinsos Banten" differ) around an ellipsis.
+  function wrap(label, width) {
+    var words = String(label).split(/\s+/), lines = [], line = "";
+    for (var i = 0; i < words.length; i++) {
+      var next = line ? line + " " + words[i] : words[i];
+      if (next.length > width && line) { lines.push(line); line = words[i]; } else { line = next; }
+    }
+    if (line) lines.push(line);
+    if (lines.length > 3) lines = [lines[0] + " …", lines[lines.length - 2], lines[lines.length - 1]];
+    return lines;
+  }
+
+  function isEmpty(series) {
+    return !series.labels.length || series.datasets.every(function (d) {
+      return d.data.every(function (v) { return !v; });
+    });
+  }
+
   function draw(canvas) {
     var source = document.getElementById(canvas.dataset.series);
-    if (!source || typeof Chart === "undefined") return;
+    if (!source) return;
     var series = JSON.parse(source.textContent);
-    var kind = canvas.dataset.chart;
-    var horizontal = kind === "hbar";
+    if (isEmpty(series)) {
+      var note = document.createElement("p");
+      note.className = "chart-empty";
+      note.textContent = EMPTY;
+      canvas.parentNode.replaceWith(note);
+      return;
+    }
+    if (typeof Chart === "undefined") return;
+    var horizontal = canvas.dataset.chart === "hbar";
     var money = canvas.dataset.unit !== "count";
-    var datasets = series.datasets.map(function (d) {
-      var color = COLORS[d.key] || "#1a56db";
-      return { label: d.label, data: d.data, backgroundColor: color, borderColor: color, tension: 0.2 };
-    });
     var valueAxis = {
       beginAtZero: true,
-      ticks: { callback: function (v) { return money ? rupiahShort(v) : v.toLocaleString(lang); } }
-    };
-    var maxLabel = canvas.clientWidth < 500 ? 18 : 34;
-    var labelAxis = {
       ticks: {
-        autoSkip: false,
-        callback: function (v) {
-          var label = String(this.getLabelForValue(v));
-          return label.length > maxLabel ? label.slice(0, maxLabel - 1) + "…" : label;
-        }
+        precision: 0,  // counts are whole groups; rupiah ticks are whole too
+        callback: function (v) { return money ? rupiahShort(v) : v.toLocaleString(lang); }
       }
     };
+    var width = canvas.clientWidth < 500 ? 16 : 30;
+    var labelAxis = { ticks: { autoSkip: !horizontal, maxRotation: 0, callback: function (v) {
+      return wrap(this.getLabelForValue(v), width);
+    } } };
+    if (horizontal) {
+      // Room for every row: no label drawn over another at 360 px.
+      var box = canvas.parentNode;
+      box.dataset.height = String(Math.max(parseInt(box.dataset.height || "320", 10), series.labels.length * (canvas.clientWidth < 500 ? 44 : 26) + 60));
+      box.style.height = box.dataset.height + "px";
+    }
     new Chart(canvas, {
-      type: kind === "line" ? "line" : "bar",
-      data: { labels: series.labels, datasets: datasets },
+      type: "bar",
+      data: { labels: series.labels, datasets: series.datasets.map(style) },
       options: {
         indexAxis: horizontal ? "y" : "x",
         responsive: true,
