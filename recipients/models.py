@@ -70,6 +70,9 @@ class RecipientGroup(models.Model):
     contact_phone = models.CharField(_("telepon"), max_length=20, blank=True)
     nib = models.CharField(_("NIB"), max_length=13, blank=True, help_text=_("Nomor Induk Berusaha, bila ada."))
     members_count = models.PositiveIntegerField(_("jumlah anggota"), default=0)
+    # The province may withhold a group's name from the public list of aided groups, with the reason shown instead.
+    name_withheld_reason = models.CharField(_("alasan nama tidak dipublikasikan"), max_length=300, blank=True,
+                                            default="", db_default="")
     # Bumped by every edit (recipients.services.group_update): a form opened before is stale.
     # db_default too, for the bulk loaders that COPY rows in (generate_national).
     version = models.PositiveIntegerField(default=1, db_default=1, editable=False)
@@ -84,6 +87,9 @@ class RecipientGroup(models.Model):
     # Person data: never listed, filtered, searched or shown outside the group's scope, and
     # never in the admin (core.admin refuses any lookup that touches these).
     PERSONAL_FIELDS = frozenset({"leader_name", "leader_nik", "contact_phone"})
+    # What the public list of aided IKM groups shows (reports.publication reads only these),
+    # once an application is approved; KPM families are never listed.
+    PUBLISHED_FIELDS = ("name", "regency", "sector")
 
     class Meta:
         ordering = ["regency__code", "name"]
@@ -169,6 +175,9 @@ class Application(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = ApplicationQuerySet.as_manager()
+
+    # Public once approved (reports.publication): which program, how far, and the decree.
+    PUBLISHED_FIELDS = ("program", "state", "sk_number")
 
     class Meta:
         ordering = ["-updated_at", "-id"]

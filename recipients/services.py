@@ -213,6 +213,25 @@ def group_update(*, group: RecipientGroup, data: GroupData, actor, expected_vers
     return group
 
 
+def may_withhold_name(user, group: RecipientGroup) -> bool:
+    """The province decides what it publishes: its coordinator or an OPD officer of the group's
+    province (no query; ``group.regency`` loaded)."""
+    return bool(getattr(user, "is_provincial", False) and user.province_id == group.regency.parent_id)
+
+
+@transaction.atomic
+def group_withhold_name(*, group: RecipientGroup, reason: str, actor) -> RecipientGroup:
+    """Withhold (a reason) or publish again (an empty reason) a group's name on the public list
+    of aided groups. In the group's history with who and why."""
+    if not may_withhold_name(actor, group):
+        raise PermissionDenied(_("Hanya provinsi kelompok ini yang memutuskan publikasi namanya."))
+    reason = (reason or "").strip()[:300]
+    with pghistory.context(user=actor.pk, reason=reason):
+        RecipientGroup.objects.filter(pk=group.pk).update(name_withheld_reason=reason)
+    group.name_withheld_reason = reason
+    return group
+
+
 # --- Applications ------------------------------------------------------------------------------
 
 

@@ -10,6 +10,7 @@ urlpatterns = [
     path("kelola/kelompok/ekspor.<str:fmt>", manage.group_export, name="group-export"),
     path("kelola/kelompok/<int:pk>/", manage.group_detail, name="group-detail"),
     path("kelola/kelompok/<int:pk>/ubah/", manage.group_edit, name="group-edit"),
+    path("kelola/kelompok/<int:pk>/publikasi/", manage.group_publication, name="group-publication"),
     path("kelola/kelompok/<int:pk>/usulkan/", manage.group_propose, name="group-propose"),
     path("kelola/verifikasi/", manage.queue, name="queue"),
     path("kelola/verifikasi/massal/", manage.queue_bulk, name="queue-bulk"),

@@ -10,6 +10,7 @@ urlpatterns = [
     path("program/<int:pk>/", views.program_detail, name="program-detail"),
     path("opd/<int:pk>/", views.agency_detail, name="agency-detail"),
     path("cari/", views.search, name="search"),
+    path("penerima/", views.aided_groups, name="aided-groups"),
     path("kelola/rekap/", views.rollup_status, name="rollup-status"),
     path("kelola/rekap/hitung-ulang/", views.rollup_refresh, name="rollup-refresh"),
 ]

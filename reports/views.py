@@ -9,12 +9,15 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_http_methods, require_safe
 
 from core.cache import public_page
 from core.models import Region
-from core.params import lenient, parse_year
+from core.params import lenient, parse_id, parse_region_code, parse_year
+from core.views_utils import paginate
 from programs.models import Agency, Program
+from reports import publication
 from reports.models import RollupRun
 from reports.rollup import request_rollup, rollup_as_of
 from reports.selectors import (
@@ -101,6 +104,25 @@ def program_detail(request, pk):
     return render(request, "reports/program_detail.html", {
         "program": program, "report": report, "funnel": groups, "funnel_chart": _funnel_chart(groups),
         "per_regency": groups_per_regency(program), "as_of": rollup_as_of(),
+    })
+
+
+@require_safe
+@cache_control(public=True, max_age=60)
+def aided_groups(request):
+    """The IKM groups that received aid: name (unless the province withheld it, with its
+    reason), regency, sector, program and amount, from their approval on. Never persons, never
+    KPM families. Filtered by ``provinsi`` and ``program``; unknown values mean no filter.
+
+    Read live, not from the rollup-keyed page cache: a name the province withholds is gone
+    within the minute, not at the next rollup. Two queries (count, page)."""
+    province = Region.objects.provinces().filter(code=lenient(parse_region_code, request.GET.get("provinsi"))).first()
+    program = Program.objects.public().filter(pk=lenient(parse_id, request.GET.get("program"))).first()
+    page = paginate(request, publication.aided_groups(province=province, program=program))
+    page.object_list = [publication.as_public_row(a) for a in page.object_list]
+    return render(request, "reports/aided_groups.html", {
+        "page": page, "province": province, "program": program, "as_of": rollup_as_of(),
+        "provinces": Region.objects.provinces().order_by("code"),
     })
 
 

@@ -92,8 +92,23 @@ def group_detail(request, pk):
         "applications": group.applications.select_related("program__agency"),
         "propose_form": ProposeForm(user=request.user, group=group) if can_propose else None,
         "can_edit": services.may_edit_group(request.user, group),
+        "can_withhold": services.may_withhold_name(request.user, group) and group.kind == group.Kind.IKM,
         "history": selectors.group_history(group, show_nik=show_nik),
     })
+
+
+@login_required
+@require_POST
+def group_publication(request, pk):
+    """The province withholds a group's name from the public list (with a reason), or publishes it."""
+    group = get_object_or_404(selectors.groups_visible_to(request.user), pk=pk)
+    if not services.may_withhold_name(request.user, group):
+        raise PermissionDenied
+    reason = request.POST.get("reason", "")
+    services.group_withhold_name(group=group, reason=reason, actor=request.user)
+    messages.success(request, _("Nama kelompok tidak dipublikasikan; alasannya tampil di daftar publik.") if
+                     reason.strip() else _("Nama kelompok dipublikasikan di daftar penerima."))
+    return redirect("recipients:group-detail", pk=group.pk)
 
 
 @login_required

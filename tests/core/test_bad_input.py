@@ -32,7 +32,7 @@ def _ids():
     return {"program": program.pk, "agency": program.agency_id}
 
 
-PUBLIC = ["/", "/provinsi/36/", "/kabupaten/36.04/", "/program/{program}/", "/opd/{agency}/", "/cari/",
+PUBLIC = ["/", "/provinsi/36/", "/kabupaten/36.04/", "/program/{program}/", "/opd/{agency}/", "/cari/", "/penerima/",
           "/data/", "/data/anggaran.csv", "/data/anggaran.xlsx", "/data/anggaran.json", "/data/metadata.json",
           "/data/datapackage.json", "/api/v1/", "/api/v1/anggaran/", "/api/v1/program/", "/api/v1/kelompok/",
           "/api/v1/wilayah/"]

@@ -33,7 +33,8 @@ def public_urls():
         "/", "/?tahun=2020", "/provinsi/36/", "/provinsi/63/", "/provinsi/19/", "/kabupaten/36.04/",
         "/kabupaten/36.02/", f"/program/{program.pk}/", f"/opd/{agency.pk}/", "/cari/?q=masker", "/cari/?q=Dinsos",
         "/data/", "/data/anggaran.csv", "/data/anggaran.json", "/data/anggaran.csv?provinsi=36",
-        f"/data/anggaran.json?program={program.pk}", "/data/metadata.json",
+        f"/data/anggaran.json?program={program.pk}", "/data/metadata.json", "/data/datapackage.json",
+        "/penerima/", "/penerima/?provinsi=36", f"/penerima/?program={program.pk}", "/api/v1/",
         "/api/v1/anggaran/", "/api/v1/anggaran/?provinsi=36", "/api/v1/program/", f"/api/v1/program/{program.pk}/",
         "/api/v1/kelompok/", "/api/v1/kelompok/?provinsi=36", "/api/v1/wilayah/", "/api/schema/",
     ]
@@ -303,3 +304,39 @@ def test_article_facts_carry_their_source_and_demo_figures_say_ilustrasi(client,
     assert all(r["is_illustrative"] == "True" for r in masks if int(r["realized_amount"]))
     apbd = [r for r in rows if r["funding_source"] == "apbd-prov" and int(r["ceiling_amount"])]
     assert [r["is_illustrative"] for r in apbd] == ["False"]  # Rp20 miliar is the article's
+
+
+def test_aided_ikm_groups_are_listed_publicly_without_persons_or_families(client, demo):
+    from recipients.models import Member, RecipientGroup
+
+    body = client.get("/penerima/").content.decode()
+    table = body.split('data-testid="aided-groups"')[1].split("</table>")[0]
+    assert "Kelompok Masker Kain Ciruas" in table and "Rp18.000.000" in table  # delivered, with its handover
+    assert "KUB Jahit Makmur Kramatwatu" in table                            # approved, nothing handed over yet
+    assert "Kelompok Perajin Tas Pontang" not in table                       # only proposed
+    assert "KPM" not in table                                                 # families are never listed
+    for group in RecipientGroup.objects.all():
+        assert group.leader_name not in body and (not group.leader_nik or group.leader_nik not in body)
+    assert not any(m.nik in body or f">{m.name}<" in body for m in Member.objects.all())
+    banten = client.get("/penerima/?provinsi=63").content.decode()
+    assert "IKM Logam Pandai Besi Negara" in banten and "Kelompok Masker Kain Ciruas" not in banten
+    assert client.get("/penerima/?provinsi=%C2%B2&page=%C2%B2").status_code == 200  # bad filters: ignored
+
+
+def test_the_province_withholds_a_name_with_a_reason(client, demo):
+    from accounts.models import User
+    from recipients.models import RecipientGroup
+
+    group = RecipientGroup.objects.get(name="Kelompok Masker Kain Ciruas")
+    assert "Kelompok Masker Kain Ciruas" in client.get("/penerima/").content.decode()
+    url = f"/kelola/kelompok/{group.pk}/publikasi/"
+    reason = "Kelompok meminta namanya tidak diumumkan (UU PDP)"
+    client.force_login(User.objects.get(username="serang"))
+    assert client.post(url, {"reason": reason}).status_code == 403  # the district does not decide it
+    client.force_login(User.objects.get(username="kalsel"))
+    assert client.post(url, {"reason": reason}).status_code == 404  # nor another province
+    client.force_login(User.objects.get(username="bpkad"))
+    assert client.post(url, {"reason": reason}).status_code == 302
+    client.logout()
+    table = client.get("/penerima/").content.decode().split('data-testid="aided-groups"')[1]
+    assert "Kelompok Masker Kain Ciruas" not in table and reason in table and "Nama tidak dipublikasikan" in table
