@@ -86,7 +86,8 @@ def _advance_to(application, target: str, regency: Region, seed: int):
         if state == State.FIELD_CHECKED:
             kwargs["answers"] = yes
         if state == State.APPROVED:
-            actor, kwargs["sk_number"] = province, f"SK-{regency.parent.code}/{seed:03d}/DISPERINDAG/2020"
+            office = application.program.agency.kind.upper()
+            actor, kwargs["sk_number"] = province, f"SK-{regency.parent.code}/{seed:03d}/{office}/2020"
         if state == State.DELIVERED:
             actor = province
             allocation = Allocation.objects.filter(program=application.program,
