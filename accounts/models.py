@@ -170,6 +170,10 @@ class User(AbstractUser):
         return f"{role} · {where}" if where else str(role)
 
 
+# The same, as column names (``regency_id``): what the history snapshots and comparisons read.
+SCOPE_COLUMNS = tuple(User._meta.get_field(name).attname for name in SCOPE_FIELDS)
+
+
 class Notification(models.Model):
     """Something a user must act on or know about, shown in their inbox (and mailed, unless
     they turned mail off or chose the daily digest)."""

@@ -7,7 +7,7 @@ Who manages whom (nobody grants a scope wider than their own):
 - nobody else.
 
 Every scope change (role, province, regency, OPD, district office, active) is a row in the
-user's history with who made it (django-pghistory, ``User.SCOPE_FIELDS``).
+user's history with who made it (django-pghistory, ``accounts.models.SCOPE_FIELDS``).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
-from accounts.models import SCOPE_FIELDS, User
+from accounts.models import SCOPE_COLUMNS, User
 from core.jobs import enqueue_on_commit
 
 # What a coordinator may make of an account in their province.
@@ -32,8 +32,7 @@ COORDINATOR_GRANTS = (User.Role.PROVINCIAL_OFFICER, User.Role.DISTRICT_STAFF)
 
 
 def _scope_of(user: User) -> tuple:
-    fields = (*SCOPE_FIELDS, "is_staff", "is_superuser")
-    return tuple(getattr(user, f"{f}_id" if f in ("province", "regency", "agency") else f) for f in fields)
+    return tuple(getattr(user, column) for column in (*SCOPE_COLUMNS, "is_staff", "is_superuser"))
 
 
 def grantable_roles(actor) -> list[str]:

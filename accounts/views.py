@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import services
 from accounts.forms import StaffUserForm
-from accounts.models import SCOPE_FIELDS, Notification, User
+from accounts.models import SCOPE_COLUMNS, Notification, User
 from core.views_utils import apply_errors, paginate
 from programs.selectors import record_history
 
@@ -135,8 +135,7 @@ def _scope_history(user: User) -> list[dict]:
     from core.models import Region
     from programs.models import Agency
 
-    fields = tuple(f"{f}_id" if f in ("province", "regency", "agency") else f for f in SCOPE_FIELDS)
-    history = record_history(user, fields=fields)
+    history = record_history(user, fields=SCOPE_COLUMNS)
     ids = {v for e in history for f, old, new in e["changes"] for v in (old, new) if f.endswith("_id") and v}
     regions = dict(Region.objects.filter(pk__in=ids).values_list("pk", "name"))
     agencies = dict(Agency.objects.filter(pk__in=ids).values_list("pk", "short_name"))

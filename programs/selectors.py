@@ -85,6 +85,12 @@ def realizations_visible_to(user):
     return qs.filter(allocation__ceiling__province_id=province_id) if province_id else qs.none()
 
 
+def history_user_names(events) -> dict[int, str]:
+    """The names of the users pghistory ``events`` were made by (their context's ``user``). One query."""
+    user_ids = {e.pgh_context.metadata.get("user") for e in events if e.pgh_context} - {None}
+    return {u.pk: (u.get_full_name() or u.username) for u in get_user_model().objects.filter(pk__in=user_ids)}
+
+
 def record_history(obj, *, fields: tuple[str, ...]) -> list[dict]:
     """Every recorded change of ``obj`` (django-pghistory snapshots), newest first.
 
@@ -95,8 +101,7 @@ def record_history(obj, *, fields: tuple[str, ...]) -> list[dict]:
     snapshots = list(
         type(obj).pgh_event_model.objects.filter(pgh_obj=obj).select_related("pgh_context").order_by("pgh_id")
     )
-    user_ids = {s.pgh_context.metadata.get("user") for s in snapshots if s.pgh_context} - {None}
-    names = {u.pk: (u.get_full_name() or u.username) for u in get_user_model().objects.filter(pk__in=user_ids)}
+    names = history_user_names(snapshots)
     history, previous = [], None
     for snap in snapshots:
         changes = [

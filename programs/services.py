@@ -79,6 +79,18 @@ def acts_for_agency(user, agency_id: int | None, agency_level: str | None, provi
             and user.province_id == province_id and user.agency.kind in INDUSTRY_KINDS)
 
 
+def programs_run_by(user, prefix: str = ""):
+    """``acts_for_agency`` as a filter: a Q over ``{prefix}program`` for the programs the OPD
+    officer acts for (their OPD's; national ones too for an industry office, within the
+    province the caller's queryset is already scoped to)."""
+    from django.db.models import Q
+
+    own = Q(**{f"{prefix}program__agency_id": user.agency_id})
+    if user.agency.kind in INDUSTRY_KINDS:
+        own |= Q(**{f"{prefix}program__agency__level": Agency.Level.NATIONAL})
+    return own
+
+
 def acts_for_program(user, program: Program, province_id: int | None = None) -> bool:
     return acts_for_agency(user, program.agency_id, program.agency.level,
                            program.agency.province_id if province_id is None else province_id)

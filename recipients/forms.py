@@ -10,7 +10,7 @@ from programs.models import Allocation, Program
 from programs.selectors import programs_visible_to
 from recipients.imports import ROLE_WORDS
 from recipients.models import RecipientGroup, State
-from recipients.services import MemberData, nib_problem, nik_problem, phone_problem
+from recipients.services import GroupData, MemberData, nib_problem, nik_problem, phone_problem
 
 
 class GroupForm(forms.ModelForm):
@@ -47,6 +47,14 @@ class GroupForm(forms.ModelForm):
         offices = {user.district_office} if user.is_district_staff else set()
         self.fields["kind"].choices = [(v, label) for v, label in RecipientGroup.Kind.choices if v in offices]
         self.fields["kind"].initial = user.district_office
+
+    def group_data(self, *, regency_id: int, kind: str) -> GroupData:
+        """What the services take, from the cleaned form (a new group's regency and kind come
+        from the form, a corrected group keeps its own)."""
+        d = self.cleaned_data
+        return GroupData(name=d["name"], regency_id=regency_id, sector=d["sector"], leader_name=d["leader_name"],
+                         leader_nik=d["leader_nik"], kecamatan=d["kecamatan"], desa=d["desa"],
+                         contact_phone=d["contact_phone"], nib=d["nib"], kind=kind, members=d["members_text"])
 
     # Field-level checks with the product's messages, so the model's constraints (checked after)
     # never surface as "constraint … is violated" and each error stands next to its field.

@@ -14,6 +14,7 @@ from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
 from core.models import Region
+from programs.services import acts_for_program, programs_run_by
 from recipients.models import (
     Application,
     DuplicateFlag,
@@ -71,24 +72,10 @@ def may_act_on(user, group: RecipientGroup, roles=(DISTRICT, PROVINCE)) -> str |
 def may_act_on_application(user, application) -> str | None:
     """As ``may_act_on`` for the application's group; an OPD officer also only for programs
     their OPD runs in that province (``programs.services.acts_for_program``)."""
-    from programs.services import acts_for_program
-
     role = may_act_on(user, application.group)
     if role == PROVINCE and not acts_for_program(user, application.program, application.group.regency.parent_id):
         return None
     return role
-
-
-def _programs_run_by(user, prefix: str = "") -> Q:
-    """Applications to programs the OPD officer acts for (own OPD; national programs for the
-    province's industry office), as a Q over ``program``."""
-    from programs.models import Agency
-    from programs.services import INDUSTRY_KINDS
-
-    own = Q(**{f"{prefix}program__agency_id": user.agency_id})
-    if user.agency.kind in INDUSTRY_KINDS:
-        own |= Q(**{f"{prefix}program__agency__level": Agency.Level.NATIONAL})
-    return own
 
 
 def groups_visible_to(user):
@@ -139,13 +126,13 @@ def with_visible_pairs(user, flags):
 
 
 def who_acts_next(application, to_state: str):
-    """The users who must act once ``application`` reaches ``to_state`` (for notifications):
-    its regency's district staff after a return; after the field check, its province's officers
-    of the program's OPD (all of the province's officers when that OPD has none). 1 query."""
+    """The users to tell once ``application`` reaches ``to_state``: after a return or an
+    approval, the district office of its regency and kind; after the field check, the officers
+    acting for the program (``province_officers``). 1 query."""
     from accounts.models import User
 
     group = application.group
-    if to_state == State.RETURNED:
+    if to_state in (State.RETURNED, State.APPROVED):  # to correct it, or to tell the group
         return list(User.objects.filter(role=User.Role.DISTRICT_STAFF, regency_id=group.regency_id,
                                         district_office=group.kind, is_active=True))
     if to_state == State.FIELD_CHECKED:
@@ -157,8 +144,6 @@ def province_officers(province_id: int, program):
     """The OPD officers who act for ``program`` in the province; its budget coordinators when
     no such officer exists yet (they invite one). One query."""
     from accounts.models import User
-    from programs.services import acts_for_program
-
     staff = list(User.objects.filter(role__in=[User.Role.PROVINCIAL_OFFICER, User.Role.COORDINATOR],
                                      province_id=province_id, is_active=True).select_related("agency"))
     officers = [u for u in staff if u.is_provincial_officer and acts_for_program(u, program, province_id)]
@@ -171,7 +156,7 @@ def queue_for(user):
     if role is None:
         return Application.objects.none()
     waiting = applications_visible_to(user).filter(state__in=WAITING_FOR[role])
-    return waiting.filter(_programs_run_by(user)) if role == PROVINCE else waiting
+    return waiting.filter(programs_run_by(user)) if role == PROVINCE else waiting
 
 
 def with_return_reason(applications):
@@ -203,7 +188,7 @@ def latest_returns(user, limit: int = 5):
     if scope is None:
         return []
     if role_of(user) == PROVINCE:
-        scope &= _programs_run_by(user, "application__")
+        scope &= programs_run_by(user, "application__")
     return list(VerificationStep.objects.filter(scope, to_state=State.RETURNED)
                 .select_related("application__group", "application__program", "actor")
                 .order_by("-created_at", "-id")[:limit])
@@ -216,9 +201,7 @@ GROUP_HISTORY_FIELDS = ("name", "sector", "kecamatan", "desa", "leader_name", "l
 def group_history(group: RecipientGroup, *, show_nik: bool) -> list[dict]:
     """Every change of a group and of its members, newest first, old → new, with who and when;
     NIKs masked unless ``show_nik``. Four queries (group snapshots, member events, their users)."""
-    from django.contrib.auth import get_user_model
-
-    from programs.selectors import record_history
+    from programs.selectors import history_user_names, record_history
     from recipients.models import Member
 
     labels = {f.name: f.verbose_name for f in RecipientGroup._meta.fields}
@@ -232,8 +215,7 @@ def group_history(group: RecipientGroup, *, show_nik: bool) -> list[dict]:
         entries.append(entry)
     events = list(Member.pgh_event_model.objects.filter(group_id=group.pk).select_related("pgh_context")
                   .order_by("pgh_id"))
-    user_ids = {e.pgh_context.metadata.get("user") for e in events if e.pgh_context} - {None}
-    names = {u.pk: (u.get_full_name() or u.username) for u in get_user_model().objects.filter(pk__in=user_ids)}
+    names = history_user_names(events)
     previous: dict[int, object] = {}
     roles = dict(Member.Role.choices)
     for e in events:

@@ -502,7 +502,7 @@ def _notify_next(application: Application, step: VerificationStep) -> None:
                 "Disetujui (SK %(sk)s): %(group)s (%(program)s); kabari kelompoknya.") % {**names, "sk": step.sk_number}
         else:
             return
-    users = who_acts_next(application, State.RETURNED if step.to_state == State.APPROVED else step.to_state)
+    users = who_acts_next(application, step.to_state)
     if resubmitted:
         returned = latest_return(application)
         users = [returned.actor] if returned and returned.actor_id and returned.actor_id != step.actor_id else []

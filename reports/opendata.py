@@ -190,10 +190,5 @@ def datapackage_descriptor(request) -> dict:
 
 @public_page
 def datapackage(request):
-    return JsonResponse(datapackage_descriptor(request), json_dumps_params={"ensure_ascii": False, "indent": 1})
-
-
-@public_page
-def metadata(request):
-    """Kept for links made before the Data Package: the same descriptor."""
+    """``datapackage.json``, and ``metadata.json`` for links made before the Data Package."""
     return JsonResponse(datapackage_descriptor(request), json_dumps_params={"ensure_ascii": False, "indent": 1})

@@ -8,5 +8,5 @@ urlpatterns = [
     path("", opendata.index, name="index"),
     path("anggaran.<str:fmt>", opendata.download, name="download"),
     path("datapackage.json", opendata.datapackage, name="datapackage"),
-    path("metadata.json", opendata.metadata, name="metadata"),
+    path("metadata.json", opendata.datapackage, name="metadata"),
 ]

@@ -59,12 +59,7 @@ def group_create(request):
         raise PermissionDenied
     form = GroupForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        data = services.GroupData(
-            name=d["name"], regency_id=d["regency"].pk, sector=d["sector"], leader_name=d["leader_name"],
-            leader_nik=d["leader_nik"], kecamatan=d["kecamatan"], desa=d["desa"], contact_phone=d["contact_phone"],
-            nib=d["nib"], kind=d["kind"], members=d["members_text"],
-        )
+        data = form.group_data(regency_id=form.cleaned_data["regency"].pk, kind=form.cleaned_data["kind"])
         try:
             group = services.group_create(data=data, actor=request.user)
         except ValidationError as exc:
@@ -120,14 +115,10 @@ def group_edit(request, pk):
         raise PermissionDenied
     form = GroupForm(request.POST or None, instance=group, user=request.user)
     if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        data = services.GroupData(
-            name=d["name"], regency_id=group.regency_id, sector=d["sector"], leader_name=d["leader_name"],
-            leader_nik=d["leader_nik"], kecamatan=d["kecamatan"], desa=d["desa"], contact_phone=d["contact_phone"],
-            nib=d["nib"], kind=group.kind, members=d["members_text"],
-        )
+        data = form.group_data(regency_id=group.regency_id, kind=group.kind)
         try:
-            services.group_update(group=group, data=data, actor=request.user, expected_version=d["version"])
+            services.group_update(group=group, data=data, actor=request.user,
+                                  expected_version=form.cleaned_data["version"])
         except ValidationError as exc:
             apply_errors(form, exc)
             if isinstance(exc, StaleEdit):
