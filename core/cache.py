@@ -17,7 +17,8 @@ from django.http import HttpResponse, HttpResponseNotModified
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.http import http_date
 from django.utils.translation import get_language
-from django.views.decorators.http import require_safe
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import conditional_page, require_safe
 
 # Bump when a release changes what public pages show, so no stale render survives a deploy.
 RENDER_VERSION = "1"
@@ -70,3 +71,10 @@ def public_page(view):
         return response
 
     return wrapper
+
+
+def live_public_page(view):
+    """For public pages read live rather than from the rollup (the aided groups, the trail
+    behind a figure): GET/HEAD only, a minute in shared caches, an ETag from the content and
+    304 on a match. A name the province withholds is gone within that minute."""
+    return require_safe(conditional_page(cache_control(public=True, max_age=60)(view)))

@@ -42,6 +42,8 @@ class Region(models.Model):
 
     objects = RegionQuerySet.as_manager()
 
+    PUBLISHED_FIELDS = ("code", "name")
+
     class Meta:
         ordering = ["code"]
         verbose_name = _("wilayah")

@@ -237,8 +237,10 @@ STATIC_URL = "/static/"
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [
     BASE_DIR / "static",
-    # Chart.js from the npm package (``npm ci``), never committed.
+    # Chart.js, its Sankey plugin and the table sorter from their npm packages (``npm ci``), never committed.
     ("vendor/chartjs", BASE_DIR / "node_modules" / "chart.js" / "dist"),
+    ("vendor/chartjs-sankey", BASE_DIR / "node_modules" / "chartjs-chart-sankey" / "dist"),
+    ("vendor/sortable", BASE_DIR / "node_modules" / "sortable-tablesort" / "dist"),
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -337,6 +339,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SERVE_INCLUDE_SCHEMA": False,
+    # One name for the verification states wherever they appear (application state, step to_state).
+    "ENUM_NAME_OVERRIDES": {"VerificationStateEnum": "recipients.models.State"},
 }
 
 # --- E-mail -------------------------------------------------------------------------------

@@ -150,6 +150,7 @@ def load_budgets() -> dict[str, int]:
     if created:
         services.realization_create(allocation=allocation, date=dt.date(2020, 11, 20), amount=72_000_000,
                                     description="Pengadaan mesin jahit dan alat uji masker tahap I (ilustrasi)",
+                                    document_number="SP2D 0412/LS/DISPERINDAG/XI/2020 (ilustrasi)",
                                     is_illustrative=True)
     _program(disperindag, 2021, "Bantuan peralatan produksi bagi IKM terdampak Covid-19", Program.Kind.EQUIPMENT,
              target=20, illustrative=True,

@@ -14,6 +14,7 @@ import pghistory
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -30,6 +31,9 @@ class SourceArticle(models.Model):
     title = models.CharField(_("judul"), max_length=300)
     publisher = models.CharField(_("penerbit"), max_length=120)
     published_on = models.DateField(_("tanggal terbit"), null=True, blank=True)
+
+    # Published (reports.publication): every figure from an article cites it.
+    PUBLISHED_FIELDS = ("title", "publisher", "published_on")
 
     class Meta:
         ordering = ["published_on", "key"]
@@ -63,6 +67,8 @@ class FundingSource(models.Model):
     code = models.SlugField(_("kode"), max_length=20, unique=True)
     name = models.CharField(_("nama"), max_length=120)
     level = models.CharField(_("tingkat"), max_length=10, choices=Level.choices)
+
+    PUBLISHED_FIELDS = ("code", "name")
 
     class Meta:
         ordering = ["code"]
@@ -113,6 +119,8 @@ class Agency(Provenance):
     )
 
     objects = AgencyQuerySet.as_manager()
+
+    PUBLISHED_FIELDS = ("id", "name", "short_name")
 
     class Meta:
         ordering = ["province__code", "name"]
@@ -192,6 +200,8 @@ class Program(Provenance):
 
     objects = ProgramQuerySet.as_manager()
 
+    PUBLISHED_FIELDS = ("id", "name", "fiscal_year", "agency")
+
     class Meta:
         ordering = ["-fiscal_year", "name"]
         verbose_name = _("program")
@@ -245,6 +255,9 @@ class BudgetCeiling(Provenance):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = CeilingQuerySet.as_manager()
+
+    # The trail behind a province's ceiling figure (reports.trail); the note is internal.
+    PUBLISHED_FIELDS = ("id", "province", "fiscal_year", "funding_source", "amount", "source", "is_illustrative")
 
     class Meta:
         ordering = ["-fiscal_year", "province__code", "funding_source__code"]
@@ -320,6 +333,9 @@ class Allocation(Provenance):
 
     objects = AllocationQuerySet.as_manager()
 
+    # The trail behind an allocation figure: the program, where, how much, and every revision.
+    PUBLISHED_FIELDS = ("id", "program", "regency", "amount", "source", "is_illustrative", "revisions")
+
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name = _("alokasi")
@@ -359,6 +375,9 @@ class AllocationRevision(models.Model):
     reason = models.TextField(_("alasan"))
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+
+    # Old → new, why and when; never who (the actor is staff).
+    PUBLISHED_FIELDS = ("old_amount", "new_amount", "reason", "created_at")
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -411,6 +430,11 @@ class Realization(models.Model):
 
     objects = RealizationQuerySet.as_manager()
 
+    # The trail behind a realization figure: its allocation, date, amount, what it paid for, its
+    # document number, the entry it reverses, and the handover it records (the group's public name).
+    PUBLISHED_FIELDS = ("id", "allocation", "date", "amount", "public_description", "document_number", "reverses",
+                        "is_illustrative", "handover")
+
     class Meta:
         ordering = ["-date", "-id"]
         verbose_name = _("realisasi")
@@ -430,6 +454,22 @@ class Realization(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date:%Y-%m-%d} · {self.description}"
+
+    @property
+    def public_description(self) -> str:
+        """The description as published. A handover's (and its reversal's) description names
+        the group, which may be a KPM family or a withheld name: the public reads the handover
+        with the group's public name instead (select_related ``handover`` and ``reverses__handover``)."""
+        if _handover_of(self) is not None or (self.reverses_id and _handover_of(self.reverses) is not None):
+            return str(_("Koreksi serah terima bantuan") if self.reverses_id else _("Serah terima bantuan"))
+        return self.description
+
+
+def _handover_of(realization):
+    try:
+        return realization.handover
+    except ObjectDoesNotExist:
+        return None
 
 
 class Indicator(Provenance):

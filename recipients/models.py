@@ -87,9 +87,9 @@ class RecipientGroup(models.Model):
     # Person data: never listed, filtered, searched or shown outside the group's scope, and
     # never in the admin (core.admin refuses any lookup that touches these).
     PERSONAL_FIELDS = frozenset({"leader_name", "leader_nik", "contact_phone"})
-    # What the public list of aided IKM groups shows (reports.publication reads only these),
-    # once an application is approved; KPM families are never listed.
-    PUBLISHED_FIELDS = ("name", "regency", "sector")
+    # What the public sees of a group once an application is approved (reports.publication
+    # reads only these): its name, unless it is a KPM family or the province withheld it.
+    PUBLISHED_FIELDS = ("public_name", "kind", "regency", "sector", "name_withheld_reason")
 
     class Meta:
         ordering = ["regency__code", "name"]
@@ -114,6 +114,13 @@ class RecipientGroup(models.Model):
         ]
 
     def __str__(self) -> str:
+        return self.name
+
+    @property
+    def public_name(self) -> str | None:
+        """The name as published: none for a KPM family (never named) or a withheld name."""
+        if self.kind == self.Kind.KPM or self.name_withheld_reason:
+            return None
         return self.name
 
 
@@ -177,7 +184,7 @@ class Application(models.Model):
     objects = ApplicationQuerySet.as_manager()
 
     # Public once approved (reports.publication): which program, how far, and the decree.
-    PUBLISHED_FIELDS = ("program", "state", "sk_number")
+    PUBLISHED_FIELDS = ("id", "program", "group", "state", "sk_number")
 
     class Meta:
         ordering = ["-updated_at", "-id"]
@@ -222,6 +229,11 @@ class VerificationStep(models.Model):
     realization = models.OneToOneField(
         "programs.Realization", null=True, blank=True, on_delete=models.PROTECT, related_name="handover"
     )
+
+    # The public record of a decision or a delivery (the trail behind a realization): never the
+    # note, the answers, the evidence or who acted.
+    PUBLISHED_FIELDS = ("to_state", "created_at", "sk_number", "handover_date", "handover_items", "handover_amount",
+                        "application")
 
     class Meta:
         ordering = ["created_at", "id"]

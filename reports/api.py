@@ -11,20 +11,31 @@ from django.urls import include, path
 from django.utils.translation import gettext as _
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
-from rest_framework import routers, serializers, viewsets
+from rest_framework import mixins, routers, serializers, viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 
-from core.cache import public_page
+from core.cache import live_public_page, public_page
 from core.models import Region
-from core.params import ASCII_DIGITS, IntegerFilter, RegionCodeFilter, YearFilter
+from core.params import (
+    ASCII_DIGITS,
+    ID_MAX,
+    YEAR_MAX,
+    YEAR_MIN,
+    BadParameter,
+    IntegerFilter,
+    RegionCodeFilter,
+    YearFilter,
+)
 from programs.models import Program
 from programs.reference import FUNDING_SOURCES
 from recipients.models import State
+from reports import trail
 from reports.models import ApplicationRollup, BudgetRollup
 from reports.opendata import FIELDS
+from reports.publication import published_serializer
 
 
 def _budget_field(f):
@@ -220,8 +231,66 @@ class RegionViewSet(PublicViewSet):
     lookup_value_regex = r"[0-9]{2}(\.[0-9]{2})?"
 
 
+class TrailViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """The records behind a figure (``reports.trail``), in the published fields of their model
+    (``reports.publication``), read live like the page /jejak/: cached a minute, with an ETag."""
+
+    figure: str
+    schema = PublicAPISchema()
+    pagination_class = StrictPagination
+
+    @classmethod
+    def as_view(cls, actions=None, **initkwargs):
+        return live_public_page(super().as_view(actions, **initkwargs))
+
+    def get_queryset(self):
+        errors = {}
+        for name, parser in trail.PARAMETERS.items():
+            if name in self.request.query_params:
+                try:
+                    parser(self.request.query_params[name])
+                except BadParameter as exc:
+                    errors[name] = [str(exc)]
+        if errors:
+            raise ValidationError(errors)
+        return trail.records(self.figure, trail.scope_from(self.request.query_params))
+
+    def get_serializer_class(self):
+        return published_serializer(trail.MODELS[self.figure])
+
+
+_ID = {"type": "integer", "minimum": 1, "maximum": ID_MAX}
+TRAIL_PARAMETERS = [
+    OpenApiParameter("tahun", {"type": "integer", "minimum": YEAR_MIN, "maximum": YEAR_MAX},
+                     description="Tahun anggaran / fiscal year"),
+    OpenApiParameter("provinsi", {"type": "string", "pattern": r"^[0-9]{2}$"},
+                     description="Kode provinsi Kemendagri, mis. 36"),
+    OpenApiParameter("kabupaten", {"type": "string", "pattern": r"^[0-9]{2}\.[0-9]{2}$"},
+                     description="Kode kabupaten/kota, mis. 36.04"),
+    OpenApiParameter("opd", _ID, description="ID OPD"),
+    OpenApiParameter("program", _ID, description="ID program"),
+    OpenApiParameter("pagu", _ID, description="ID pagu: alokasinya / the ceiling whose allocations to list"),
+]
+
+
+def _trail_viewset(figure: str, description: str):
+    view = type(f"Trail{figure.title()}ViewSet", (TrailViewSet,), {"figure": figure, "__doc__": description})
+    return extend_schema(tags=["jejak"], parameters=TRAIL_PARAMETERS)(view)
+
+
+TRAIL_VIEWSETS = {
+    "pagu": _trail_viewset("pagu", "Pagu per provinsi, tahun dan sumber dana, dengan sumbernya."),
+    "alokasi": _trail_viewset("alokasi", "Alokasi ke program OPD dengan setiap revisinya (jumlah lama → baru, "
+                                         "alasan, tanggal)."),
+    "realisasi": _trail_viewset("realisasi", "Realisasi: tanggal, jumlah, uraian, nomor SP2D/berita acara, dan serah "
+                                             "terima kepada kelompok (nama KPM tidak pernah disebut)."),
+    "kelompok": _trail_viewset("kelompok", "Persetujuan (nomor SK, tanggal) dan serah terima kepada kelompok."),
+}
+
+
 class PublicAPIRoot(routers.APIRootView):
-    """Daftar sumber data API ini (anggaran, program, kelompok, wilayah) beserta alamatnya."""
+    """Daftar sumber data API ini (anggaran, program, kelompok, wilayah, dan jejak di balik setiap
+    angka) beserta alamatnya."""
 
     schema = None  # the root lists the endpoints; the schema documents each one
 
@@ -240,6 +309,8 @@ router.register("anggaran", BudgetViewSet, basename="budget")
 router.register("program", ProgramViewSet, basename="program")
 router.register("kelompok", GroupCountViewSet, basename="group-count")
 router.register("wilayah", RegionViewSet, basename="region")
+for _figure, _viewset in TRAIL_VIEWSETS.items():
+    router.register(f"jejak/{_figure}", _viewset, basename=f"trail-{_figure}")
 
 app_name = "api"
 DOCS_CSP = csp_update({"style-src": ["'unsafe-inline'"], "worker-src": ["'self'", "blob:"]})

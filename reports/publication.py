@@ -1,29 +1,67 @@
-"""What the public may see of recipients, decided by the models: each lists its
-``PUBLISHED_FIELDS`` and this module reads those and nothing else. Person data (members, NIK,
-phone, leader names) is in no such list, and KPM families are never listed at all.
+"""What the public may see, decided by the models: each public model lists its
+``PUBLISHED_FIELDS`` and one serializer (``published_serializer``) reads those and nothing
+else — for the public pages, the trail behind every figure and the API alike. Person data
+(members, NIK, phone, leader names) is in no such list, and KPM families are never named
+(``RecipientGroup.public_name``).
+
+A related object is published as its own published fields when its model has a list (a
+program with its OPD, a realization with its handover); otherwise as its id. A field with
+choices comes with its label (``state`` and ``state_label``).
 """
 
 from __future__ import annotations
 
+import functools
+
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Sum
-from django.utils.translation import gettext as _
+from rest_framework import serializers
 
 from recipients.models import Application, RecipientGroup, State
 
 PUBLIC_STATES = (State.APPROVED, State.DELIVERED)
 
 
+@functools.cache
+def published_serializer(model) -> type[serializers.ModelSerializer]:
+    """The read-only serializer of ``model.PUBLISHED_FIELDS`` (one class per model)."""
+    declared, names = {}, []
+    for name in model.PUBLISHED_FIELDS:
+        names.append(name)
+        try:
+            field = model._meta.get_field(name)
+        except FieldDoesNotExist:
+            continue  # a property: the model decides what it publishes (RecipientGroup.public_name)
+        related = field.related_model
+        if field.is_relation and related is not model and hasattr(related, "PUBLISHED_FIELDS"):
+            many = field.one_to_many or field.many_to_many
+            options = {"many": True} if many else {"allow_null": bool(field.null or field.auto_created)}
+            declared[name] = published_serializer(related)(read_only=True, **options)
+        elif getattr(field, "choices", None):
+            names.append(f"{name}_label")
+            declared[f"{name}_label"] = serializers.CharField(source=f"get_{name}_display", read_only=True)
+    meta = type("Meta", (), {"model": model, "fields": names})
+    return type(f"Published{model.__name__}", (serializers.ModelSerializer,), {"Meta": meta, **declared})
+
+
 def published(obj) -> dict:
-    """The published fields of ``obj`` as a dict (related objects as they are)."""
-    return {name: getattr(obj, name) for name in type(obj).PUBLISHED_FIELDS}
+    """The published fields of one object, as the API gives them."""
+    return published_serializer(type(obj))(obj).data
+
+
+def published_rows(objects, model=None) -> list[dict]:
+    objects = list(objects)
+    if not objects:
+        return []
+    return published_serializer(model or type(objects[0]))(objects, many=True).data
 
 
 def aided_groups(*, province=None, program=None):
-    """Approved or delivered applications of IKM groups, newest decisions first, as rows of
-    published fields plus the amount handed over. A queryset, paginated by the caller."""
+    """Approved or delivered applications of IKM groups, by regency and group name, with the
+    amount handed over. A queryset, paginated by the caller."""
     rows = (Application.objects.filter(state__in=PUBLIC_STATES, group__kind=RecipientGroup.Kind.IKM)
             .exclude(program__status="draft")
-            .select_related("group__regency__parent", "program__agency")
+            .select_related("group__regency", "program__agency")
             .annotate(handed_over=Sum("steps__handover_amount"))
             .order_by("group__regency__code", "group__name", "id"))
     if province is not None:
@@ -34,11 +72,4 @@ def aided_groups(*, province=None, program=None):
 
 
 def as_public_row(application) -> dict:
-    group = published(application.group)
-    if application.group.name_withheld_reason:
-        group["name"] = None
-        group["withheld_reason"] = application.group.name_withheld_reason
-    sector = dict(RecipientGroup._meta.get_field("sector").choices).get(group["sector"], group["sector"])
-    return {**published(application), "group": group, "sector_label": sector,
-            "state_label": State(application.state).label, "handed_over": application.handed_over or 0,
-            "withheld_label": _("Nama tidak dipublikasikan")}
+    return {**published(application), "handed_over": application.handed_over or 0}

@@ -185,21 +185,23 @@ def program_report(program) -> dict:
         for r in _sums(rows.values("funding_source__name", "province__name")).order_by("province__name")
     ]
     by_regency = [
-        {"label": r["regency__name"] or str(_("Seluruh provinsi")), "province": r["province__name"],
-         "allocated": r["allocated"], "realized": r["realized"]}
-        for r in _sums(rows.values("regency__name", "province__name")).order_by("province__name", "regency__name")
+        {"label": r["regency__name"] or str(_("Seluruh provinsi")), "code": r["regency__code"],
+         "province": r["province__name"], "allocated": r["allocated"], "realized": r["realized"]}
+        for r in _sums(rows.values("regency__code", "regency__name", "province__name"))
+        .order_by("province__name", "regency__code")
     ]
     return {"totals": _totals(rows), "by_source": by_source, "by_regency": by_regency}
 
 
-def agency_report(agency) -> list[dict]:
-    """An agency's programs with their rollup totals. One query."""
-    return [
+def agency_report(agency) -> dict:
+    """An OPD's totals and its programs with their rollup totals. Two queries."""
+    rows = BudgetRollup.objects.filter(agency=agency)
+    programs = [
         {"key": r["program_id"], "label": r["program__name"], "year": r["fiscal_year"], "allocated": r["allocated"],
-         "realized": r["realized"]}
-        for r in _sums(BudgetRollup.objects.filter(agency=agency).values("program_id", "program__name", "fiscal_year"))
-        .order_by("-fiscal_year", "-allocated")
+         "realized": r["realized"], "illustrative": r["illustrative"]}
+        for r in _sums(rows.values("program_id", "program__name", "fiscal_year")).order_by("-fiscal_year", "-allocated")
     ]
+    return {"totals": _totals(rows), "programs": programs}
 
 
 def public_search(q: str, limit: int = 50) -> dict:
@@ -275,3 +277,60 @@ def groups_per_regency(program) -> list[dict]:
         entry[row["state"]] = row["n"]
         entry["total"] += row["n"]
     return list(table.values())
+
+
+# The columns of the money-flow diagram, left to right.
+FLOW_COLUMNS = ("source", "province", "agency", "program", "regency")
+
+
+def money_flow(province, year: int | None = None) -> dict:
+    """Allocated money of one province as a Sankey (chartjs-chart-sankey): funding source →
+    province → OPD → program → kabupaten/kota ("Seluruh provinsi" where the allocation is for
+    the whole province). Every column sums to the province's allocated total, the figure on its
+    card. From the rollup; one query."""
+    rows = BudgetRollup.objects.filter(province=province, program__isnull=False, allocated_amount__gt=0)
+    if year:
+        rows = rows.filter(fiscal_year=year)
+    rows = (rows.values("funding_source_id", "funding_source__name", "agency_id", "agency__short_name", "program_id",
+                        "program__name", "regency__code", "regency__name")
+            .annotate(allocated=Sum("allocated_amount")).order_by())
+    return flow_links(rows, province)
+
+
+def flow_links(rows, province) -> dict:
+    """The Sankey's links (``from``, ``to``, ``flow``), node labels and columns from rows of
+    (funding source, OPD, program, regency, allocated); also as rows for the table next to it."""
+    labels, columns, flows = {}, {}, {}
+
+    def node(column: str, key, label: str) -> str:
+        name = f"{column}:{key}"
+        labels[name], columns[name] = str(label), FLOW_COLUMNS.index(column)
+        return name
+
+    for r in rows:
+        path = [
+            node("source", r["funding_source_id"], r["funding_source__name"]),
+            node("province", province.code, province.name),
+            node("agency", r["agency_id"], r["agency__short_name"]),
+            node("program", r["program_id"], r["program__name"]),
+            node("regency", r["regency__code"] or "-", r["regency__name"] or _("Seluruh provinsi")),
+        ]
+        for pair in zip(path, path[1:], strict=False):
+            flows[pair] = flows.get(pair, 0) + r["allocated"]
+    links = [{"from": a, "to": b, "flow": amount} for (a, b), amount in flows.items()]
+    links.sort(key=lambda link: (columns[link["from"]], -link["flow"], labels[link["from"]], labels[link["to"]]))
+    return {
+        "links": links, "labels": labels, "columns": columns,
+        "rows": [{"from": labels[link["from"]], "to": labels[link["to"]], "column": columns[link["from"]],
+                  "flow": link["flow"]} for link in links],
+    }
+
+
+def column_totals(flow: dict) -> list[int]:
+    """What flows out of each column (and into the last): equal for every column when each
+    rupiah is counted once."""
+    out = [0] * len(FLOW_COLUMNS)
+    for link in flow["links"]:
+        out[flow["columns"][link["from"]]] += link["flow"]
+    out[-1] = sum(link["flow"] for link in flow["links"] if flow["columns"][link["to"]] == len(FLOW_COLUMNS) - 1)
+    return out

@@ -11,6 +11,8 @@ urlpatterns = [
     path("opd/<int:pk>/", views.agency_detail, name="agency-detail"),
     path("cari/", views.search, name="search"),
     path("penerima/", views.aided_groups, name="aided-groups"),
+    path("jejak/<slug:figure>/", views.figure_trail, name="trail"),
+    path("definisi/", views.definitions, name="definitions"),
     path("kelola/rekap/", views.rollup_status, name="rollup-status"),
     path("kelola/rekap/hitung-ulang/", views.rollup_refresh, name="rollup-refresh"),
 ]

@@ -7,17 +7,18 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_http_methods, require_safe
 
-from core.cache import public_page
+from core.cache import live_public_page, public_page
 from core.models import Region
 from core.params import lenient, parse_id, parse_region_code, parse_year
 from core.views_utils import paginate
 from programs.models import Agency, Program
-from reports import publication
+from reports import publication, trail
 from reports.models import RollupRun
 from reports.rollup import request_rollup, rollup_as_of
 from reports.selectors import (
@@ -25,6 +26,7 @@ from reports.selectors import (
     chart_series,
     funnel,
     groups_per_regency,
+    money_flow,
     national_overview,
     program_report,
     province_report,
@@ -74,12 +76,14 @@ def province_detail(request, code):
         "by_month": chart_series(report["by_month"], fields=("realized",)),
         "funnel": _funnel_chart(report["funnel"]),
     }
+    flow = money_flow(province, year)
     can_refresh = request.user.is_authenticated and request.user.is_provincial and (
         request.user.province_id == province.pk
     )
     return render(request, "reports/province_detail.html", {
         "province": province, "year": year, "years": rollup_years(), "report": report, "charts": charts,
-        "as_of": rollup_as_of(), "can_refresh": can_refresh,
+        "as_of": rollup_as_of(), "can_refresh": can_refresh, "flow": flow,
+        "flow_chart": {key: flow[key] for key in ("links", "labels", "columns")},
         "regencies": province.children.order_by("code"),
     })
 
@@ -107,8 +111,7 @@ def program_detail(request, pk):
     })
 
 
-@require_safe
-@cache_control(public=True, max_age=60)
+@live_public_page
 def aided_groups(request):
     """The IKM groups that received aid: name (unless the province withheld it, with its
     reason), regency, sector, program and amount, from their approval on. Never persons, never
@@ -126,11 +129,38 @@ def aided_groups(request):
     })
 
 
+@live_public_page
+def figure_trail(request, figure):
+    """What makes up a public figure: the ceilings, the allocations with their revisions, the
+    realizations with their documents and handovers, or the approvals and deliveries, in the
+    scope of the page it was on, with the figure's definition. Published fields only
+    (``reports.publication``), read live like the list of aided groups: a withheld name is gone
+    within the minute. A fixed number of queries (scope, count, page, revisions, totals)."""
+    if figure not in trail.TRAILS:
+        raise Http404
+    scope = trail.scope_from(request.GET)
+    rows = trail.records(figure, scope)
+    page = paginate(request, rows)
+    page.object_list = publication.published_rows(page.object_list, rows.model)
+    return render(request, "reports/trail.html", {
+        "figure": trail.FIGURES[figure], "scope": scope, "page": page, "summary": trail.summary(figure, scope, rows),
+        "trails": [trail.FIGURES[key] for key in trail.TRAILS], "as_of": rollup_as_of(),
+    })
+
+
+@require_safe
+@cache_control(public=True, max_age=3600)
+def definitions(request):
+    """What every public figure means, each with an anchor the pages link to."""
+    return render(request, "reports/definitions.html", {"figures": trail.FIGURES.values(), "trails": trail.TRAILS})
+
+
 @public_page
 def agency_detail(request, pk):
     agency = get_object_or_404(Agency.objects.select_related("province", "source"), pk=pk)
+    report = agency_report(agency)
     return render(request, "reports/agency_detail.html", {
-        "agency": agency, "programs": agency_report(agency), "as_of": rollup_as_of(),
+        "agency": agency, "programs": report["programs"], "totals": report["totals"], "as_of": rollup_as_of(),
     })
 
 

@@ -32,6 +32,15 @@ def percent_of(part, whole):
 
 
 @register.filter
+def share_of(part, whole):
+    """Share of ``part`` in ``whole`` in percent, unrounded (``|floatformat:"-1"`` shows 0,4 and
+    50): a small absorption is not shown as 0%. None when ``whole`` is empty."""
+    if not whole:
+        return None
+    return 100 * (part or 0) / whole
+
+
+@register.filter
 def subtract(amount, other):
     """``allocated|subtract:realized``: what remains (*sisa*)."""
     return (amount or 0) - (other or 0)

@@ -72,10 +72,59 @@
     });
   }
 
+  // The money flow (chartjs-chart-sankey). On a phone its table comes first, opened, and the
+  // diagram is left out: five columns of names do not fit 360 px.
+  function drawSankey(canvas, flow) {
+    var box = canvas.parentNode;
+    if (!flow.links.length) {
+      var note = document.createElement("p");
+      note.className = "chart-empty";
+      note.textContent = EMPTY;
+      box.replaceWith(note);
+      return;
+    }
+    if (window.matchMedia("(max-width: 640px)").matches) {
+      var details = box.parentNode.querySelector("details[data-open-on-phone]");
+      if (details) details.open = true;
+      box.hidden = true;
+      return;
+    }
+    if (typeof Chart === "undefined" || !Chart.registry.controllers.get("sankey")) return;
+    var palette = ["#0a3d33", "#1f5f8b", "#6b3fa0", "#d0701f", "#5c6675"];
+    var perColumn = [0, 0, 0, 0, 0], short = {};
+    Object.keys(flow.columns).forEach(function (key) {
+      perColumn[flow.columns[key]] += 1;
+      // One line per node: "Pemulihan ekonomi … — Dinsos Banten" keeps where names differ.
+      var words = wrap(flow.labels[key], 26);
+      short[key] = words.length > 1 ? words[0] + " … " + words[words.length - 1] : words[0];
+    });
+    box.style.height = Math.max(360, Math.max.apply(null, perColumn) * 28 + 40) + "px";
+    new Chart(canvas, {
+      type: "sankey",
+      data: { datasets: [{
+        data: flow.links, labels: short, column: flow.columns, nodePadding: 20, nodeMinSize: 8,
+        // Every label right of its node (the last column's in the padding): none drawn over another.
+        nodeLabels: { position: "right", font: { size: 11 } },
+        colorFrom: function (c) { return palette[flow.columns[c.raw.from]]; },
+        colorTo: function (c) { return palette[flow.columns[c.raw.to]]; },
+        colorMode: "gradient", alpha: 0.45, size: "max", nodeWidth: 12,
+        font: { size: 11 }
+      }] },
+      options: {
+        responsive: true, maintainAspectRatio: false, animation: false, layout: { padding: { right: 130 } },
+        plugins: { tooltip: { callbacks: { label: function (ctx) {
+          var link = ctx.raw;
+          return flow.labels[link.from] + " → " + flow.labels[link.to] + ": " + rupiahShort(link.flow);
+        } } } }
+      }
+    });
+  }
+
   function draw(canvas) {
     var source = document.getElementById(canvas.dataset.series);
     if (!source) return;
     var series = JSON.parse(source.textContent);
+    if (canvas.dataset.chart === "sankey") return drawSankey(canvas, series);
     if (isEmpty(series)) {
       var note = document.createElement("p");
       note.className = "chart-empty";
@@ -100,7 +149,9 @@
     if (horizontal) {
       // Room for every row: no label drawn over another at 360 px.
       var box = canvas.parentNode;
-      box.dataset.height = String(Math.max(parseInt(box.dataset.height || "320", 10), series.labels.length * (canvas.clientWidth < 500 ? 44 : 26) + 60));
+      var lines = Math.max.apply(null, series.labels.map(function (l) { return wrap(l, width).length; }));
+      var row = Math.max(canvas.clientWidth < 500 ? 44 : 26, lines * 14 + 10);
+      box.dataset.height = String(Math.max(parseInt(box.dataset.height || "320", 10), series.labels.length * row + 60));
       box.style.height = box.dataset.height + "px";
     }
     new Chart(canvas, {

@@ -7,23 +7,10 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from accounts.demo import load_users
-from programs.demo import load_budgets
 from programs.models import Program
-from recipients.demo import load_recipients
 from recipients.models import Member, RecipientGroup
-from reports.rollup import rollup_run
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def demo(regions):
-    """The whole demo data set from the articles, rolled up, as `make run` serves it."""
-    load_budgets()
-    load_users()
-    load_recipients()
-    rollup_run()
 
 
 def public_urls():
@@ -37,12 +24,22 @@ def public_urls():
         "/penerima/", "/penerima/?provinsi=36", f"/penerima/?program={program.pk}", "/api/v1/",
         "/api/v1/anggaran/", "/api/v1/anggaran/?provinsi=36", "/api/v1/program/", f"/api/v1/program/{program.pk}/",
         "/api/v1/kelompok/", "/api/v1/kelompok/?provinsi=36", "/api/v1/wilayah/", "/api/schema/",
+        "/definisi/", *trail_urls(program),
     ]
 
 
+def trail_urls(program):
+    """Every trail, in every kind of scope the pages link from, as a page and as the API."""
+    scopes = ["", "?provinsi=36", "?provinsi=36&tahun=2020", "?kabupaten=36.04", f"?opd={program.agency_id}",
+              f"?program={program.pk}", "?tahun=2020"]
+    return [f"{base}{figure}/{scope}" for base in ("/jejak/", "/api/v1/jejak/")
+            for figure in ("pagu", "alokasi", "realisasi", "kelompok") for scope in scopes]
+
+
 def personal_values():
-    """Every personal value of the demo data: member names, NIKs, leaders, phone numbers."""
-    values = set()
+    """Every personal value of the demo data: member names, NIKs, leaders, phone numbers, and
+    the names of KPM families (never named in public)."""
+    values = set(RecipientGroup.objects.filter(kind=RecipientGroup.Kind.KPM).values_list("name", flat=True))
     for name, nik in Member.objects.values_list("name", "nik"):
         values |= {name, nik}
     for leader, nik, phone in RecipientGroup.objects.values_list("leader_name", "leader_nik", "contact_phone"):
@@ -157,6 +154,8 @@ def test_cache_is_invalidated_when_a_rollup_finishes(client, demo, django_assert
     services.realization_create(allocation=allocation, date=dt.date(allocation.ceiling.fiscal_year, 1, 4),
                                 amount=8_000_000, description="x")
     assert client.get("/provinsi/36/").content == cached.content  # same rollup: same page
+    from reports.rollup import rollup_run
+
     rollup_run()
     fresh = client.get("/provinsi/36/")
     assert fresh["ETag"] != cached["ETag"] and fresh.content != cached.content
@@ -209,7 +208,8 @@ def test_json_download_is_the_same_data_as_csv(client, demo):
 def test_the_api_root_lists_every_endpoint_with_caching_headers(client, demo):
     response = client.get("/api/v1/")
     assert response.status_code == 200 and response["Content-Type"].startswith("application/json")
-    assert set(response.json()) == {"anggaran", "program", "kelompok", "wilayah"}
+    assert set(response.json()) == {"anggaran", "program", "kelompok", "wilayah", "jejak/pagu", "jejak/alokasi",
+                                    "jejak/realisasi", "jejak/kelompok"}
     assert response.json()["anggaran"].endswith("/api/v1/anggaran/")
     for url in ("/api/v1/", "/api/v1/anggaran/?provinsi=36"):
         response = client.get(url)
@@ -291,11 +291,11 @@ def test_article_facts_carry_their_source_and_demo_figures_say_ilustrasi(client,
     invented deconcentration ceiling, the Rp90 juta realized and every row holding them are
     badged "ilustrasi", on the page and in the downloads."""
     page = client.get("/provinsi/36/?tahun=2020").content.decode()
-    ceilings = page.split('data-testid="ceilings"')[1].split("</ul>")[0]
-    fact = next(li for li in ceilings.split("<li>") if "Rp20 miliar" in li)
+    ceilings = page.split('data-testid="ceilings"')[1].split("</section>")[0]
+    fact = next(card for card in ceilings.split('class="card"') if "Rp20 miliar" in card)
     assert "terbagi di 12 OPD" in fact and "Kabar Banten" in fact and "14 Okt 2020" in fact
     assert "ilustrasi" not in fact
-    dekon = next(li for li in ceilings.split("<li>") if "dekonsentrasi" in li.lower())
+    dekon = next(card for card in ceilings.split('class="card"') if "dekonsentrasi" in card.lower())
     assert "ilustrasi" in dekon
     assert 'data-testid="illustrative-note"' in page
     rows = list(csv.DictReader(io.StringIO(client.get("/data/anggaran.csv?provinsi=36&tahun=2020").content.decode())))
