@@ -243,6 +243,10 @@ def test_every_public_money_table_shows_absorption_allocated_realized_remaining_
         assert found == headings, url
         assert "sortable" in client.get(url).content.decode().split(f'data-testid="{testid}"')[0][-200:], url
         assert re.search(r'data-label="Serapan" data-sort="[\d.-]+"', table), url
+    province = client.get("/provinsi/36/?tahun=2020").content.decode()
+    for chart in ("chart-by-agency", "chart-by-regency", "chart-by-program", "chart-by-source"):
+        table = province.split(f'id="{chart}"')[1].split("</table>")[0]  # the chart's data table
+        assert 'class="data-table sortable"' in table and "Serapan" in table and "Sisa" in table, chart
 
 
 def test_money_and_groups_never_import_the_reporting_app():
