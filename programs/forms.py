@@ -70,7 +70,8 @@ class RealizationForm(SubmissionForm):
     date = forms.DateField(label=_("Tanggal"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     amount = RupiahField(label=_("Jumlah (Rp)"), min_value=1)
     description = forms.CharField(
-        label=_("Uraian"), max_length=300, help_text=_("Mis. “Pengadaan mesin jahit tahap I”.")
+        label=_("Uraian"), max_length=300,
+        help_text=_("Dipublikasikan di rincian realisasi, mis. “Pengadaan mesin jahit tahap I”; bukan nama orang."),
     )
     document_number = forms.CharField(
         label=_("Nomor SP2D / berita acara"), max_length=100, required=False,

@@ -117,7 +117,9 @@ class StepForm(forms.Form):
     handover_date = forms.DateField(label=_("Tanggal serah terima"), required=False,
                                     widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     handover_items = forms.CharField(label=_("Barang/uang yang diserahkan"), required=False,
-                                     widget=forms.Textarea(attrs={"rows": 2}))
+                                     widget=forms.Textarea(attrs={"rows": 2}),
+                                     help_text=_("Dipublikasikan di rincian realisasi: tulis barangnya, bukan nama "
+                                                 "orang."))
     handover_amount = RupiahField(label=_("Nilai serah terima (Rp)"), required=False, min_value=1)
     allocation = forms.ModelChoiceField(label=_("Dibayar dari alokasi"), queryset=Allocation.objects.none(),
                                         required=False)
