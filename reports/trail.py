@@ -189,15 +189,14 @@ def summary(figure: str, scope: Scope, rows) -> dict:
     """The trail's own total (live) next to the page's figure for the same scope (rollup), and
     for allocations the split per OPD ("Rp20 miliar terbagi di 12 OPD"). One or two queries."""
     if figure == "kelompok":
-        groups = rows.filter(to_state__in=PUBLIC_STATES).aggregate(
+        groups = rows.aggregate(
             ikm=Count("application__group", distinct=True,
                       filter=Q(application__group__kind=RecipientGroup.Kind.IKM)),
             kpm=Count("application__group", distinct=True,
                       filter=Q(application__group__kind=RecipientGroup.Kind.KPM)),
             delivered=Coalesce(Sum("handover_amount"), 0))
         return {"groups": groups}
-    column = {"pagu": "amount", "alokasi": "amount", "realisasi": "amount"}[figure]
-    live = rows.order_by().aggregate(total=Coalesce(Sum(column), 0), n=Count("id"))
+    live = rows.order_by().aggregate(total=Coalesce(Sum("amount"), 0), n=Count("id"))
     out = {"total": live["total"], "count": live["n"], "rollup": _rollup_figure(figure, scope)}
     if figure == "alokasi":
         out["by_agency"] = list(
