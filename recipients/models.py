@@ -229,6 +229,9 @@ class VerificationStep(models.Model):
     realization = models.OneToOneField(
         "programs.Realization", null=True, blank=True, on_delete=models.PROTECT, related_name="handover"
     )
+    # The id a device gave this step when it was entered offline (recipients.fieldcheck): a resend
+    # of the same submission finds this step instead of making a second one.
+    submission_id = models.UUIDField(null=True, blank=True, unique=True, editable=False)
 
     # The public record of a decision or a delivery (the trail behind a realization): never the
     # note, the answers, the evidence or who acted.

@@ -384,6 +384,8 @@ def application_advance(
     handover: Handover | None = None,
     evidence=(),
     missing_documents=(),
+    expected_version: int | None = None,
+    submission_id=None,
 ) -> VerificationStep:
     """Move an application one step. Locks the application: of two staff acting on it at
     once, the second finds it moved and gets ``StaleStep``; nothing of theirs is written."""
@@ -393,7 +395,8 @@ def application_advance(
     role = may_act_on_application(actor, application)
     if role is None:
         raise PermissionDenied(_("Usulan ini di luar wilayah tugas atau OPD Anda."))
-    if expected_state is not None and application.state != expected_state:
+    if (expected_state is not None and application.state != expected_state) or (
+            expected_version is not None and application.version != expected_version):
         raise StaleStep(
             _("Usulan ini sudah diproses orang lain (sekarang: %(state)s). Muat ulang untuk melihat tahap terbaru.")
             % {"state": State(application.state).label},
@@ -413,7 +416,7 @@ def application_advance(
     answers = {c: a for c, a in (answers or {}).items() if c in criteria}
     missing_documents = [d.strip()[:200] for d in missing_documents if d and d.strip()]
     step = VerificationStep(application=application, from_state=application.state, to_state=to_state,
-                            actor=actor, note=note)
+                            actor=actor, note=note, submission_id=submission_id)
     if to_state in (State.RETURNED, State.REJECTED) and not note:
         raise ValidationError({"note": _("Alasan wajib diisi.")})
     if application.state == State.RETURNED and to_state in (State.PROPOSED, State.DOC_CHECKED):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from recipients.views import manage
+from recipients.views import field, manage
 
 app_name = "recipients"
 
@@ -14,6 +14,8 @@ urlpatterns = [
     path("kelola/kelompok/<int:pk>/usulkan/", manage.group_propose, name="group-propose"),
     path("kelola/verifikasi/", manage.queue, name="queue"),
     path("kelola/verifikasi/massal/", manage.queue_bulk, name="queue-bulk"),
+    path("kelola/lapangan/paket/", field.field_package, name="field-package"),
+    path("kelola/lapangan/kirim/", field.field_submit, name="field-submit"),
     path("kelola/usulan/", manage.application_list, name="application-list"),
     path("kelola/usulan/<int:pk>/", manage.application_detail, name="application-detail"),
     path("kelola/usulan/<int:pk>/langkah/", manage.application_advance, name="application-advance"),
