@@ -1,6 +1,6 @@
 from django.urls import path
 
-from core import views
+from core import pwa, views
 from reports import views as public
 
 app_name = "core"
@@ -10,4 +10,6 @@ urlpatterns = [
     path("dasbor/", views.dashboard, name="dashboard"),
     path("bahasa/<str:code>/", views.set_language, name="set-language"),
     path("ping/", views.ping, name="ping"),
+    path("manifest.webmanifest", pwa.manifest, name="manifest"),
+    path("favicon.ico", pwa.favicon, name="favicon"),
 ]

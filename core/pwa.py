@@ -1,0 +1,46 @@
+"""The web app manifest and ``/favicon.ico``: the product installs on a phone's home screen with its
+own name and icon (drawn by ``manage.py make_icons``), in the visitor's language."""
+
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.http import FileResponse, Http404, JsonResponse
+from django.templatetags.static import static
+from django.urls import reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_safe
+from django.views.decorators.vary import vary_on_headers
+
+BRAND = "#0b5d4b"
+
+
+@require_safe
+@vary_on_headers("Cookie")
+@cache_control(public=True, max_age=3600)
+def manifest(request):
+    icons = [{"src": static(f"icons/icon-{size}.png"), "sizes": f"{size}x{size}", "type": "image/png"}
+             for size in (192, 512)]
+    icons.append({"src": static("icons/maskable-512.png"), "sizes": "512x512", "type": "image/png",
+                  "purpose": "maskable"})
+    return JsonResponse({
+        "name": _("IKM Relief — bantuan IKM terdampak Covid-19"),
+        "short_name": "IKM Relief",
+        "description": _("Anggaran, verifikasi penerima dan realisasi bantuan pemulihan IKM terdampak Covid-19."),
+        "lang": get_language() or settings.LANGUAGE_CODE,
+        "start_url": reverse("core:dashboard"),
+        "scope": "/",
+        "display": "standalone",
+        "background_color": "#f5f7fa",
+        "theme_color": BRAND,
+        "icons": icons,
+    }, content_type="application/manifest+json", json_dumps_params={"ensure_ascii": False})
+
+
+@require_safe
+@cache_control(public=True, max_age=86400)
+def favicon(request):
+    path = finders.find("icons/favicon.ico")
+    if path is None:
+        raise Http404
+    return FileResponse(open(path, "rb"), content_type="image/x-icon")
