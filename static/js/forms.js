@@ -12,9 +12,76 @@ document.addEventListener("submit", function (event) {
 
 // Sizes that come from the data (progress bars, chart boxes) are set here, not in style=""
 // attributes: the Content-Security-Policy allows no inline styles.
-document.querySelectorAll("[data-percent]").forEach(function (el) {
-  el.style.width = Math.max(0, Math.min(100, parseFloat(el.dataset.percent) || 0)) + "%";
-});
+function sizeBars(root) {
+  root.querySelectorAll("[data-percent]").forEach(function (el) {
+    el.style.width = Math.max(0, Math.min(100, parseFloat(el.dataset.percent) || 0)) + "%";
+  });
+}
+sizeBars(document);
 document.querySelectorAll("[data-height]").forEach(function (el) {
   el.style.height = (parseInt(el.dataset.height, 10) || 320) + "px";
 });
+
+// A table wider than the screen scrolls inside its box: make that box reachable by keyboard
+// (WCAG 2.1.1) and name it after the table's caption or the heading above it.
+function labelScrollBoxes() {
+  document.querySelectorAll(".table-scroll").forEach(function (box) {
+    if (box.dataset.scrollStatic === "1") return;
+    if (box.hasAttribute("tabindex") && !box.dataset.scrollAuto) { box.dataset.scrollStatic = "1"; return; }
+    var overflows = box.scrollWidth > box.clientWidth + 1;
+    if (overflows && !box.hasAttribute("tabindex")) {
+      var caption = box.querySelector("caption");
+      var heading = box.previousElementSibling;
+      while (heading && !/^H[1-6]$/.test(heading.tagName)) heading = heading.previousElementSibling;
+      var name = (caption || heading || document.querySelector("h1") || {}).textContent || document.title;
+      box.setAttribute("tabindex", "0");
+      box.setAttribute("role", "region");
+      box.setAttribute("aria-label", name.trim());
+      box.dataset.scrollAuto = "1";
+    } else if (!overflows && box.dataset.scrollAuto) {
+      box.removeAttribute("tabindex"); box.removeAttribute("role"); box.removeAttribute("aria-label");
+      delete box.dataset.scrollAuto;
+    }
+  });
+}
+labelScrollBoxes();
+window.addEventListener("resize", labelScrollBoxes);
+
+// A form sent back with errors: focus goes to the summary (it links to each field), and each
+// input names its error message for screen readers next to its help text.
+document.querySelectorAll(".error[id$='_error']").forEach(function (error) {
+  var input = document.getElementById(error.id.replace(/_error$/, ""));
+  if (!input) return;
+  var ids = (input.getAttribute("aria-describedby") || "").split(" ").filter(Boolean);
+  if (ids.indexOf(error.id) < 0) ids.push(error.id);
+  input.setAttribute("aria-describedby", ids.join(" "));
+  input.setAttribute("aria-invalid", "true");
+});
+var errorSummary = document.querySelector("[data-error-summary]");
+if (errorSummary) errorSummary.focus();
+
+// Work in progress (an import, a rollup): instead of reloading the page (meta refresh), fetch it
+// again every few seconds, swap the main content in place and say the new status in a live
+// region outside it, so a screen reader hears the progress and the keyboard focus stays put.
+(function livePage() {
+  var busy = document.querySelector("[data-live-every]");
+  var main = document.getElementById("main");
+  var announcer = document.getElementById("live-announcer");
+  if (!busy || !main || !announcer) return;
+  var every = Math.max(1, parseInt(busy.dataset.liveEvery, 10) || 3) * 1000;
+  function poll() {
+    fetch(window.location.href, {credentials: "same-origin", headers: {"X-Live-Refresh": "1"}})
+      .then(function (response) { return response.ok ? response.text() : Promise.reject(response.status); })
+      .then(function (html) {
+        var next = new DOMParser().parseFromString(html, "text/html").getElementById("main");
+        if (!next) return;
+        main.innerHTML = next.innerHTML;
+        sizeBars(main);
+        var status = main.querySelector("[data-live-status]");
+        if (status) announcer.textContent = status.textContent.trim();
+        if (main.querySelector("[data-live-every]")) window.setTimeout(poll, every);
+      })
+      .catch(function () { window.setTimeout(poll, every * 2); });
+  }
+  window.setTimeout(poll, every);
+})();
