@@ -17,7 +17,7 @@ urlpatterns = [
     path("pengguna/<int:pk>/", views.user_detail, name="user-detail"),
     path("pengguna/<int:pk>/aktif/", views.user_activation, name="user-activation"),
     path("masuk/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
-    path("keluar/", auth_views.LogoutView.as_view(), name="logout"),
+    path("keluar/", views.LogoutView.as_view(), name="logout"),
     path("sandi/", auth_views.PasswordChangeView.as_view(success_url="/akun/sandi/selesai/"), name="password-change"),
     path("sandi/selesai/", auth_views.PasswordChangeDoneView.as_view(), name="password-change-done"),
     # Forgotten password: a one-time link by e-mail (Django's signed tokens, PASSWORD_RESET_HOURS).

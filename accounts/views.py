@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
@@ -174,3 +175,13 @@ def user_activation(request, pk):
         messages.success(request, _("Akun %(username)s diaktifkan kembali.") % {"username": user.username} if active
                          else _("Akun %(username)s dinonaktifkan; riwayatnya tetap.") % {"username": user.username})
     return redirect("accounts:user-detail", pk=user.pk)
+
+
+class LogoutView(auth_views.LogoutView):
+    """Logging out also empties what this site kept on the device: the field checks taken offline
+    (IndexedDB), the cached field-check page and the service worker (``Clear-Site-Data``)."""
+
+    def post(self, request, *args, **kwargs):
+        response = super().post(request, *args, **kwargs)
+        response["Clear-Site-Data"] = '"cache", "storage"'
+        return response

@@ -1,9 +1,14 @@
 """The web app manifest and ``/favicon.ico``: the product installs on a phone's home screen with its
 own name and icon (drawn by ``manage.py make_icons``), in the visitor's language."""
 
+import functools
+import hashlib
+import json
+
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.http import FileResponse, Http404, JsonResponse
+from django.shortcuts import render
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.translation import get_language
@@ -44,3 +49,27 @@ def favicon(request):
     if path is None:
         raise Http404
     return FileResponse(open(path, "rb"), content_type="image/x-icon")
+
+
+@functools.cache
+def _precache() -> str:
+    """The app shell for Workbox's precache: each file with a revision taken from its content."""
+    entries = []
+    for name in ("css/app.css", "js/forms.js", "js/outbox.js", "js/field.js", "js/sw-register.js",
+                 "vendor/idb/umd.js", "icons/icon-192.png"):
+        path = finders.find(name)
+        if path:
+            with open(path, "rb") as f:
+                entries.append({"url": static(name), "revision": hashlib.sha256(f.read()).hexdigest()[:16]})
+    return json.dumps(entries)
+
+
+@require_safe
+def service_worker(request):
+    """``/sw.js`` at the site root, so its scope covers the staff pages; never cached by the browser's
+    HTTP cache (a new version is picked up on the next visit)."""
+    response = render(request, "pwa/sw.js", {"precache": _precache(), "field_app_url": reverse("recipients:field-app")},
+                      content_type="application/javascript")
+    response["Cache-Control"] = "no-cache"
+    response["Service-Worker-Allowed"] = "/"
+    return response

@@ -12,4 +12,5 @@ urlpatterns = [
     path("ping/", views.ping, name="ping"),
     path("manifest.webmanifest", pwa.manifest, name="manifest"),
     path("favicon.ico", pwa.favicon, name="favicon"),
+    path("sw.js", pwa.service_worker, name="service-worker"),
 ]

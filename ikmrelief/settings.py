@@ -241,6 +241,10 @@ STATICFILES_DIRS = [
     ("vendor/chartjs", BASE_DIR / "node_modules" / "chart.js" / "dist"),
     ("vendor/chartjs-sankey", BASE_DIR / "node_modules" / "chartjs-chart-sankey" / "dist"),
     ("vendor/sortable", BASE_DIR / "node_modules" / "sortable-tablesort" / "dist"),
+    # The offline field check: Workbox's service-worker modules and idb (IndexedDB), also from npm.
+    *[("vendor/workbox", BASE_DIR / "node_modules" / f"workbox-{m}" / "build")
+      for m in ("core", "routing", "strategies", "precaching")],
+    ("vendor/idb", BASE_DIR / "node_modules" / "idb" / "build"),
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -288,7 +292,7 @@ CONTENT_SECURITY_POLICY = {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
         "style-src": ["'self'"],
-        "img-src": ["'self'", "data:"],
+        "img-src": ["'self'", "data:", "blob:"],  # blob: the field check's photo previews
         "font-src": ["'self'"],
         "connect-src": ["'self'"],
         "object-src": ["'none'"],

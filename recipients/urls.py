@@ -14,6 +14,7 @@ urlpatterns = [
     path("kelola/kelompok/<int:pk>/usulkan/", manage.group_propose, name="group-propose"),
     path("kelola/verifikasi/", manage.queue, name="queue"),
     path("kelola/verifikasi/massal/", manage.queue_bulk, name="queue-bulk"),
+    path("kelola/lapangan/", field.field_app, name="field-app"),
     path("kelola/lapangan/paket/", field.field_package, name="field-package"),
     path("kelola/lapangan/kirim/", field.field_submit, name="field-submit"),
     path("kelola/usulan/", manage.application_list, name="application-list"),

@@ -1,5 +1,5 @@
-"""The offline field check: the package of applications a phone takes offline (``field_package``)
-and where it sends each check back (``field_submit``).
+"""The offline field check: the page the phone keeps (``field_app``), the package of applications it
+takes offline (``field_package``) and where it sends each check back (``field_submit``).
 
 The two data views answer JSON only — also when the session has expired (401), so the device
 keeps the check and asks the verifier to sign in again instead of reading a login page.
@@ -11,8 +11,12 @@ import json
 import uuid
 from functools import wraps
 
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import JsonResponse
+from django.shortcuts import render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST, require_safe
@@ -20,6 +24,7 @@ from django.views.decorators.http import require_POST, require_safe
 from core.params import BadParameter, lenient, parse_id, parse_int
 from recipients import fieldcheck
 from recipients.models import State
+from recipients.services import ALLOWED_EVIDENCE
 
 
 def _json_for_district_staff(view):
@@ -33,6 +38,26 @@ def _json_for_district_staff(view):
                                 status=403)
         return view(request, *args, **kwargs)
     return wrapped
+
+
+@login_required
+@require_safe
+@cache_control(private=True, no_cache=True)
+def field_app(request):
+    """The field-check page: drawn on the device from what it stored, so it works without a signal
+    (the service worker keeps a copy). ``?selected=…`` from the queue takes those applications."""
+    if not request.user.is_district_staff:
+        raise PermissionDenied
+    return render(request, "recipients/field_app.html", {
+        "config": {
+            "user": request.user.pk,
+            "package_url": reverse("recipients:field-package"),
+            "submit_url": reverse("recipients:field-submit"),
+            "max_bytes": settings.EVIDENCE_MAX_BYTES,
+            "photos_max": fieldcheck.PHOTOS_MAX,
+            "types": [t for t in ALLOWED_EVIDENCE if t.startswith("image/")],
+        },
+    })
 
 
 @_json_for_district_staff

@@ -109,6 +109,7 @@ ROWS = [
     ("recipients:application-detail", ("kpm_app",), only(STAFF, hidden=("serang", "lebak", "kalsel")), None),
     ("recipients:duplicate-list", (), everyone(200), None),
     ("recipients:import-upload", (), only({"serang", "dinsos-serang", "lebak"}), {}),
+    ("recipients:field-app", (), only({"serang", "dinsos-serang", "lebak"}), None),
     ("accounts:user-list", (), only({"bpkad", "admin"}), None),
     ("accounts:user-invite", (), only({"bpkad", "admin"}), {"username": ""}),
     ("accounts:user-detail", ("serang_user",), only({"bpkad", "admin"}), {"username": ""}),

@@ -1,0 +1,38 @@
+{% load static %}// IKM Relief service worker (Workbox from npm, served by Django; see core.pwa.service_worker).
+// It keeps the field-check page and its scripts for use without a signal, and sends the
+// checks saved on the device when the connection returns (Background Sync).
+importScripts(
+  "{% static 'vendor/workbox/workbox-core.prod.js' %}",
+  "{% static 'vendor/workbox/workbox-routing.prod.js' %}",
+  "{% static 'vendor/workbox/workbox-strategies.prod.js' %}",
+  "{% static 'vendor/workbox/workbox-precaching.prod.js' %}",
+  "{% static 'vendor/idb/umd.js' %}",
+  "{% static 'js/outbox.js' %}"
+);
+
+workbox.core.setCacheNameDetails({prefix: "ikmrelief"});
+workbox.core.skipWaiting();
+workbox.core.clientsClaim();
+
+// The app shell: stylesheet, scripts and icons, revisioned by their content.
+workbox.precaching.precacheAndRoute({{ precache|safe }});
+
+var FIELD_APP = "{{ field_app_url }}";
+var pages = new workbox.strategies.NetworkFirst({cacheName: "ikmrelief-field-app", networkTimeoutSeconds: 4});
+
+// The field-check page: from the network when there is one, else the copy kept on the device.
+workbox.routing.registerRoute(function (options) {
+  return options.request.mode === "navigate" && options.url.pathname === FIELD_APP;
+}, pages);
+
+// Any other staff page while offline: the field-check page instead of the browser's error.
+workbox.routing.setCatchHandler(function (options) {
+  if (options.request.mode === "navigate") {
+    return caches.match(FIELD_APP, {ignoreSearch: true}).then(function (page) { return page || Response.error(); });
+  }
+  return Response.error();
+});
+
+self.addEventListener("sync", function (event) {
+  if (event.tag === IKMOutbox.SYNC_TAG) event.waitUntil(IKMOutbox.flush());
+});
