@@ -204,7 +204,10 @@
   }
 
   function sendNow() {
-    return O.flush().then(function (results) {
+    // Signing in again rotates the CSRF token: the checks go out with this page's token.
+    return O.all("checks").then(function (checks) {
+      return Promise.all(checks.map(function (c) { c.csrf = csrf; return O.put("checks", c); }));
+    }).then(O.flush).then(function (results) {
       var saved = results.filter(function (r) { return r === "saved"; }).length;
       if (results.indexOf("offline") >= 0) say(S.offline);
       else if (results.length) say(saved + " " + S.sent);

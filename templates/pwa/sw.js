@@ -25,7 +25,8 @@ workbox.routing.registerRoute(function (options) {
   return options.request.mode === "navigate" && options.url.pathname === FIELD_APP;
 }, pages);
 
-// Any other staff page while offline: the field-check page instead of the browser's error.
+// Offline with nothing kept for this exact address (e.g. the page opened from the queue with
+// ?selected=…): the field-check page kept under its plain address.
 workbox.routing.setCatchHandler(function (options) {
   if (options.request.mode === "navigate") {
     return caches.match(FIELD_APP, {ignoreSearch: true}).then(function (page) { return page || Response.error(); });
