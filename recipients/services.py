@@ -311,10 +311,15 @@ def carried_answers(application: Application) -> dict:
     """The criteria that already passed, with who checked them and when: those of the latest
     answered step (a field check, or a return that named what failed) that are met and still
     criteria of the program. A re-check asks only the others."""
-    step = application.steps.exclude(answers={}).order_by("-created_at", "-id").first()
+    return passed_answers(application.steps.exclude(answers={}).order_by("-created_at", "-id").first(),
+                          application.program.criteria)
+
+
+def passed_answers(step: VerificationStep | None, criteria) -> dict:
+    """The answers of ``step`` that are met and still criteria of the program (no query)."""
     if step is None:
         return {}
-    criteria = set(application.program.criteria)
+    criteria = set(criteria)
     return {c: a for c, a in step.answers.items() if a.get("met") and c in criteria}
 
 

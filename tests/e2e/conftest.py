@@ -55,8 +55,8 @@ def site(live_server, demo_data, browser):
         def __init__(self):
             self.contexts = []
 
-        def page(self, username=None, viewport=DESKTOP):
-            context = browser.new_context(viewport=viewport, locale="id-ID")
+        def page(self, username=None, viewport=DESKTOP, **context_options):
+            context = browser.new_context(viewport=viewport, locale="id-ID", **context_options)
             self.contexts.append(context)
             page = context.new_page()
             page.set_default_timeout(15_000)

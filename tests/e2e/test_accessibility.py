@@ -72,24 +72,15 @@ def _scan(page, base, urls, submit_empty=()):
 
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["360", "1280"])
 @pytest.mark.parametrize("language", ["id", "en"])
-def test_axe_finds_no_wcag_aa_violation(site, browser, viewport, language):
+def test_axe_finds_no_wcag_aa_violation(site, viewport, language):
     failures = []
     for username, urls in [(None, PUBLIC), *_staff_pages().items()]:
         forms = {u for u in urls if u.endswith(("/baru/", "/undang/")) or u.startswith("/kelola/alokasi/")
                  and u.endswith("/realisasi/")}
         # bypass_csp: axe is injected by the test, not served by the site.
-        context = browser.new_context(viewport=viewport, bypass_csp=True)
-        site.contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(20_000)
+        page = site.page(username, viewport=viewport, bypass_csp=True)
         page.goto(f"{site.url}/bahasa/{language}/?next=/")
-        if username:
-            page.goto(f"{site.url}/akun/masuk/")
-            page.fill("#id_username", username)
-            page.fill("#id_password", "ikmrelief-demo")
-            page.click("button.primary")
-            page.wait_for_url(f"{site.url}/dasbor/")
         assert page.evaluate("document.documentElement.lang") == language
         failures += [f"{username or 'public'} {line}" for line in _scan(page, site.url, urls, forms)]
-        context.close()
+        page.context.close()
     assert failures == []
