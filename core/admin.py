@@ -3,6 +3,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db.models.constants import LOOKUP_SEP
 
 from core.models import Region
+from core.pagination import CappedPaginator
 
 
 def touches_personal_data(model, lookup: str) -> bool:
@@ -46,7 +47,13 @@ class NationalAdminMixin:
 
 
 class ReadOnlyAdmin(NationalAdminMixin, admin.ModelAdmin):
-    """National admins read; writes happen on the staff pages through the services."""
+    """National admins read; writes happen on the staff pages through the services.
+
+    The changelists hold up to ten million rows: the count is capped (``CappedPaginator``) and
+    the unfiltered total is not counted a second time."""
+
+    paginator = CappedPaginator
+    show_full_result_count = False
 
     def has_add_permission(self, request):
         return False

@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 # Advisory-lock namespace (the first key of the two-key form): one per kind of job.
 ROLLUP_LOCK_CLASS = 0x1CB0  # objid 1: a rollup run; objid 2: "refresh now" requests
 IMPORT_LOCK_CLASS = 0x1CB1  # objid: the import batch id
+EXPORT_LOCK_CLASS = 0x1CB2  # objid: the export job id
 
 
 def owner_label() -> str:

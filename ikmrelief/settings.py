@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.postgres",  # OpClass in index expressions (pg_trgm), trigram lookups
     "rules.apps.AutodiscoverRulesConfig",
     "axes",
     "csp",
@@ -214,6 +215,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "recipients.tasks.reap_imports",
         "schedule": JOB_REAP_SECONDS,
     },
+    # Export jobs: resend the ones whose worker died, delete files past EXPORT_KEEP_HOURS.
+    "exports-reap": {
+        "task": "recipients.tasks.reap_exports",
+        "schedule": JOB_REAP_SECONDS,
+    },
     # Daily digest of unread notifications for users who chose it, before office hours.
     "notification-digest": {
         "task": "accounts.tasks.send_notification_digests",
@@ -256,6 +262,10 @@ WHITENOISE_USE_FINDERS = DEBUG
 PRIVATE_MEDIA_ROOT = Path(env_str("PRIVATE_MEDIA_ROOT", str(BASE_DIR / "var" / "private")))
 EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_BYTES", 5 * 1024 * 1024, minimum=1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# Staff exports: a CSV up to this many rows streams from the request (constant memory); a
+# bigger one, and every XLSX, is built by a worker into a private file kept this many hours.
+EXPORT_SYNC_MAX_ROWS = env_int("EXPORT_SYNC_MAX_ROWS", 5000, minimum=0)
+EXPORT_KEEP_HOURS = env_int("EXPORT_KEEP_HOURS", 24, minimum=1)
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 20 * 1024 * 1024, minimum=1024)
 
 # --- Security ---------------------------------------------------------------------------

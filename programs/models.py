@@ -450,6 +450,8 @@ class Realization(models.Model):
         indexes = [
             # Realization per month on the province page and the rollup: GROUP BY allocation, date.
             models.Index(fields=["allocation", "date"], name="programs_real_alloc_date"),
+            # Staff list and admin, newest first: ORDER BY date DESC, id DESC LIMIT n (seek pagination).
+            models.Index(fields=["-date", "-id"], name="programs_real_date_id"),
         ]
 
     def __str__(self) -> str:

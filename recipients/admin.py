@@ -13,6 +13,7 @@ class RecipientGroupAdmin(ReadOnlyAdmin):
     list_display = ("name", "regency", "sector", "members_count")
     list_filter = ("sector", "kind")
     search_fields = ("name",)
+    ordering = ("name", "id")  # the recipients_group_name index; the model's regency-code order joins core_region
     # Personal data (leader NIK, phone, members) is left out of the admin on purpose.
     fields = ("name", "kind", "regency", "kecamatan", "desa", "sector", "nib", "members_count", "created_at")
 

@@ -8,10 +8,13 @@ to the group's own district staff, and nothing here is ever read by a public pag
 from __future__ import annotations
 
 import pghistory
+import pgtrigger
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
 from core.storage import private_storage
@@ -45,7 +48,7 @@ class RecipientGroupQuerySet(models.QuerySet):
         return self.filter(regency_id=regency_id)
 
     def in_province(self, province_id: int):
-        return self.filter(regency__parent_id=province_id)
+        return self.filter(province_id=province_id)
 
 
 @pghistory.track()
@@ -61,6 +64,12 @@ class RecipientGroup(models.Model):
     regency = models.ForeignKey(
         "core.Region", verbose_name=_("kabupaten/kota"), on_delete=models.PROTECT, related_name="groups",
         limit_choices_to={"level": 2},
+    )
+    # The regency's province, kept next to it by the ``group_province`` trigger (any writer: the
+    # services, imports, COPY): a province's scope is one indexed column, not a join to core_region.
+    province = models.ForeignKey(
+        "core.Region", verbose_name=_("provinsi"), null=True, blank=True, editable=False, on_delete=models.PROTECT,
+        related_name="+", db_index=False,
     )
     kecamatan = models.CharField(_("kecamatan"), max_length=100, blank=True)
     desa = models.CharField(_("desa/kelurahan"), max_length=100, blank=True)
@@ -107,7 +116,21 @@ class RecipientGroup(models.Model):
                 violation_error_message=_("NIB terdiri dari 13 digit angka."),
                 condition=Q(nib="") | Q(nib__regex=r"^\d{13}$")),
         ]
+        triggers = [
+            pgtrigger.Trigger(
+                name="group_province", when=pgtrigger.Before, operation=pgtrigger.Insert | pgtrigger.Update,
+                func="NEW.province_id := (SELECT parent_id FROM core_region WHERE id = NEW.regency_id); RETURN NEW;",
+            ),
+        ]
         indexes = [
+            # Group lists, ORDER BY name, id LIMIT n (seek pagination), per scope: national, a
+            # province (WHERE province_id = %s), a regency (WHERE regency_id = %s AND kind = %s).
+            models.Index(fields=["name", "id"], name="recipients_group_name"),
+            models.Index(fields=["province", "name", "id"], name="recipients_group_prov_name"),
+            models.Index(fields=["regency", "name", "id"], name="recipients_group_reg_name"),
+            # Staff search ``name`` / ``leader_name`` icontains: UPPER(col) LIKE UPPER('%…%') on trigrams.
+            GinIndex(OpClass(Upper("name"), name="gin_trgm_ops"), name="recipients_group_name_trgm"),
+            GinIndex(OpClass(Upper("leader_name"), name="gin_trgm_ops"), name="recipients_group_leader_trgm"),
             # Duplicate detection: same leader NIK / NIB in any regency.
             models.Index(fields=["leader_nik"], name="recipients_group_leader_nik", condition=~Q(leader_nik="")),
             models.Index(fields=["nib"], name="recipients_group_nib", condition=~Q(nib="")),
@@ -202,6 +225,10 @@ class Application(models.Model):
         indexes = [
             # Verification queues: WHERE state IN (…) with a scope join on the group's regency.
             models.Index(fields=["state", "program"], name="recipients_app_state_program"),
+            # Application lists, newest first: ORDER BY updated_at DESC, id DESC LIMIT n (seek
+            # pagination), all states, and the queues of one state.
+            models.Index(fields=["-updated_at", "-id"], name="recipients_app_updated"),
+            models.Index(fields=["state", "-updated_at", "-id"], name="recipients_app_state_updated"),
         ]
 
     def __str__(self) -> str:
@@ -341,3 +368,58 @@ class ImportBatch(models.Model):
     @property
     def progress_percent(self) -> int:
         return round(100 * self.rows_done / self.rows_total) if self.rows_total else 0
+
+
+class ExportJob(models.Model):
+    """A download too big for one web request (every XLSX, a CSV over ``EXPORT_SYNC_MAX_ROWS``):
+    built by a Celery worker into a private file, with progress, for its creator only, kept
+    ``EXPORT_KEEP_HOURS`` and then deleted (``recipients.exports``)."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Menunggu giliran")
+        RUNNING = "running", _("Sedang disiapkan")
+        DONE = "done", _("Siap diunduh")
+        FAILED = "failed", _("Gagal")
+        EXPIRED = "expired", _("Kedaluwarsa")
+
+    class Format(models.TextChoices):
+        CSV = "csv", "CSV"
+        XLSX = "xlsx", "XLSX"
+
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    fmt = models.CharField(max_length=4, choices=Format.choices)
+    # The group list's filters as validated (regency, sector, q): the worker applies them again
+    # in the creator's scope, so the file holds what the creator's list shows.
+    params = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_done = models.PositiveIntegerField(default=0)
+    file = models.FileField(upload_to="exports/%Y/%m/", storage=private_storage, blank=True)
+    error = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    # Liveness (core/jobs.py): the worker on it holds advisory lock (EXPORT_LOCK_CLASS, id).
+    owner = models.CharField(max_length=100, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # The reaper: jobs a worker should be on, and files past their time.
+            models.Index(fields=["status"], name="recipients_export_open",
+                         condition=models.Q(status__in=["queued", "running", "done"])),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_fmt_display()} {self.created_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def progress_percent(self) -> int:
+        return min(100, round(100 * self.rows_done / self.rows_total)) if self.rows_total else 0
+
+    @property
+    def busy(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)

@@ -35,8 +35,9 @@ def _region_filter(user, regency_field: str) -> Q | None:
     if user.is_district_staff:
         group = regency_field.removesuffix("regency")
         return Q(**{f"{regency_field}_id": user.regency_id, f"{group}kind": user.district_office})
-    if user.is_provincial:
-        return Q(**{f"{regency_field}__parent_id": user.province_id})
+    if user.is_provincial:  # the group's own province column (indexed), not a join through core_region
+        group = regency_field.removesuffix("regency")
+        return Q(**{f"{group}province_id": user.province_id})
     return None
 
 
@@ -99,6 +100,15 @@ def imports_visible_to(user):
     if not getattr(user, "is_authenticated", False):
         return ImportBatch.objects.none()
     return ImportBatch.objects.filter(created_by=user)
+
+
+def exports_visible_to(user):
+    """Export files are the creator's own: built in their scope, for them."""
+    from recipients.models import ExportJob
+
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return ExportJob.objects.none()
+    return ExportJob.objects.filter(created_by=user)
 
 
 def duplicates_visible_to(user):

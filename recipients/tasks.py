@@ -6,8 +6,8 @@ worker left behind."""
 
 from celery import shared_task
 
-from recipients import imports
-from recipients.models import ImportBatch
+from recipients import exports, imports
+from recipients.models import ExportJob, ImportBatch
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
@@ -30,3 +30,17 @@ def commit_import(batch_id: int) -> str:
 def reap_imports() -> dict:
     """Every JOB_REAP_SECONDS: resend batches whose worker died or whose message was lost."""
     return imports.batches_reap()
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def build_export(job_id: int) -> str:
+    job = ExportJob.objects.filter(pk=job_id).select_related("created_by").first()
+    if job is None or not job.busy:
+        return job.status if job else "missing"
+    return exports.job_build(job).status
+
+
+@shared_task
+def reap_exports() -> dict:
+    """Every JOB_REAP_SECONDS: resend exports whose worker died; delete files past their time."""
+    return exports.jobs_reap()

@@ -65,7 +65,7 @@ def aided_groups(*, province=None, program=None):
             .annotate(handed_over=Sum("steps__handover_amount"))
             .order_by("group__regency__code", "group__name", "id"))
     if province is not None:
-        rows = rows.filter(group__regency__parent=province)
+        rows = rows.filter(group__province=province)
     if program is not None:
         rows = rows.filter(program=program)
     return rows

@@ -169,7 +169,7 @@ def decisions(scope: Scope):
             .exclude(application__program__status=Program.Status.DRAFT)
             .select_related("application__group__regency", "application__program__agency"))
     rows = _filter(rows, scope, year="application__program__fiscal_year",
-                   province="application__group__regency__parent", agency="application__program__agency",
+                   province="application__group__province", agency="application__program__agency",
                    program="application__program", regency="application__group__regency")
     if scope.ceiling is not None:
         rows = rows.filter(application__program__allocations__ceiling=scope.ceiling).distinct()

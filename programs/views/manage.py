@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from core.pagination import seek_page
 from core.params import lenient, parse_id
 from core.views_utils import apply_errors, paginate, refresh_version
 from programs import services
@@ -179,7 +180,10 @@ def allocation_create(request):
 def allocation_detail(request, pk):
     _require_view(request.user)
     allocation = get_object_or_404(allocations_visible_to(request.user), pk=pk)
-    realizations = allocation.realizations.select_related("created_by", "reversal").order_by("-date", "-id")
+    # Paginated: a national-scale allocation has thousands of realizations (its total is the running
+    # ``realized_total``, shown with it).
+    realizations = seek_page(request, allocation.realizations.select_related("created_by", "reversal"),
+                             ("-date", "-id"))
     can_revise = request.user.has_perm("programs.set_budget", allocation)
     can_record = request.user.has_perm("programs.record_realization", allocation)
     return render(
@@ -231,9 +235,22 @@ def allocation_revise(request, pk):
 def realization_list(request):
     _require_view(request.user)
     filterset = RealizationFilter(request.GET, queryset=realizations_visible_to(request.user), request=request)
-    page = paginate(request, filterset.qs)
-    total = filterset.qs.aggregate(total=Sum("amount"))["total"] or 0
-    return render(request, "programs/realization_list.html", {"filter": filterset, "page": page, "total": total})
+    page = seek_page(request, filterset.qs, ("-date", "-id"))
+    return render(request, "programs/realization_list.html", {"filter": filterset, "page": page,
+                                                            "total": _realized_total(request, filterset)})
+
+
+def _realized_total(request, filterset) -> int:
+    """The sum of the filtered realizations. Filtered only by what an allocation has (year,
+    province, OPD, funding source, kind), it is the sum of those allocations' running
+    ``realized_total`` (a few thousand rows at national scale, never the ten million
+    realizations); with dates or a search, one aggregate over the matching realizations."""
+    data = filterset.form.cleaned_data if filterset.is_valid() else {}
+    if any(data.get(name) for name in ("date_from", "date_to", "q")):
+        return filterset.qs.aggregate(total=Sum("amount"))["total"] or 0
+    allocations = AllocationFilter(request.GET, queryset=allocations_visible_to(request.user), request=request)
+    allocations.filters.pop("q")
+    return allocations.qs.order_by().aggregate(total=Sum("realized_total"))["total"] or 0
 
 
 @login_required

@@ -18,14 +18,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.jobs import enqueue_on_commit
+from core.pagination import seek_page
 from core.params import lenient, parse_id
 from core.spreadsheets import spreadsheet_response
 from core.views_utils import apply_errors, paginate, refresh_version
 from programs.services import StaleEdit
-from recipients import imports, selectors, services
+from recipients import exports, imports, selectors, services
 from recipients.filters import ApplicationFilter, GroupFilter
 from recipients.forms import BulkForm, DuplicateResolveForm, GroupForm, ImportForm, ProposeForm, StepForm
-from recipients.models import ImportBatch, State
+from recipients.models import ExportJob, ImportBatch, State
 from recipients.tasks import commit_import, validate_import
 from recipients.workflow import moves_for, role_of
 
@@ -49,7 +50,7 @@ def group_list(request):
     _require_staff(request.user)
     filterset = GroupFilter(request.GET, queryset=selectors.groups_visible_to(request.user), request=request)
     return render(request, "recipients/group_list.html",
-                  {"filter": filterset, "page": paginate(request, filterset.qs)})
+                  {"filter": filterset, "page": seek_page(request, filterset.qs, ("name", "id"))})
 
 
 @login_required
@@ -156,9 +157,8 @@ def group_propose(request, pk):
 
 
 def _filtered_applications(request, queryset):
-    queryset = selectors.with_return_reason(queryset).order_by("-updated_at", "-id")
-    filterset = ApplicationFilter(request.GET, queryset=queryset, request=request)
-    return filterset, paginate(request, filterset.qs)
+    filterset = ApplicationFilter(request.GET, queryset=selectors.with_return_reason(queryset), request=request)
+    return filterset, seek_page(request, filterset.qs, ("-updated_at", "-id"))
 
 
 @login_required
@@ -402,15 +402,44 @@ def _send_to_worker(task, batch: ImportBatch) -> None:
 
 @login_required
 def group_export(request, fmt):
+    """A small CSV streams at once; a big one, and every XLSX, is offered as a background export."""
     _require_staff(request.user)
-    filterset = GroupFilter(request.GET, queryset=selectors.groups_visible_to(request.user), request=request)
-    header = ["kode_wilayah", "kabupaten_kota", "nama_kelompok", "sektor", "kecamatan", "desa", "nama_ketua",
-              "nik_ketua", "nib", "jumlah_anggota"]
-    rows = []
-    for g in filterset.qs.iterator(chunk_size=2000):
-        nik = g.leader_nik if selectors.may_see_nik(request.user, g) else selectors.mask_nik(g.leader_nik)
-        rows.append([g.regency.code, g.regency.name, g.name, g.get_sector_display(), g.kecamatan, g.desa,
-                     g.leader_name, nik, g.nib, g.members_count])
-    if fmt not in ("csv", "xlsx"):
+    if fmt not in ExportJob.Format.values:
         raise Http404
-    return spreadsheet_response(fmt, header, rows, sheet="kelompok", filename="kelompok-ikm")
+    filterset, groups = exports.filtered(request.user, request.GET)
+    if fmt == ExportJob.Format.CSV and exports.is_small(groups):
+        return exports.stream_csv(request.user, groups)
+    return render(request, "recipients/export_start.html", {
+        "fmt": fmt, "params": exports.clean_params(filterset), "described": exports.describe(filterset),
+        "jobs": selectors.exports_visible_to(request.user)[:5],
+    })
+
+
+@login_required
+@require_POST
+def export_create(request):
+    _require_staff(request.user)
+    fmt = request.POST.get("fmt", "")
+    if fmt not in ExportJob.Format.values:
+        messages.error(request, _("Pilih format unduhan: CSV atau XLSX."))
+        return redirect("recipients:group-list")
+    filterset, _groups = exports.filtered(request.user, request.POST)
+    job = exports.job_start(request.user, fmt, exports.clean_params(filterset))
+    return redirect("recipients:export-detail", pk=job.pk)
+
+
+@login_required
+def export_detail(request, pk):
+    job = get_object_or_404(selectors.exports_visible_to(request.user), pk=pk)
+    return render(request, "recipients/export_detail.html", {"job": job})
+
+
+@login_required
+def export_download(request, pk):
+    job = get_object_or_404(selectors.exports_visible_to(request.user), pk=pk)
+    if job.status != ExportJob.Status.DONE or (job.expires_at and job.expires_at <= timezone.now()):
+        messages.error(request, _("Berkas ini belum siap atau sudah kedaluwarsa; buat ekspor baru dari daftar "
+                                  "kelompok."))
+        return render(request, "recipients/export_detail.html", {"job": job}, status=410 if job.expires_at else 409)
+    return FileResponse(job.file.open("rb"), content_type=exports.content_type(job), as_attachment=True,
+                        filename=f"{exports.FILENAME}.{job.fmt}")

@@ -1,0 +1,229 @@
+"""The group list as a spreadsheet, at any size, in the user's scope.
+
+- **Up to ``EXPORT_SYNC_MAX_ROWS`` rows, CSV:** streamed from the request
+  (``StreamingHttpResponse`` over a server-side cursor): memory stays flat and the first bytes
+  leave at once.
+- **Anything bigger, and every XLSX:** an ``ExportJob`` a Celery worker builds into a private
+  file (write-only openpyxl; the CSV writer on a file) with its progress on the job's page,
+  downloadable by its creator until ``EXPORT_KEEP_HOURS`` have passed, then deleted.
+
+A worker (gunicorn's sync worker too) that spends minutes on one response is killed by its
+timeout, which is what made the national export an HTTP 500.
+
+Both ways write the same rows (``rows``): formula-safe cells, NIK masked except for the group's
+own district office.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import logging
+import tempfile
+from types import SimpleNamespace
+
+from django.conf import settings
+from django.core.files import File
+from django.db.models import F, Q
+from django.http import StreamingHttpResponse
+from django.utils import timezone
+
+from core.jobs import EXPORT_LOCK_CLASS, enqueue, lock_holders, owner_label, session_lock
+from core.pagination import capped_count
+from core.spreadsheets import XLSX, safe_cell
+from recipients import selectors
+from recipients.filters import GroupFilter
+from recipients.models import ExportJob
+
+log = logging.getLogger(__name__)
+
+HEADER = ["kode_wilayah", "kabupaten_kota", "nama_kelompok", "sektor", "kecamatan", "desa", "nama_ketua",
+          "nik_ketua", "nib", "jumlah_anggota"]
+FILENAME = "kelompok-ikm"
+CHUNK = 2000
+PROGRESS_EVERY = 5000
+WORKER_LOST = "Pekerja latar belakang berhenti berulang kali; ekspor dibatalkan. Coba lagi."
+
+
+def filtered(user, params):
+    """The groups ``user``'s list shows with ``params`` (a QueryDict or a dict), in the order of
+    the ``recipients_group_reg_name`` index: regency, then name."""
+    filterset = GroupFilter(params, queryset=selectors.groups_visible_to(user), request=SimpleNamespace(user=user))
+    return filterset, filterset.qs.order_by("regency_id", "name", "id")
+
+
+def clean_params(filterset) -> dict:
+    """The filters that passed validation, JSON-ready (a job re-applies them in the worker)."""
+    if not filterset.is_valid():
+        return {}
+    out = {}
+    for name, value in filterset.form.cleaned_data.items():
+        if value in (None, ""):
+            continue
+        out[name] = str(value.pk if hasattr(value, "pk") else value)
+    return out
+
+
+def describe(filterset) -> list[str]:
+    """"Sektor: Masker" for each filter in use, for the page that starts a job."""
+    if not filterset.is_valid():
+        return []
+    out = []
+    for name, value in filterset.form.cleaned_data.items():
+        if value in (None, ""):
+            continue
+        field = filterset.form.fields[name]
+        shown = dict(field.choices).get(value, value) if getattr(field, "choices", None) and not hasattr(
+            value, "pk") else value
+        out.append(f"{field.label}: {shown}")
+    return out
+
+
+def rows(user, groups):
+    for g in groups.iterator(chunk_size=CHUNK):
+        nik = g.leader_nik if selectors.may_see_nik(user, g) else selectors.mask_nik(g.leader_nik)
+        yield [safe_cell(v) for v in (g.regency.code, g.regency.name, g.name, g.get_sector_display(), g.kecamatan,
+                                      g.desa, g.leader_name, nik, g.nib, g.members_count)]
+
+
+def is_small(groups) -> bool:
+    n, more = capped_count(groups, cap=max(settings.EXPORT_SYNC_MAX_ROWS, 1))
+    return not more and n <= settings.EXPORT_SYNC_MAX_ROWS
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def stream_csv(user, groups) -> StreamingHttpResponse:
+    writer = csv.writer(_Echo())
+
+    def lines():
+        yield "\ufeff"  # a BOM, so spreadsheet programs read the names as UTF-8
+        yield writer.writerow(HEADER)
+        for row in rows(user, groups):
+            yield writer.writerow(row)
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{FILENAME}.csv"'
+    return response
+
+
+def job_start(user, fmt: str, params: dict) -> ExportJob:
+    """A new job, or the creator's same export still queued or running (a double click)."""
+    same = ExportJob.objects.filter(created_by=user, fmt=fmt, params=params,
+                                    status__in=[ExportJob.Status.QUEUED, ExportJob.Status.RUNNING]).first()
+    if same is not None:
+        return same
+    job = ExportJob.objects.create(created_by=user, fmt=fmt, params=params)
+    from core.jobs import enqueue_on_commit
+    from recipients.tasks import build_export
+
+    enqueue_on_commit(build_export, job_id=job.pk, on_sent=lambda: ExportJob.objects.filter(pk=job.pk).update(
+        dispatched_at=timezone.now(), attempts=F("attempts") + 1))
+    return job
+
+
+def job_build(job: ExportJob) -> ExportJob:
+    """Build the file (the worker's side). Holds the job's advisory lock; a second delivery of
+    the message finds the job claimed and does nothing."""
+    with session_lock(EXPORT_LOCK_CLASS, job.pk) as mine:
+        if not mine:
+            return job
+        claimed = ExportJob.objects.filter(pk=job.pk, status__in=[ExportJob.Status.QUEUED, ExportJob.Status.RUNNING]
+                                           ).update(status=ExportJob.Status.RUNNING, owner=owner_label(),
+                                                    heartbeat_at=timezone.now())
+        if not claimed:
+            return job
+        try:
+            _build(job)
+        except Exception as exc:
+            log.exception("export %s failed", job.pk)
+            ExportJob.objects.filter(pk=job.pk).update(status=ExportJob.Status.FAILED, finished_at=timezone.now(),
+                                                       error=str(exc)[:300])
+    job.refresh_from_db()
+    return job
+
+
+def _build(job: ExportJob) -> None:
+    user = job.created_by
+    _, groups = filtered(user, job.params)
+    total = groups.count()
+    ExportJob.objects.filter(pk=job.pk).update(rows_total=total, rows_done=0)
+
+    def progress(done):
+        ExportJob.objects.filter(pk=job.pk).update(rows_done=done, heartbeat_at=timezone.now())
+
+    with tempfile.TemporaryFile() as out:
+        done = 0
+        if job.fmt == ExportJob.Format.XLSX:
+            from openpyxl import Workbook
+
+            workbook = Workbook(write_only=True)
+            sheet = workbook.create_sheet("kelompok")
+            sheet.append(HEADER)
+            for row in rows(user, groups):
+                sheet.append(row)
+                done += 1
+                if done % PROGRESS_EVERY == 0:
+                    progress(done)
+            workbook.save(out)
+        else:
+            import io
+
+            text = io.TextIOWrapper(out, encoding="utf-8", newline="", write_through=True)
+            writer = csv.writer(text)
+            text.write("\ufeff")
+            writer.writerow(HEADER)
+            for row in rows(user, groups):
+                writer.writerow(row)
+                done += 1
+                if done % PROGRESS_EVERY == 0:
+                    progress(done)
+            text.flush()
+            text.detach()
+        out.seek(0)
+        now = timezone.now()
+        job.file.save(f"{FILENAME}-{job.pk}.{job.fmt}", File(out), save=False)
+    ExportJob.objects.filter(pk=job.pk).update(
+        file=job.file.name, status=ExportJob.Status.DONE, rows_done=done, rows_total=max(total, done),
+        finished_at=now, heartbeat_at=now, expires_at=now + dt.timedelta(hours=settings.EXPORT_KEEP_HOURS))
+
+
+def content_type(job: ExportJob) -> str:
+    return XLSX if job.fmt == ExportJob.Format.XLSX else "text/csv; charset=utf-8"
+
+
+def jobs_reap(now=None) -> dict:
+    """Resend jobs nobody works on (no backend holds their lock, unseen for
+    ``JOB_GRACE_SECONDS``), fail them after ``JOB_MAX_ATTEMPTS``, and delete expired files."""
+    from recipients.tasks import build_export
+
+    now = now or timezone.now()
+    grace = now - dt.timedelta(seconds=settings.JOB_GRACE_SECONDS)
+    resend = now - dt.timedelta(seconds=settings.JOB_RESEND_SECONDS)
+    busy = set(lock_holders(EXPORT_LOCK_CLASS))
+    report = {"resent": 0, "failed": 0, "expired": 0}
+    stuck = ExportJob.objects.filter(
+        Q(heartbeat_at__lt=grace) | Q(heartbeat_at__isnull=True, created_at__lt=grace),
+        Q(dispatched_at__isnull=True) | Q(dispatched_at__lt=resend) | Q(heartbeat_at__gt=F("dispatched_at")),
+        status__in=[ExportJob.Status.QUEUED, ExportJob.Status.RUNNING],
+    )
+    for job in stuck:
+        if job.pk in busy:
+            continue
+        if job.attempts >= settings.JOB_MAX_ATTEMPTS:
+            ExportJob.objects.filter(pk=job.pk, status=job.status).update(
+                status=ExportJob.Status.FAILED, finished_at=now, error=WORKER_LOST)
+            report["failed"] += 1
+        elif enqueue(build_export, job_id=job.pk):
+            ExportJob.objects.filter(pk=job.pk).update(dispatched_at=now, attempts=F("attempts") + 1)
+            report["resent"] += 1
+    for job in ExportJob.objects.filter(status=ExportJob.Status.DONE, expires_at__lte=now):
+        if job.file:
+            job.file.delete(save=False)
+        ExportJob.objects.filter(pk=job.pk).update(status=ExportJob.Status.EXPIRED, file="")
+        report["expired"] += 1
+    return report
+
