@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from functools import wraps
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
@@ -19,6 +20,8 @@ from django.utils.http import http_date
 from django.utils.translation import get_language
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import conditional_page, require_safe
+
+from core.params import BadParameter
 
 # Bump when a release changes what public pages show, so no stale render survives a deploy.
 RENDER_VERSION = "1"
@@ -30,14 +33,41 @@ def _stamp():
     return rollup_as_of()
 
 
-def public_page(view):
-    """GET/HEAD only; ETag + Last-Modified; 304 on a match; Redis-cached for anonymous users."""
+def canonical_query(request, params: dict) -> str:
+    """The query string as the page reads it: only ``params`` ({name: parser}), each parsed to
+    its canonical form (``tahun=02021`` → ``2021``; a value that does not parse is kept as sent,
+    so it still gets its own answer, the page's 400), in sorted order; everything else dropped."""
+    pairs = []
+    for name in sorted(params):
+        value = request.GET.get(name)
+        if value in (None, ""):
+            continue
+        try:
+            parsed = params[name](value)
+        except (BadParameter, ValueError):
+            parsed = value
+        if parsed not in (None, ""):
+            pairs.append((name, str(parsed)))
+    return urlencode(pairs)
+
+
+def public_page(view=None, *, params: dict | None = None):
+    """GET/HEAD only; ETag + Last-Modified; 304 on a match; Redis-cached for anonymous users.
+
+    ``params`` ({name: parser}) are the query parameters the page reads. The cache key (and the
+    ETag) then holds only those, canonical and sorted (``canonical_query``), so ``?utm=…``,
+    ``?tahun=2021&x=1`` and ``?x=1&tahun=2021`` all reuse ``?tahun=2021``'s entry instead of
+    rendering and storing another copy. Without ``params`` the key is the full URL (the API,
+    whose many filters are validated by django-filter)."""
+    if view is None:
+        return lambda v: public_page(v, params=params)
 
     @wraps(view)
     @require_safe
     def wrapper(request, *args, **kwargs):
         as_of = _stamp()
-        identity = f"{RENDER_VERSION}|{as_of.isoformat() if as_of else '-'}|{get_language()}|{request.get_full_path()}"
+        where = request.get_full_path() if params is None else f"{request.path}?{canonical_query(request, params)}"
+        identity = f"{RENDER_VERSION}|{as_of.isoformat() if as_of else '-'}|{get_language()}|{where}"
         etag = f'"{hashlib.sha256(identity.encode()).hexdigest()[:32]}"'
         anonymous = not request.user.is_authenticated
         if anonymous and request.headers.get("If-None-Match") == etag:

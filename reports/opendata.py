@@ -13,7 +13,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from core.cache import public_page
+from core.cache import canonical_query, public_page
 from core.models import Region
 from core.params import BadParameter, optional, parse_id, parse_region_code, parse_year
 from core.spreadsheets import spreadsheet_response
@@ -107,15 +107,19 @@ def _filename(filters: dict) -> str:
     return "-".join(["anggaran-ikm"] + [str(filters[k]) for k in ("provinsi", "program", "tahun") if filters[k]])
 
 
-@public_page
+# The download's filters (core.cache.public_page keys on these only).
+PARAMS = {"provinsi": parse_region_code, "program": parse_id, "tahun": parse_year}
+
+
+@public_page(params=PARAMS)
 def index(request):
     return render(request, "reports/opendata.html", {
-        "as_of": rollup_as_of(), "columns": COLUMNS, "query": request.GET.urlencode(),
+        "as_of": rollup_as_of(), "columns": COLUMNS, "query": canonical_query(request, PARAMS),
         "provinces": Region.objects.provinces().order_by("code"),
     })
 
 
-@public_page
+@public_page(params=PARAMS)
 def download(request, fmt):
     if fmt not in ("csv", "xlsx", "json"):
         raise Http404
@@ -188,7 +192,7 @@ def datapackage_descriptor(request) -> dict:
     }
 
 
-@public_page
+@public_page(params={})
 def datapackage(request):
     """``datapackage.json``, and ``metadata.json`` for links made before the Data Package."""
     return JsonResponse(datapackage_descriptor(request), json_dumps_params={"ensure_ascii": False, "indent": 1})

@@ -35,6 +35,15 @@ from reports.selectors import (
     rollup_years,
 )
 
+# The query parameters each cached page reads (core.cache.public_page keys on these only). A
+# year that does not parse shows every year, so it shares the page without one.
+YEAR = {"tahun": lambda text: lenient(parse_year, text)}
+
+
+def search_text(text: str) -> str:
+    """What the search reads of ``?q=``: single-spaced, at most 100 characters."""
+    return " ".join(text.split())[:100]
+
 
 def _year(request) -> int | None:
     return lenient(parse_year, request.GET.get("tahun"))
@@ -45,7 +54,7 @@ def _funnel_chart(rows) -> dict:
             "datasets": [{"key": "reached", "label": str(_("Kelompok")), "data": [r["reached"] for r in rows]}]}
 
 
-@public_page
+@public_page(params=YEAR)
 def national(request):
     year = _year(request)
     overview = national_overview(year)
@@ -60,7 +69,7 @@ def national(request):
     })
 
 
-@public_page
+@public_page(params=YEAR)
 def province_detail(request, code):
     province = get_object_or_404(Region.objects.provinces(), code=code)
     year = _year(request)
@@ -88,7 +97,7 @@ def province_detail(request, code):
     })
 
 
-@public_page
+@public_page(params=YEAR)
 def regency_detail(request, code):
     regency = get_object_or_404(Region.objects.regencies().select_related("parent"), code=code)
     year = _year(request)
@@ -100,7 +109,7 @@ def regency_detail(request, code):
     })
 
 
-@public_page
+@public_page(params={})
 def program_detail(request, pk):
     program = get_object_or_404(Program.objects.public().select_related("agency__province", "source"), pk=pk)
     report = program_report(program)
@@ -155,7 +164,7 @@ def definitions(request):
     return render(request, "reports/definitions.html", {"figures": trail.FIGURES.values(), "trails": trail.TRAILS})
 
 
-@public_page
+@public_page(params={})
 def agency_detail(request, pk):
     agency = get_object_or_404(Agency.objects.select_related("province", "source"), pk=pk)
     report = agency_report(agency)
@@ -164,9 +173,9 @@ def agency_detail(request, pk):
     })
 
 
-@public_page
+@public_page(params={"q": search_text})
 def search(request):
-    q = request.GET.get("q", "")[:100]
+    q = search_text(request.GET.get("q", ""))
     return render(request, "reports/search.html", {"q": q, "results": public_search(q)})
 
 

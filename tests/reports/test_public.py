@@ -161,6 +161,32 @@ def test_cache_is_invalidated_when_a_rollup_finishes(client, demo, django_assert
     assert fresh["ETag"] != cached["ETag"] and fresh.content != cached.content
 
 
+def test_any_query_string_reuses_the_cached_page_it_shows(client, demo, django_assert_num_queries):
+    """The cache key holds only the parameters a page reads, canonical and sorted: trackers,
+    junk, a padded year or a year that does not parse render nothing new and store no copy."""
+    from django_redis import get_redis_connection
+
+    redis = get_redis_connection("default")
+
+    def copies():
+        return len(redis.keys("*public:*"))
+
+    year = client.get("/provinsi/36/?tahun=2021")
+    everything = client.get("/provinsi/36/")
+    before = copies()
+    with django_assert_num_queries(0):
+        for query in ("tahun=2021&utm_source=wa", "fbclid=x&tahun=02021", "tahun=2020&tahun=2021"):
+            response = client.get(f"/provinsi/36/?{query}")
+            assert response.content == year.content and response["ETag"] == year["ETag"]
+        for query in ("r=1", "tahun=abc", "tahun=%D9%A2%D9%A0%D9%A2%D9%A1x"):
+            assert client.get(f"/provinsi/36/?{query}")["ETag"] == everything["ETag"]
+    assert copies() == before
+    # A strict page still answers a bad filter with its 400, never with another filter's copy.
+    assert client.get("/data/anggaran.csv?tahun=abc").status_code == 400
+    assert client.get("/data/anggaran.csv?tahun=2021&x=1")["ETag"] == client.get("/data/anggaran.csv?tahun=2021")[
+        "ETag"]
+
+
 def test_api_filters_and_pagination(client, demo):
     data = client.get("/api/v1/anggaran/?provinsi=36&tahun=2021").json()
     assert data["count"] > 0 and all(r["province_code"] == "36" and r["fiscal_year"] == 2021 for r in data["results"])
