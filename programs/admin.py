@@ -92,7 +92,6 @@ class BudgetCeilingAdmin(ReadOnlyAdmin):
 @admin.register(Allocation)
 class AllocationAdmin(ReadOnlyAdmin):
     list_display = ("program", "ceiling", "regency", "amount", "realized_total")
-    list_select_related = ("program", "ceiling__province", "ceiling__funding_source", "regency")
     list_filter = ("ceiling__fiscal_year", "ceiling__funding_source")
     search_fields = ("program__name",)
 
@@ -114,10 +113,12 @@ class RealizationAdmin(ReadOnlyAdmin):
     list_display = ("date", "allocation", "amount", "description")
     list_filter = ("date",)
     # str(allocation) names the program and the regency: loaded with the page, not once per row.
+    # (The changelist ignores list_select_related for a queryset that already selects related
+    # rows, as the selector's does, so the queryset adds them itself.)
     list_select_related = ("allocation__program", "allocation__regency")
 
     def get_queryset(self, request):
-        return selectors.realizations_visible_to(request.user)
+        return selectors.realizations_visible_to(request.user).select_related(*self.list_select_related)
 
 
 @admin.register(Indicator)

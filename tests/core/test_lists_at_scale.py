@@ -25,7 +25,8 @@ def _realizations(officer, count, *, province="36", same_day_every=3):
     """``count`` realizations over two allocations, several on each date (ties the cursor must break)."""
     ceiling = CeilingFactory(amount=10**12, fiscal_year=2021, province=region(province))
     allocations = [budget.allocation_create(ceiling=ceiling, program=ProgramFactory(agency=officer.agency),
-                                            amount=10**10) for _ in range(2)]
+                                            amount=10**10, regency=regency)
+                   for regency in (None, region(f"{province}.01"))]  # the whole province, and one regency
     for i in range(count):
         budget.realization_create(allocation=allocations[i % 2], date=dt.date(2021, 1, 1) + dt.timedelta(
             days=i // same_day_every), amount=1000 + i, description=f"Realisasi {i}")

@@ -153,6 +153,8 @@ class Command(BaseCommand):
         for _, program_id, regency_id, _ in allocations:
             by_regency.setdefault(regency_id, []).append(program_id)
         regency_ids = sorted(by_regency)
+        # User triggers are off for the load, the group_province one too: the province is written here.
+        province_of = dict(Region.objects.regencies().values_list("id", "parent_id"))
         weights = [s for _, s in STATES]
         plan = []  # (group number, regency, program, state)
 
@@ -163,11 +165,12 @@ class Command(BaseCommand):
                 state = rng.choices(STATES, weights)[0][0]
                 plan.append((regency_id, program_id, state))
                 name = f"Kelompok sintetis {seed}-{i}"
-                yield (f"{name}\t{name.lower()}\tikm\t{regency_id}\t\t\t{rng.choice(SECTORS)}\tKetua {i}\t\t\t\t"
+                yield (f"{name}\t{name.lower()}\tikm\t{regency_id}\t{province_of[regency_id]}\t\t\t{rng.choice(SECTORS)}"
+                       f"\tKetua {i}\t\t\t\t"
                        f"{rng.randrange(3, 30)}\t{now}\n")
 
         copy(raw, "recipients_recipientgroup",
-             ["name", "normalized_name", "kind", "regency_id", "kecamatan", "desa", "sector", "leader_name",
+             ["name", "normalized_name", "kind", "regency_id", "province_id", "kecamatan", "desa", "sector", "leader_name",
               "leader_nik", "contact_phone", "nib", "members_count", "created_at"], group_lines())
         raw.execute("SELECT id FROM recipients_recipientgroup WHERE name LIKE %s ORDER BY id",
                     [f"Kelompok sintetis {seed}-%"])
