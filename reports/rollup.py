@@ -5,11 +5,14 @@ One run is one PostgreSQL transaction:
 1. take a transaction-level advisory lock (a second run finds it taken and is skipped; a run
    whose worker died loses it with its connection, and ``rollup_reap`` re-queues it);
 2. scan ``programs_realization`` once, grouped by allocation and month, into a temp table;
-3. rebuild ``programs_budgetrollup``, ``programs_realizationmonthly`` and (recipients app)
-   ``recipients_applicationrollup`` each as a new table from one INSERT … SELECT … GROUP BY,
-   index it in bulk, and swap it in by rename (``_swap_in``).
+3. build ``programs_budgetrollup``, ``programs_realizationmonthly`` and (recipients app)
+   ``recipients_applicationrollup`` each as a new table beside the live one, from one INSERT …
+   SELECT … GROUP BY, indexed in bulk (``_build_next``); readers go on reading the live tables
+   meanwhile, without waiting;
+4. swap all three in by rename in one short step just before the commit (``_swap_all``).
 
-Readers keep seeing the previous totals until the commit (MVCC), and a run that dies at any
+Readers keep seeing the previous totals until the commit (MVCC), wait only for the swap (a few
+milliseconds: BENCHMARKS.md), and a run that dies at any
 point — an exception, a killed worker, a lost connection — rolls back whole, leaving the
 previous rollup in place. Re-running on the same data yields the same rows (idempotent).
 """
@@ -120,14 +123,13 @@ TABLES: list[tuple[str, str, str, str]] = [
 ]
 
 
-def _swap_in(cursor, table: str, columns: str, select: str) -> int:
-    """Build ``table`` anew from ``select`` and put it in the old one's place.
+def _build_next(cursor, table: str, columns: str, select: str) -> tuple[int, list, list]:
+    """Build ``{table}__next`` from ``select``, beside the live table, which nobody waits for.
 
-    The rows go into a fresh table without indexes (the cheapest load), its constraints and
-    indexes are then built in bulk under temporary names, and the old table is dropped and
-    the new one renamed, names and all. Everything happens inside the caller's transaction:
-    readers keep the old table until the commit, and a failure leaves it untouched.
-    """
+    The rows go into a fresh table without indexes (the cheapest load); its constraints and
+    indexes are then built in bulk under temporary names. Returns (rows, constraints, indexes)
+    for ``_swap_all``. Reading the live table's definition takes only a share lock, which
+    readers do not conflict with."""
     nxt = f"{table}__next"
     cursor.execute(f"DROP TABLE IF EXISTS {nxt}")
     cursor.execute(f"CREATE TABLE {nxt} (LIKE {table} INCLUDING DEFAULTS INCLUDING IDENTITY)")
@@ -150,17 +152,30 @@ def _swap_in(cursor, table: str, columns: str, select: str) -> int:
     for name, definition in indexes:
         head, _, tail = definition.partition(" ON ")
         cursor.execute(f'{head.replace(name, name + "__next", 1)} ON {tail.replace(table, nxt, 1)}')
-    cursor.execute(f"DROP TABLE {table}")
-    cursor.execute(f"ALTER TABLE {nxt} RENAME TO {table}")
-    for name, _ in constraints:
-        cursor.execute(f'ALTER TABLE {table} RENAME CONSTRAINT "{name}__next" TO "{name}"')
-    for name, _ in indexes:
-        cursor.execute(f'ALTER INDEX "{name}__next" RENAME TO "{name}"')
-    cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
-    sequence = cursor.fetchone()[0]
-    if sequence and sequence.split(".")[-1].strip('"') != f"{table}_id_seq":
-        cursor.execute(f'ALTER SEQUENCE {sequence} RENAME TO "{table}_id_seq"')
-    return rows
+    cursor.execute(f"ANALYZE {nxt}")
+    return rows, constraints, indexes
+
+
+def _swap_all(cursor, built: dict[str, tuple[list, list]]) -> None:
+    """Put every ``__next`` table in its live table's place, all in one short step at the end of
+    the run: the only moment readers wait (the ACCESS EXCLUSIVE lock a DROP takes, from here to
+    the commit a few statements later), and they then see every new table at once.
+
+    Why not generations keyed by run with a pointer to flip: readers would have to find the
+    current generation on every query (a join or a second query on every public page, and in
+    the API's querysets), and old generations would need a sweeper. A rename keeps the tables'
+    names, so every reader stays a plain query on a plain model."""
+    for table, (constraints, indexes) in built.items():
+        cursor.execute(f"DROP TABLE {table}")
+        cursor.execute(f"ALTER TABLE {table}__next RENAME TO {table}")
+        for name, _ in constraints:
+            cursor.execute(f'ALTER TABLE {table} RENAME CONSTRAINT "{name}__next" TO "{name}"')
+        for name, _ in indexes:
+            cursor.execute(f'ALTER INDEX "{name}__next" RENAME TO "{name}"')
+        cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
+        sequence = cursor.fetchone()[0]
+        if sequence and sequence.split(".")[-1].strip('"') != f"{table}_id_seq":
+            cursor.execute(f'ALTER SEQUENCE {sequence} RENAME TO "{table}_id_seq"')
 
 
 class RollupFailed(Exception):
@@ -185,7 +200,7 @@ def rollup_run(
 
     A run that another worker already claimed (or that ended) is returned untouched.
     ``on_step(name)`` is called before each step inside the transaction ("realized",
-    "buckets", "monthly", "applications", "commit"); an exception it raises aborts the run like
+    "buckets", "monthly", "applications", "swap", "commit"); an exception it raises aborts the run like
     any other failure. Cost: one scan of realizations plus small joins; see BENCHMARKS.md.
     """
     if run is None:
@@ -204,13 +219,16 @@ def rollup_run(
             if on_step:
                 on_step("realized")
             cursor.execute(REALIZED_BY_MONTH)
-            counts = {}
+            counts, built = {}, {}
             for label, table, columns, select in TABLES:
                 if on_step:
                     on_step(label)
-                counts[label] = _swap_in(cursor, table, columns, select)
+                counts[label], *built[table] = _build_next(cursor, table, columns, select)
             cursor.execute("SELECT COALESCE(SUM(n), 0) FROM rollup_realized")
             realization_rows = cursor.fetchone()[0]
+            if on_step:
+                on_step("swap")
+            _swap_all(cursor, built)
             if on_step:
                 on_step("commit")
     except Exception as exc:

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from reports import rollup
 from reports.models import RollupRun
+from reports.warm import warm_public_cache
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +33,13 @@ def run_rollup(run_id: int | None = None, trigger: str = "beat") -> dict:
     except Exception:  # recorded on the run by rollup_run; nothing for Celery to retry
         log.warning("rollup run for %s failed; see the run's error", run_id or trigger)
         return {"run": run_id, "status": RollupRun.Status.FAILED}
-    return {"run": run.pk, "status": run.status, "buckets": run.bucket_rows}
+    warmed = 0
+    if run.status == RollupRun.Status.SUCCESS:
+        try:
+            warmed = warm_public_cache()
+        except Exception:  # a page that fails to render is a visitor's 500 too; the run stands
+            log.exception("warming the public cache after rollup %s failed", run.pk)
+    return {"run": run.pk, "status": run.status, "buckets": run.bucket_rows, "warmed": warmed}
 
 
 @shared_task

@@ -142,6 +142,37 @@ def main() -> int:
         cursor.execute(MISMATCHES)
         mismatches = cursor.fetchone()[0]
 
+    # A reader during a run: the province page's bucket query, on its own connection, again and
+    # again while a full run builds its tables and swaps them in.
+    import threading
+
+    from django.db import connections
+
+    done = threading.Event()
+    waits = []
+
+    def reader():
+        other = connections.create_connection("default")
+        try:
+            with other.cursor() as cur:
+                while not done.is_set():
+                    start = time.perf_counter()
+                    cur.execute("SELECT SUM(realized_amount) FROM programs_budgetrollup WHERE province_id = "
+                                "(SELECT id FROM core_region WHERE code = '36')")
+                    cur.fetchone()
+                    waits.append(time.perf_counter() - start)
+                    time.sleep(0.005)
+        finally:
+            other.close()
+
+    thread = threading.Thread(target=reader)
+    thread.start()
+    during_s, _ = timed(rollup_run)
+    done.set()
+    thread.join()
+    reader_max_ms = max(waits) * 1000
+    reader_p99_ms = statistics.quantiles(waits, n=100)[98] * 1000 if len(waits) >= 100 else reader_max_ms
+
     setup_test_environment()
     client = Client()
     cache.clear()
@@ -154,8 +185,11 @@ def main() -> int:
     with connection.execute_wrapper(count):
         assert client.get("/provinsi/36/").status_code == 200
 
-    # A new query string each time: a cache miss, without flushing Redis inside the timing.
-    uncached_ms = [timed(lambda i=i: client.get(f"/provinsi/36/?r={i}"))[0] * 1000 for i in range(20)]
+    # A cache miss each time (the cache key ignores unknown parameters, so it is cleared, untimed).
+    uncached_ms = []
+    for _ in range(20):
+        cache.clear()
+        uncached_ms.append(timed(lambda: client.get("/provinsi/36/"))[0] * 1000)
     cached_ms = [timed(lambda: client.get("/provinsi/36/"))[0] * 1000 for _ in range(50)]
 
     print(f"== rollup benchmark: {GROUPS:,} groups, {REALIZATIONS:,} realizations, {os.cpu_count()} cores")
@@ -166,8 +200,11 @@ def main() -> int:
     print(f"mismatches vs raw aggregate       {mismatches}")
     print(f"province page /provinsi/36/       {len(queries)} queries; uncached median "
           f"{statistics.median(uncached_ms):.1f} ms; cached median {statistics.median(cached_ms):.2f} ms")
-    ok = run.status == "success" and mismatches == 0 and rollup_s <= 1.5 * floor_s and rollup_s < 60
-    print("targets (≤ 1.5× floor, < 60 s, 0 mismatches):", "met" if ok else "NOT met")
+    print(f"a reader during a run ({during_s:.1f} s)    {len(waits)} queries; longest wait {reader_max_ms:.1f} ms, "
+          f"p99 {reader_p99_ms:.1f} ms")
+    ok = (run.status == "success" and mismatches == 0 and rollup_s <= 1.2 * floor_s and rollup_s < 60
+          and reader_max_ms <= 50)
+    print("targets (≤ 1.2× floor, < 60 s, 0 mismatches, a reader waits ≤ 50 ms):", "met" if ok else "NOT met")
     return 0 if ok else 1
 
 

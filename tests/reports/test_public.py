@@ -366,3 +366,18 @@ def test_the_province_withholds_a_name_with_a_reason(client, demo):
     client.logout()
     table = client.get("/penerima/").content.decode().split('data-testid="aided-groups"')[1]
     assert "Kelompok Masker Kain Ciruas" not in table and reason in table and "Nama tidak dipublikasikan" in table
+
+
+def test_a_finished_run_warms_the_common_pages_of_its_generation(client, demo, django_assert_num_queries):
+    """At the end of a run every cache key changes at once: the worker renders the national,
+    open-data and every province page in each language, so the first visitors hit the cache."""
+    from reports.tasks import run_rollup
+    from reports.warm import common_paths
+
+    result = run_rollup(trigger="manual")
+    assert result["status"] == "success" and result["warmed"] == 2 * len(common_paths()) == 2 * (2 + 38)
+    with django_assert_num_queries(0):  # all from Redis
+        for path in ("/", "/provinsi/36/", "/provinsi/63/", "/data/"):
+            assert client.get(path).status_code == 200
+        client.cookies["ikmrelief_language"] = "en"
+        assert "Ceiling" in client.get("/provinsi/36/").content.decode()

@@ -108,6 +108,50 @@ def test_a_failure_mid_run_keeps_the_previous_rollup(regions, banten_officer):
 
 
 @pytest.mark.django_db(transaction=True)
+def test_readers_do_not_wait_while_a_run_builds_its_tables(regions, banten_officer):
+    """Every new table is built beside the live one and all are swapped in at the end, so a
+    reader during the build reads the previous rollup at once (the bench measures the swap)."""
+    import threading
+    import time
+
+    from django.db import connection, connections
+
+    random_budgets(11, provinces=("36",))
+    rollup.rollup_run()
+    before = rollup_rows()
+    building = threading.Event()
+
+    def slow(step):
+        if step == "applications":  # buckets and months are built by now
+            building.set()
+            time.sleep(2)
+
+    def run():
+        try:
+            rollup.rollup_run(on_step=slow)
+        finally:
+            connection.close()
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    assert building.wait(30)
+    reader = connections.create_connection("default")
+    waits = []
+    try:
+        with reader.cursor() as cursor:
+            for table in ("programs_budgetrollup", "programs_realizationmonthly", "recipients_applicationrollup"):
+                start = time.monotonic()
+                cursor.execute(f"SELECT COUNT(*) FROM {table}")
+                waits.append(time.monotonic() - start)
+    finally:
+        reader.close()
+    worker.join(30)
+    assert max(waits) < 0.5, waits
+    assert RollupRun.objects.order_by("-id").first().status == RollupRun.Status.SUCCESS
+    assert rollup_rows() == before  # same data, same rollup
+
+
+@pytest.mark.django_db(transaction=True)
 def test_two_overlapping_runs_never_both_write(regions):
     from django.db import connections
 
