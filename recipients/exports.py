@@ -27,6 +27,7 @@ from django.core.files import File
 from django.db.models import F, Q
 from django.http import StreamingHttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from core.jobs import EXPORT_LOCK_CLASS, enqueue, lock_holders, owner_label, session_lock
 from core.pagination import capped_count
@@ -42,7 +43,7 @@ HEADER = ["kode_wilayah", "kabupaten_kota", "nama_kelompok", "sektor", "kecamata
 FILENAME = "kelompok-ikm"
 CHUNK = 2000
 PROGRESS_EVERY = 5000
-WORKER_LOST = "Pekerja latar belakang berhenti berulang kali; ekspor dibatalkan. Coba lagi."
+WORKER_LOST = gettext_noop("Pekerja latar belakang berhenti berulang kali; ekspor dibatalkan. Coba lagi.")
 
 
 def filtered(user, params):

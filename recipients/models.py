@@ -414,7 +414,9 @@ class ExportJob(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_fmt_display()} {self.created_at:%Y-%m-%d %H:%M}"
+        from django.utils import timezone
+
+        return f"{self.get_fmt_display()} {timezone.localtime(self.created_at):%Y-%m-%d %H:%M}"
 
     @property
     def progress_percent(self) -> int:

@@ -165,13 +165,12 @@ class Command(BaseCommand):
                 state = rng.choices(STATES, weights)[0][0]
                 plan.append((regency_id, program_id, state))
                 name = f"Kelompok sintetis {seed}-{i}"
-                yield (f"{name}\t{name.lower()}\tikm\t{regency_id}\t{province_of[regency_id]}\t\t\t{rng.choice(SECTORS)}"
-                       f"\tKetua {i}\t\t\t\t"
-                       f"{rng.randrange(3, 30)}\t{now}\n")
+                yield (f"{name}\t{name.lower()}\tikm\t{regency_id}\t{province_of[regency_id]}\t\t\t"
+                       f"{rng.choice(SECTORS)}\tKetua {i}\t\t\t\t{rng.randrange(3, 30)}\t{now}\n")
 
         copy(raw, "recipients_recipientgroup",
-             ["name", "normalized_name", "kind", "regency_id", "province_id", "kecamatan", "desa", "sector", "leader_name",
-              "leader_nik", "contact_phone", "nib", "members_count", "created_at"], group_lines())
+             ["name", "normalized_name", "kind", "regency_id", "province_id", "kecamatan", "desa", "sector",
+              "leader_name", "leader_nik", "contact_phone", "nib", "members_count", "created_at"], group_lines())
         raw.execute("SELECT id FROM recipients_recipientgroup WHERE name LIKE %s ORDER BY id",
                     [f"Kelompok sintetis {seed}-%"])
         group_ids = [row[0] for row in raw.fetchall()]
