@@ -306,7 +306,8 @@ def bench() -> int:
     started = start_services(env)
     try:
         codes = [subprocess.run([PYTHON, "-m", module], env=env, cwd=ROOT).returncode
-                 for module in ("tests.bench.rollup_bench", "tests.bench.staff_pages", "tests.bench.public_rps")]
+                 for module in ("tests.bench.rollup_bench", "tests.bench.staff_pages", "tests.bench.import_bench",
+                                "tests.bench.public_rps")]
         return max(codes)
     except (KeyboardInterrupt, Stopped):
         return 130

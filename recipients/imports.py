@@ -15,12 +15,15 @@ import codecs
 import csv
 import datetime as dt
 import io
+import json
 import logging
 import zipfile
-from dataclasses import dataclass
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
 
 from django.conf import settings
-from django.db import transaction
+from django.core.files.base import ContentFile
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, IntegrityError, connection, connections, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -35,7 +38,7 @@ from recipients.services import (
     GroupData,
     MemberData,
     _validate_group,
-    application_propose,
+    applications_propose_new,
     nib_problem,
     nik_problem,
     phone_problem,
@@ -377,11 +380,33 @@ def batch_validate(batch: ImportBatch) -> ImportBatch:
             return _finish(batch, status=ImportBatch.Status.INVALID, errors=[{"row": 0, "column": "", "message": _(
                 "Berkas tidak dapat diperiksa (%(error)s). Periksa formatnya atau hubungi admin.")
                 % {"error": type(exc).__name__}}])
+        if not parsed.errors:
+            _keep_parsed(batch, parsed)
         return _finish(
             batch, status=ImportBatch.Status.INVALID if parsed.errors else ImportBatch.Status.READY,
             errors=parsed.errors, rows_done=len(rows), groups_count=len(parsed.groups),
             members_count=sum(len(g.members) for g in parsed.groups.values()),
         )
+
+
+def _keep_parsed(batch: ImportBatch, parsed: Parsed) -> None:
+    """The validated groups as JSON beside the upload, for the commit."""
+    payload = {"rows": parsed.rows, "groups": [asdict(g) for g in parsed.groups.values()]}
+    batch.parsed.save(f"{batch.pk}-checked.json", ContentFile(json.dumps(payload, ensure_ascii=False).encode()),
+                      save=False)
+    ImportBatch.objects.filter(pk=batch.pk).update(parsed=batch.parsed.name)
+
+
+def _kept_parsed(batch: ImportBatch) -> Parsed | None:
+    if not batch.parsed:
+        return None
+    with batch.parsed.open("rb") as f:
+        payload = json.load(f)
+    groups = {}
+    for g in payload["groups"]:
+        data = GroupData(**{**g, "members": [MemberData(**m) for m in g["members"]]})
+        groups[(data.regency_id, _norm(data.name))] = data
+    return Parsed(groups=groups, errors=[], rows=payload["rows"])
 
 
 def batch_commit(batch: ImportBatch) -> ImportBatch:
@@ -398,7 +423,7 @@ def batch_commit(batch: ImportBatch) -> ImportBatch:
             return batch
         ImportBatch.objects.filter(pk=batch.pk).update(owner=owner_label(), heartbeat_at=timezone.now())
         try:
-            parsed = validate_rows(_rows_of(batch), batch.created_by)
+            parsed = _kept_parsed(batch) or validate_rows(_rows_of(batch), batch.created_by)
         except Exception as exc:
             log.exception("import batch %s could not be re-read", batch.pk)
             return _finish(batch, status=ImportBatch.Status.FAILED,
@@ -407,6 +432,15 @@ def batch_commit(batch: ImportBatch) -> ImportBatch:
             return _finish(batch, status=ImportBatch.Status.INVALID, errors=parsed.errors)
         try:
             _write(batch, parsed)
+        except IntegrityError:
+            # Someone registered one of these groups or members since the preview: name the rows.
+            recheck = validate_rows(_rows_of(batch), batch.created_by)
+            if recheck.errors:
+                return _finish(batch, status=ImportBatch.Status.INVALID, errors=recheck.errors)
+            log.exception("import batch %s failed", batch.pk)
+            return _finish(batch, status=ImportBatch.Status.FAILED, errors=[{"row": 0, "column": "", "message": _(
+                "Penyimpanan gagal, tidak ada yang tersimpan (%(error)s). Coba lagi atau hubungi admin.")
+                % {"error": "IntegrityError"}}])
         except Exception as exc:  # whatever it was, nothing of the batch is written; the user is told
             log.exception("import batch %s failed", batch.pk)
             return _finish(batch, status=ImportBatch.Status.FAILED, errors=[{"row": 0, "column": "", "message": _(
@@ -416,8 +450,41 @@ def batch_commit(batch: ImportBatch) -> ImportBatch:
         return batch
 
 
-@transaction.atomic
+@contextmanager
+def _progress_outside(batch: ImportBatch):
+    """``progress(done)`` writing the batch's counter on a connection of its own: the commit's
+    transaction is open until the end, and the page must see the counter move meanwhile.
+
+    Best effort: a counter that cannot be written within a second is skipped, never waited for.
+    Inside an enclosing transaction (a test's) the counter is written in it instead, since the
+    batch row may be locked by that very transaction."""
+    if connection.in_atomic_block:
+        yield lambda done: ImportBatch.objects.filter(pk=batch.pk).update(rows_done=done)
+        return
+    own = connections.create_connection(DEFAULT_DB_ALIAS)
+
+    def progress(done):
+        try:
+            with own.cursor() as cursor:
+                cursor.execute("SET lock_timeout = '1s'")
+                cursor.execute("UPDATE recipients_importbatch SET rows_done = %s, heartbeat_at = now() "
+                               "WHERE id = %s", [done, batch.pk])
+        except DatabaseError:
+            log.warning("import %s: progress not written", batch.pk)
+
+    try:
+        yield progress
+    finally:
+        own.close()
+
+
 def _write(batch: ImportBatch, parsed: Parsed) -> None:
+    with _progress_outside(batch) as progress, transaction.atomic():
+        _write_all(batch, parsed, progress)
+
+
+def _write_all(batch: ImportBatch, parsed: Parsed, progress) -> None:
+    """Groups, members and (with a program) applications in a few set-based statements."""
     actor = batch.created_by
     new_groups = []
     for data in parsed.groups.values():
@@ -429,17 +496,18 @@ def _write(batch: ImportBatch, parsed: Parsed) -> None:
             leader_name=data.leader_name, leader_nik=data.leader_nik, contact_phone=data.contact_phone,
             nib=data.nib, members_count=data.members_count or 0, created_by=actor, import_batch=batch,
         ))
-    created = RecipientGroup.objects.bulk_create(new_groups, batch_size=1000)
-    Member.objects.bulk_create(
-        [Member(group=group, name=m.name, nik=m.nik, role=m.role)
-         for group, data in zip(created, parsed.groups.values(), strict=True) for m in data.members],
-        batch_size=2000,
-    )
+    # The counter runs over the file's rows: groups, then members, then the proposals.
+    created = RecipientGroup.objects.bulk_create(new_groups, batch_size=2000)
+    members = [Member(group=group, name=m.name, nik=m.nik, role=m.role)
+               for group, data in zip(created, parsed.groups.values(), strict=True) for m in data.members]
+    progress(parsed.rows // 4)
+    for start in range(0, len(members), 10_000):
+        Member.objects.bulk_create(members[start:start + 10_000], batch_size=2000)
+        progress(parsed.rows // 4 + (parsed.rows // 2) * min(len(members), start + 10_000) // max(len(members), 1))
     if batch.program_id:
-        for i, group in enumerate(RecipientGroup.objects.filter(import_batch=batch).select_related("regency")):
-            application_propose(group=group, program=batch.program, actor=actor)
-            if (i + 1) % PROGRESS_EVERY == 0:
-                ImportBatch.objects.filter(pk=batch.pk).update(rows_done=i + 1)
+        groups = list(RecipientGroup.objects.filter(import_batch=batch).select_related("regency"))
+        applications_propose_new(groups=groups, program=batch.program, actor=actor)
+    progress(parsed.rows)
     ImportBatch.objects.filter(pk=batch.pk).update(
         status=ImportBatch.Status.COMMITTED, finished_at=timezone.now(), rows_done=parsed.rows,
     )

@@ -346,6 +346,9 @@ class ImportBatch(models.Model):
     members_count = models.PositiveIntegerField(default=0)
     # [{"row": 12, "column": "nik_anggota", "message": "…"}], every error of every row.
     errors = models.JSONField(default=list, blank=True)
+    # The validated groups and members (JSON, kept with the upload), so the commit writes what
+    # the preview showed without reading and checking the file a second time.
+    parsed = models.FileField(upload_to="imports/%Y/%m/", storage=private_storage, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     # Liveness (core/jobs.py): the worker on it holds advisory lock (IMPORT_LOCK_CLASS, id).

@@ -249,21 +249,51 @@ def _flag_duplicates(application: Application) -> int:
         .exclude(state=State.REJECTED)
         .select_related("group")
     )
-    flags = []
-    for other in others:
-        if other.group.leader_nik and other.group.leader_nik == group.leader_nik:
-            reason = _("NIK ketua sama")
-        elif other.group.nib and other.group.nib == group.nib:
-            reason = _("NIB sama")
-        else:
-            reason = _("Nama kelompok dan kabupaten/kota sama")
-        flags += [DuplicateFlag(application=application, other=other, reason=reason),
-                  DuplicateFlag(application=other, other=application, reason=reason)]
+    return _flag_pairs({application.pk: (application, others)})
+
+
+def _flag_duplicates_of_new(applications: list[Application], fiscal_year: int) -> int:
+    """``_flag_duplicates`` for applications of groups just registered: their names are new in
+    their regency (the unique constraint), so only a leader NIK or an NIB can match. One query."""
+    niks = {a.group.leader_nik for a in applications if a.group.leader_nik}
+    nibs = {a.group.nib for a in applications if a.group.nib}
+    if not niks and not nibs:
+        return 0
+    candidates = list(Application.objects.filter(Q(group__leader_nik__in=niks) | Q(group__nib__in=nibs),
+                                                 program__fiscal_year=fiscal_year)
+                      .exclude(state=State.REJECTED).select_related("group"))
+    pairs = {}
+    for application in applications:
+        group = application.group
+        others = [c for c in candidates if c.pk != application.pk and (
+            (group.leader_nik and c.group.leader_nik == group.leader_nik) or (group.nib and c.group.nib == group.nib))]
+        if others:
+            pairs[application.pk] = (application, others)
+    return _flag_pairs(pairs)
+
+
+def _flag_pairs(pairs: dict[int, tuple[Application, list[Application]]]) -> int:
+    """Both flags of each (application, look-alike), the flag on every application named, and the
+    officers told. ``pairs``: {application id: (application, look-alikes)}."""
+    flags, flagged = [], set()
+    for application, others in pairs.values():
+        group = application.group
+        for other in others:
+            if other.group.leader_nik and other.group.leader_nik == group.leader_nik:
+                reason = _("NIK ketua sama")
+            elif other.group.nib and other.group.nib == group.nib:
+                reason = _("NIB sama")
+            else:
+                reason = _("Nama kelompok dan kabupaten/kota sama")
+            flags += [DuplicateFlag(application=application, other=other, reason=reason),
+                      DuplicateFlag(application=other, other=application, reason=reason)]
+            flagged |= {application.pk, other.pk}
     if flags:
         DuplicateFlag.objects.bulk_create(flags, ignore_conflicts=True)
-        Application.objects.filter(pk__in=[application.pk, *[o.pk for o in others]]).update(has_duplicate=True)
-        _notify_duplicate(application, others)
-    return len(others)
+        Application.objects.filter(pk__in=flagged).update(has_duplicate=True)
+        for application, others in pairs.values():
+            _notify_duplicate(application, others)
+    return sum(len(others) for _application, others in pairs.values())
 
 
 def _notify_duplicate(application: Application, others: list[Application]) -> None:
@@ -281,6 +311,32 @@ def _notify_duplicate(application: Application, others: list[Application]) -> No
 @transaction.atomic
 def application_propose(*, group: RecipientGroup, program: Program, actor=None) -> Application:
     """Propose a group for a program of its province (or a national program allocated there)."""
+    _check_proposal(group, program, actor)
+    if Application.objects.filter(group=group, program=program).exists():
+        raise ValidationError({"program": _("Kelompok ini sudah diusulkan ke program tersebut.")})
+    application = Application.objects.create(group=group, program=program, created_by=actor)
+    VerificationStep.objects.create(application=application, from_state=State.PROPOSED, to_state=State.PROPOSED,
+                                    actor=actor, note=_("Diusulkan"))
+    _flag_duplicates(application)
+    return application
+
+
+def applications_propose_new(*, groups: list[RecipientGroup], program: Program, actor=None) -> int:
+    """``application_propose`` for many groups registered a moment ago (an import), in a few
+    set-based statements: the checks once per regency and kind, the applications and their
+    first steps in bulk, look-alikes in one query. Returns how many were proposed."""
+    for group in {(g.regency_id, g.kind): g for g in groups}.values():
+        _check_proposal(group, program, actor)
+    applications = Application.objects.bulk_create(
+        [Application(group=g, program=program, created_by=actor) for g in groups], batch_size=2000)
+    VerificationStep.objects.bulk_create(
+        [VerificationStep(application=a, from_state=State.PROPOSED, to_state=State.PROPOSED, actor=actor,
+                          note=_("Diusulkan")) for a in applications], batch_size=2000)
+    _flag_duplicates_of_new(applications, program.fiscal_year)
+    return len(applications)
+
+
+def _check_proposal(group: RecipientGroup, program: Program, actor) -> None:
     _ensure_group_scope(actor, group)
     province_id = group.regency.parent_id
     program_here = program.agency.province_id == province_id or Allocation.objects.filter(
@@ -294,13 +350,6 @@ def application_propose(*, group: RecipientGroup, program: Program, actor=None) 
         # UEP and other family aid goes to KPM; aid for IKM groups never to families.
         raise ValidationError({"program": _("Program ini untuk %(unit)s; %(group)s adalah %(kind)s.") % {
             "unit": program.get_target_unit_display(), "group": group.name, "kind": group.get_kind_display()}})
-    if Application.objects.filter(group=group, program=program).exists():
-        raise ValidationError({"program": _("Kelompok ini sudah diusulkan ke program tersebut.")})
-    application = Application.objects.create(group=group, program=program, created_by=actor)
-    VerificationStep.objects.create(application=application, from_state=State.PROPOSED, to_state=State.PROPOSED,
-                                    actor=actor, note=_("Diusulkan"))
-    _flag_duplicates(application)
-    return application
 
 
 def latest_return(application: Application) -> VerificationStep | None:

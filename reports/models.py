@@ -126,6 +126,18 @@ class RollupRun(models.Model):
     # started by mistake (or a redelivered message) cannot run the same night twice.
     slot = models.CharField(max_length=40, null=True, blank=True, unique=True)
 
+    class Mode(models.TextChoices):
+        FULL = "full", _("Penuh")
+        INCREMENTAL = "incremental", _("Bertahap")
+
+    # Full: everything from the raw rows (nightly), checking the incremental state on the way;
+    # incremental: only the changes logged since the last run ("refresh now").
+    mode = models.CharField(max_length=12, choices=Mode.choices, default=Mode.FULL)
+    changes = models.IntegerField(default=0)  # change-log rows the run consumed
+    # A full run: rows where the incrementally kept state differed from the full recomputation
+    # (0 when every change was logged and applied). None for incremental runs.
+    mismatches = models.IntegerField(null=True, blank=True)
+
     class Meta:
         db_table = "programs_rolluprun"
         ordering = ["-queued_at", "-id"]
@@ -175,3 +187,62 @@ class ApplicationRollup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.program_id} {self.regency_id} {self.state}: {self.groups}"
+
+
+class RealizedCell(models.Model):
+    """Realized money per allocation, regency reached and month: the one place the ten million
+    realizations are summed. A full run rebuilds it from the raw rows; an incremental run adds
+    the logged new realizations to it and recomputes exactly the allocations marked for it.
+    The budget buckets and months are rebuilt from these few rows on every run."""
+
+    allocation = rollup_fk("programs.Allocation")
+    regency = rollup_fk("core.Region", null=True)
+    month = models.DateField()
+    amount = models.BigIntegerField()
+    n = models.BigIntegerField()
+    illustrative = models.BooleanField()
+
+    class Meta:
+        db_table = "reports_realizedcell"
+        constraints = [
+            # Also the ON CONFLICT target of the incremental run (NULL regency: the whole province).
+            models.UniqueConstraint(fields=["allocation", "regency", "month"], name="reports_cell_unique",
+                                    nulls_distinct=False),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.allocation_id} {self.regency_id} {self.month:%Y-%m}: {self.amount}"
+
+
+class RollupChange(models.Model):
+    """The change log of the incremental rollup, written by database triggers in the same
+    transaction as the change (``reports/migrations/0004_incremental_rollup.py``), whoever the
+    writer is: the services, an import, the admin, a fix by hand.
+
+    - ``realized``: a new realization, as the cell it adds to (allocation, regency, month, amount);
+    - ``recheck``: an allocation whose cells must be recomputed from its raw rows (a handover
+      links a realization to a group's regency, an allocation's regency changed, a realization
+      was altered);
+    - ``applications``: +1/−1 group (and its members) in an application rollup cell;
+    - ``full``: a change the log cannot express (a program's fiscal year): the next run is full.
+    """
+
+    kind = models.CharField(max_length=12)
+    allocation_id = models.BigIntegerField(null=True)
+    regency_id = models.BigIntegerField(null=True)
+    month = models.DateField(null=True)
+    amount = models.BigIntegerField(null=True)
+    illustrative = models.BooleanField(null=True)
+    fiscal_year = models.PositiveSmallIntegerField(null=True)
+    province_id = models.BigIntegerField(null=True)
+    program_id = models.BigIntegerField(null=True)
+    state = models.CharField(max_length=15, null=True)
+    groups = models.IntegerField(null=True)
+    beneficiaries = models.BigIntegerField(null=True)
+    created_at = models.DateTimeField(db_default=models.functions.Now())
+
+    class Meta:
+        db_table = "reports_rollupchange"
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.allocation_id or self.program_id}"

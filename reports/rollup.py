@@ -1,20 +1,25 @@
 """The budget rollup: raw rows in, the totals every chart and public page reads out.
 
-One run is one PostgreSQL transaction:
+Two kinds of run, each one PostgreSQL transaction under a transaction-level advisory lock (a
+second run finds it taken and is skipped; a run whose worker died loses it with its connection,
+and ``rollup_reap`` re-queues it):
 
-1. take a transaction-level advisory lock (a second run finds it taken and is skipped; a run
-   whose worker died loses it with its connection, and ``rollup_reap`` re-queues it);
-2. scan ``programs_realization`` once, grouped by allocation and month, into a temp table;
-3. build ``programs_budgetrollup``, ``programs_realizationmonthly`` and (recipients app)
-   ``recipients_applicationrollup`` each as a new table beside the live one, from one INSERT …
-   SELECT … GROUP BY, indexed in bulk (``_build_next``); readers go on reading the live tables
-   meanwhile, without waiting;
-4. swap all three in by rename in one short step just before the commit (``_swap_all``).
+- **Full** (nightly): the only scan of the ten million realizations. It takes the change log,
+  applies it to the kept state, then builds every table anew beside the live one — the realized
+  cells (``reports_realizedcell``: per allocation, regency reached and month), the budget
+  buckets and months from those cells, the application counts — indexed in bulk
+  (``_build_next``); counts where the kept state differed from what it just recomputed
+  (``RollupRun.mismatches``); and swaps all of them in by rename in one short step just before
+  the commit (``_swap_all``).
+- **Incremental** ("refresh now"): applies the change log — which database triggers write in
+  the same transaction as every change (``reports/migrations/0003_incremental_rollup.py``) —
+  to the kept cells and application counts, and rebuilds the buckets and months from the cells
+  (tens of thousands of rows, not millions).
 
-Readers keep seeing the previous totals until the commit (MVCC), wait only for the swap (a few
-milliseconds: BENCHMARKS.md), and a run that dies at any
-point — an exception, a killed worker, a lost connection — rolls back whole, leaving the
-previous rollup in place. Re-running on the same data yields the same rows (idempotent).
+Readers keep seeing the previous totals until the commit (MVCC) and wait only for the swap (a
+few milliseconds: BENCHMARKS.md). A run that dies at any point — an exception, a killed worker,
+a lost connection — rolls back whole, change log included, leaving the previous rollup in place.
+Re-running on the same data yields the same rows (idempotent).
 """
 
 from __future__ import annotations
@@ -42,10 +47,11 @@ STALE_AFTER = dt.timedelta(hours=24)
 
 # Realized money per allocation, month and the regency it reached: a handover to a group (and
 # the reversal of one) counts toward the group's regency wherever the allocation was made; any
-# other realization toward the allocation's own regency (or the whole province).
-REALIZED_BY_MONTH = """
-DROP TABLE IF EXISTS rollup_realized;
-CREATE TEMP TABLE rollup_realized ON COMMIT DROP AS
+# other realization toward the allocation's own regency (or the whole province). These cells
+# (``reports_realizedcell``) are the only sum over the raw realizations; ``{where}`` narrows it to
+# the allocations an incremental run rechecks.
+CELL_COLUMNS = "allocation_id, regency_id, month, amount, n, illustrative"
+REALIZED = """
 SELECT r.allocation_id,
        COALESCE(h.regency_id, a.regency_id) AS regency_id,
        date_trunc('month', r.date)::date AS month,
@@ -61,8 +67,8 @@ LEFT JOIN (
     JOIN recipients_recipientgroup g ON g.id = ap.group_id
     WHERE s.realization_id IS NOT NULL
 ) h ON h.realization_id = COALESCE(r.reverses_id, r.id)
-GROUP BY r.allocation_id, COALESCE(h.regency_id, a.regency_id), date_trunc('month', r.date);
-ANALYZE rollup_realized
+{where}
+GROUP BY r.allocation_id, COALESCE(h.regency_id, a.regency_id), date_trunc('month', r.date)
 """
 
 BUCKET_COLUMNS = (
@@ -71,6 +77,7 @@ BUCKET_COLUMNS = (
 )
 # A ceiling is its own bucket; allocated money sits in the allocation's regency (or the whole
 # province), realized money in the regency it reached: each amount is counted exactly once.
+# Built from the cells ({cells}) and the few thousand allocations and ceilings, on every run.
 BUCKETS = """
 SELECT c.fiscal_year, c.province_id, NULL, NULL, NULL, c.funding_source_id, c.amount, 0, 0, 0, 0, c.is_illustrative
 FROM programs_budgetceiling c
@@ -87,7 +94,7 @@ FROM (
     UNION ALL
     SELECT c.fiscal_year, c.province_id, r.regency_id, p.agency_id, a.program_id, c.funding_source_id,
            0, r.amount, 0, r.n, r.illustrative
-    FROM rollup_realized r
+    FROM {cells} r
     JOIN programs_allocation a ON a.id = r.allocation_id
     JOIN programs_budgetceiling c ON c.id = a.ceiling_id
     JOIN programs_program p ON p.id = a.program_id
@@ -98,7 +105,7 @@ GROUP BY x.fiscal_year, x.province_id, x.regency_id, x.agency_id, x.program_id, 
 MONTHLY_COLUMNS = "province_id, regency_id, program_id, month, amount"
 MONTHLY = """
 SELECT c.province_id, r.regency_id, a.program_id, r.month, SUM(r.amount)
-FROM rollup_realized r
+FROM {cells} r
 JOIN programs_allocation a ON a.id = r.allocation_id
 JOIN programs_budgetceiling c ON c.id = a.ceiling_id
 GROUP BY c.province_id, r.regency_id, a.program_id, r.month
@@ -115,11 +122,53 @@ JOIN programs_program p ON p.id = a.program_id
 GROUP BY p.fiscal_year, r.parent_id, g.regency_id, a.program_id, a.state
 """
 
-# (label, table, columns, SELECT): each table is rebuilt from its SELECT and swapped in.
+# The incremental state (kept between runs, checked by every full run) and the derived tables
+# (rebuilt from it and the allocations on every run).
+KEPT = {"reports_realizedcell": CELL_COLUMNS, "recipients_applicationrollup": APPLICATION_COLUMNS}
+
+# The change log since the last run, taken in the run's snapshot (REPEATABLE READ): exactly the
+# changes the run's reads see. Anything committed later stays in the log for the next run.
+TAKE_CHANGES = """
+DROP TABLE IF EXISTS rollup_changes;
+CREATE TEMP TABLE rollup_changes ON COMMIT DROP AS SELECT * FROM reports_rollupchange LIMIT 0;
+WITH taken AS (DELETE FROM reports_rollupchange RETURNING *) INSERT INTO rollup_changes SELECT * FROM taken;
+"""
+
+# The logged changes applied to the kept state in place: new realizations added to their cells
+# (except for allocations to recheck), rechecked allocations recomputed from their raw rows, and
+# ±1 group per application move; a cell left with no group is gone, as a full run would have it.
+RECHECK = "WHERE r.allocation_id IN (SELECT allocation_id FROM rollup_changes WHERE kind = 'recheck')"
+APPLY_CHANGES = [
+    f"""INSERT INTO reports_realizedcell AS cell ({CELL_COLUMNS})
+        SELECT allocation_id, regency_id, month, SUM(amount), COUNT(*), bool_or(illustrative)
+        FROM rollup_changes x WHERE kind = 'realized' AND NOT EXISTS (
+            SELECT 1 FROM rollup_changes y WHERE y.kind = 'recheck' AND y.allocation_id = x.allocation_id)
+        GROUP BY allocation_id, regency_id, month
+        ON CONFLICT (allocation_id, regency_id, month) DO UPDATE SET amount = cell.amount + EXCLUDED.amount,
+            n = cell.n + EXCLUDED.n, illustrative = cell.illustrative OR EXCLUDED.illustrative""",
+    """DELETE FROM reports_realizedcell
+       WHERE allocation_id IN (SELECT allocation_id FROM rollup_changes WHERE kind = 'recheck')""",
+    f"INSERT INTO reports_realizedcell ({CELL_COLUMNS}) " + REALIZED.format(where=RECHECK),
+    f"""INSERT INTO recipients_applicationrollup AS t ({APPLICATION_COLUMNS})
+        SELECT fiscal_year, province_id, regency_id, program_id, state, SUM(groups), SUM(beneficiaries)
+        FROM rollup_changes WHERE kind = 'applications'
+        GROUP BY fiscal_year, province_id, regency_id, program_id, state
+        ON CONFLICT (fiscal_year, province_id, regency_id, program_id, state) DO UPDATE
+        SET groups = t.groups + EXCLUDED.groups, beneficiaries = t.beneficiaries + EXCLUDED.beneficiaries""",
+    "DELETE FROM recipients_applicationrollup WHERE groups = 0",
+]
+
+# (label, table, columns, SELECT) of a full run, in order; {cells} is the run's new cell table.
 TABLES: list[tuple[str, str, str, str]] = [
-    ("buckets", "programs_budgetrollup", BUCKET_COLUMNS, BUCKETS),
-    ("monthly", "programs_realizationmonthly", MONTHLY_COLUMNS, MONTHLY),
+    ("realized", "reports_realizedcell", CELL_COLUMNS, REALIZED.format(where="")),
+    ("buckets", "programs_budgetrollup", BUCKET_COLUMNS, BUCKETS.format(cells="reports_realizedcell__next")),
+    ("monthly", "programs_realizationmonthly", MONTHLY_COLUMNS, MONTHLY.format(cells="reports_realizedcell__next")),
     ("applications", "recipients_applicationrollup", APPLICATION_COLUMNS, APPLICATIONS),
+]
+# An incremental run rebuilds only the derived tables, from the kept cells.
+DERIVED: list[tuple[str, str, str, str]] = [
+    ("buckets", "programs_budgetrollup", BUCKET_COLUMNS, BUCKETS.format(cells="reports_realizedcell")),
+    ("monthly", "programs_realizationmonthly", MONTHLY_COLUMNS, MONTHLY.format(cells="reports_realizedcell")),
 ]
 
 
@@ -194,21 +243,38 @@ def _claim(run: RollupRun) -> bool:
 
 
 def rollup_run(
-    *, run: RollupRun | None = None, trigger: str = "command", on_step: Callable[[str], None] | None = None
+    *, run: RollupRun | None = None, trigger: str = "command", mode: str | None = None,
+    on_step: Callable[[str], None] | None = None,
 ) -> RollupRun:
-    """Recompute every rollup table. Returns the run, marked success, skipped or failed.
+    """Compute the rollup. Returns the run, marked success, skipped or failed.
 
-    A run that another worker already claimed (or that ended) is returned untouched.
-    ``on_step(name)`` is called before each step inside the transaction ("realized",
-    "buckets", "monthly", "applications", "swap", "commit"); an exception it raises aborts the run like
-    any other failure. Cost: one scan of realizations plus small joins; see BENCHMARKS.md.
+    - **full** (the default; nightly): takes the change log, applies it to the kept state,
+      rebuilds every table from the raw rows, counts where the kept state differed
+      (``mismatches``: 0 when every change was logged), and swaps everything in at the end;
+    - **incremental** ("refresh now"): applies the change log to the kept cells and application
+      counts, then rebuilds the budget buckets and months from the cells. A change the log cannot
+      express makes it a full run.
+
+    One REPEATABLE READ transaction (when not nested), so the log it takes and the rows it
+    reads are the same snapshot. A run that another worker already claimed (or that ended) is
+    returned untouched. ``on_step(name)`` is called before each step inside the transaction
+    ("changes", "realized", "buckets", "monthly", "applications", "swap", "commit"); an
+    exception it raises aborts the run like any other failure. Cost: BENCHMARKS.md.
     """
     if run is None:
-        run = RollupRun.objects.create(trigger=trigger)
+        run = RollupRun.objects.create(trigger=trigger, mode=mode or RollupRun.Mode.FULL)
     if not _claim(run):
         return run
+
+    def step(name):
+        if on_step:
+            on_step(name)
+
     try:
+        isolate = not connection.in_atomic_block
         with transaction.atomic(), connection.cursor() as cursor:
+            if isolate:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
             cursor.execute("SELECT pg_try_advisory_xact_lock(%s, %s)", RUN_LOCK)
             if not cursor.fetchone()[0]:
                 RollupRun.objects.filter(pk=run.pk).update(
@@ -216,21 +282,24 @@ def rollup_run(
                 )
                 run.refresh_from_db()
                 return run
-            if on_step:
-                on_step("realized")
-            cursor.execute(REALIZED_BY_MONTH)
+            step("changes")
+            cursor.execute(TAKE_CHANGES)
+            cursor.execute("SELECT COUNT(*), COUNT(*) FILTER (WHERE kind = 'full') FROM rollup_changes")
+            changes, needs_full = cursor.fetchone()
+            for sql in APPLY_CHANGES:
+                cursor.execute(sql)
+            full = run.mode == RollupRun.Mode.FULL or needs_full
             counts, built = {}, {}
-            for label, table, columns, select in TABLES:
-                if on_step:
-                    on_step(label)
+            for label, table, columns, select in (TABLES if full else DERIVED):
+                step(label)
                 counts[label], *built[table] = _build_next(cursor, table, columns, select)
-            cursor.execute("SELECT COALESCE(SUM(n), 0) FROM rollup_realized")
+            # A change the log marked "full" was never applied to the kept state: nothing to check.
+            mismatches = _mismatches(cursor) if full and not needs_full else None
+            cursor.execute("SELECT COALESCE(SUM(n), 0) FROM reports_realizedcell" + ("__next" if full else ""))
             realization_rows = cursor.fetchone()[0]
-            if on_step:
-                on_step("swap")
+            step("swap")
             _swap_all(cursor, built)
-            if on_step:
-                on_step("commit")
+            step("commit")
     except Exception as exc:
         log.exception("rollup %s failed", run.pk)
         RollupRun.objects.filter(pk=run.pk).update(
@@ -239,17 +308,35 @@ def rollup_run(
         run.refresh_from_db()
         _notify_failure(run)
         raise
+    if mismatches:
+        log.warning("rollup %s: the incremental state differed from the full rollup in %s rows", run.pk, mismatches)
     RollupRun.objects.filter(pk=run.pk).update(
         status=RollupRun.Status.SUCCESS,
         finished_at=timezone.now(),
         bucket_rows=counts["buckets"],
         monthly_rows=counts["monthly"],
         realization_rows=realization_rows,
+        mode=RollupRun.Mode.FULL if full else RollupRun.Mode.INCREMENTAL,
+        changes=changes,
+        mismatches=mismatches,
     )
     run.refresh_from_db()
     # Public pages key their cache on this value, so a new rollup is a new cache generation.
     cache.set(AS_OF_CACHE_KEY, run.started_at, None)
     return run
+
+
+def _mismatches(cursor) -> int:
+    """Rows of the kept state (cells, application counts, with the log just applied) that differ
+    from the full recomputation in ``__next``, counted both ways (one wrong cell is 2: as kept and
+    as recomputed). 0 means the incremental runs were exact."""
+    total = 0
+    for table, columns in KEPT.items():
+        live, full = f"SELECT {columns} FROM {table}", f"SELECT {columns} FROM {table}__next"
+        cursor.execute(f"SELECT (SELECT COUNT(*) FROM ({live} EXCEPT {full}) a)"
+                       f" + (SELECT COUNT(*) FROM ({full} EXCEPT {live}) b)")
+        total += cursor.fetchone()[0]
+    return total
 
 
 def _notify_failure(run: RollupRun) -> None:
@@ -349,8 +436,8 @@ def rollup_in_progress() -> RollupRun | None:
 
 
 def request_rollup(*, user, trigger: str = "manual") -> tuple[RollupRun, bool]:
-    """Queue one run ("refresh now"); returns (run, queued). One at a time: while a run is
-    queued or running, that run is returned instead of a new one."""
+    """Queue one incremental run ("refresh now"); returns (run, queued). One at a time: while a
+    run is queued or running, that run is returned instead of a new one."""
     from reports.tasks import run_rollup
 
     rollup_reap()  # a run whose worker died does not block the button
@@ -361,7 +448,7 @@ def request_rollup(*, user, trigger: str = "manual") -> tuple[RollupRun, bool]:
         current = rollup_in_progress()
         if current is not None:
             return current, False
-        run = RollupRun.objects.create(trigger=trigger, requested_by=user)
+        run = RollupRun.objects.create(trigger=trigger, requested_by=user, mode=RollupRun.Mode.INCREMENTAL)
         enqueue_on_commit(
             run_rollup, run_id=run.pk, trigger=trigger,
             on_sent=lambda: RollupRun.objects.filter(pk=run.pk).update(
