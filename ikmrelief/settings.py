@@ -62,6 +62,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Public GET/HEAD requests may read from the replica (DATABASE_REPLICA_URL).
+    "core.replica.PublicReadMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # HTML, CSV and JSON compressed for clients that accept it (static files come pre-compressed
@@ -137,6 +139,19 @@ DATABASES["default"]["OPTIONS"]["options"] = " ".join([
     f"-c statement_timeout={DATABASE_STATEMENT_TIMEOUT * 1000}",
 ])
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Public pages, open data and the API read from a PostgreSQL streaming replica when one is given
+# (core/replica.py); staff pages and every write stay on the primary, and a replica whose replay
+# lags more than the bound (or that cannot be reached) is skipped, checked every few seconds.
+DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL", "")
+DATABASE_REPLICA_MAX_LAG_SECONDS = env_int("DATABASE_REPLICA_MAX_LAG_SECONDS", 5, minimum=0)
+REPLICA_CHECK_SECONDS = env_int("REPLICA_CHECK_SECONDS", 2, minimum=0)
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = parse_database_url("DATABASE_REPLICA_URL", DATABASE_REPLICA_URL)
+    DATABASES["replica"].update(CONN_MAX_AGE=DATABASES["default"]["CONN_MAX_AGE"], CONN_HEALTH_CHECKS=True,
+                                TEST={"MIRROR": "default"})
+    DATABASES["replica"]["OPTIONS"] = {**DATABASES["default"]["OPTIONS"], **DATABASES["replica"].get("OPTIONS", {}),
+                                       "options": DATABASES["default"]["OPTIONS"]["options"]}
+    DATABASE_ROUTERS = ["core.replica.ReplicaRouter"]
 
 REDIS_URL = check_redis_url("REDIS_URL", env_str("REDIS_URL", "redis://127.0.0.1:6379/0"))
 CACHE_KEY_PREFIX = env_str("CACHE_KEY_PREFIX", "ikmrelief")

@@ -56,25 +56,29 @@ def serve(env):
     raise SystemExit("gunicorn did not start")
 
 
-def hammer(path: str, requests: int = REQUESTS) -> float:
-    """Requests per second for ``requests`` GETs of ``path`` from CLIENTS keep-alive connections."""
+def hammer(path, requests: int = REQUESTS) -> tuple[float, float]:
+    """(requests per second, p99 latency in ms) for ``requests`` GETs from CLIENTS keep-alive
+    connections. ``path`` is a string, or a function of the request number (a new URL each time)."""
     per_client = requests // CLIENTS
-    errors = []
+    errors, latencies = [], []
+    url = path if callable(path) else (lambda i: path)
 
-    def client():
+    def client(offset):
         conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=10)
-        for _ in range(per_client):
-            conn.request("GET", path)
+        for i in range(per_client):
+            start = time.perf_counter()
+            conn.request("GET", url(offset + i))
             response = conn.getresponse()
             response.read()
+            latencies.append(time.perf_counter() - start)
             if response.status != 200:
                 errors.append(response.status)
 
-    for _ in range(20):  # warm up (and fill the cache)
+    for i in range(20):  # warm up (and fill the cache)
         c = http.client.HTTPConnection("127.0.0.1", PORT, timeout=10)
-        c.request("GET", path)
+        c.request("GET", url(-i - 1))
         c.getresponse().read()
-    threads = [threading.Thread(target=client) for _ in range(CLIENTS)]
+    threads = [threading.Thread(target=client, args=(n * per_client,)) for n in range(CLIENTS)]
     start = time.perf_counter()
     for t in threads:
         t.start()
@@ -83,7 +87,8 @@ def hammer(path: str, requests: int = REQUESTS) -> float:
     elapsed = time.perf_counter() - start
     if errors:
         raise SystemExit(f"{path}: {len(errors)} errors, e.g. {errors[0]}")
-    return per_client * CLIENTS / elapsed
+    latencies.sort()
+    return per_client * CLIENTS / elapsed, latencies[int(len(latencies) * 0.99) - 1] * 1000
 
 
 def main() -> int:
@@ -99,19 +104,32 @@ def main() -> int:
     for label, extra in (("cached", {}), ("uncached", uncached)):
         server = serve({**env, **extra})
         try:
-            results["minimal view /ping/ (" + label + " run)"] = hammer("/ping/")
-            # An uncached render reads the national-scale rollup: fewer requests keep the run short.
-            results[f"/provinsi/36/ {label}"] = hammer("/provinsi/36/", REQUESTS if label == "cached" else 400)
+            results[f"minimal view /ping/ ({label} server)"] = hammer("/ping/")
+            if label == "cached":
+                results["/provinsi/36/ cached"] = hammer("/provinsi/36/")
+                # What a crawler or a shared link sends: a new query string on every request.
+                results["/provinsi/36/?utm_source=… (new each time)"] = hammer(
+                    lambda i: f"/provinsi/36/?utm_source=wa{i}&fbclid={i * 7}")
+            else:
+                # A render on every request reads the national-scale rollup: fewer requests.
+                results["/provinsi/36/ rendered every time"] = hammer("/provinsi/36/", 400)
         finally:
             server.terminate()
             server.wait(timeout=20)
-    print(f"== public page throughput on the national-scale data set: {REQUESTS} requests (400 uncached), "
+    print(f"== public page throughput on the national-scale data set: {REQUESTS} requests (400 rendered), "
           f"{CLIENTS} client threads, gunicorn {WORKERS} sync workers, {os.cpu_count()} cores")
-    for name, rps in results.items():
-        print(f"{name:42s} {rps:8.0f} req/s")
-    ratio = results["/provinsi/36/ cached"] / results["minimal view /ping/ (cached run)"]
-    print(f"cached province page / minimal view      {ratio:8.2f}×  (target ≥ 0.6)")
-    return 0 if ratio >= 0.6 else 1
+    for name, (rps, p99) in results.items():
+        print(f"{name:48s} {rps:8.0f} req/s  p99 {p99:7.1f} ms")
+    bare = results["minimal view /ping/ (cached server)"][0]
+    cached = results["/provinsi/36/ cached"][0] / bare
+    new_query = results["/provinsi/36/?utm_source=… (new each time)"][0] / bare
+    rendered = results["/provinsi/36/ rendered every time"][0] / results["minimal view /ping/ (uncached server)"][0]
+    print(f"cached / minimal view                            {cached:8.2f}×  (target ≥ 0.8)")
+    print(f"new query string each time / minimal view        {new_query:8.2f}×  (target ≥ 0.2; was 0.047)")
+    print(f"rendered every time / minimal view               {rendered:8.2f}×  (for reference)")
+    ok = cached >= 0.8 and new_query >= 0.2
+    print("targets:", "met" if ok else "NOT met")
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":
