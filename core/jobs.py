@@ -22,12 +22,16 @@ The reapers that act on these rules live beside their jobs (``reports.rollup.rol
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 import socket
 from contextlib import contextmanager
 
+from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import F, Q
+from django.utils import timezone
 
 log = logging.getLogger(__name__)
 
@@ -99,3 +103,19 @@ def lock_holders(lock_class: int) -> dict[int, int]:
             [lock_class],
         )
         return {int(objid): pid for objid, pid in cursor.fetchall()}
+
+
+def unattended(queryset, lock_class: int, now=None) -> list:
+    """The jobs of ``queryset`` (its busy ones) nobody works on: no backend holds their advisory
+    lock (``lock_class``, id), they were last seen over ``JOB_GRACE_SECONDS`` ago (or never, and
+    created before that), and their message was never sent, was sent over ``JOB_RESEND_SECONDS``
+    ago, or was taken by a worker since (seen after it was sent). Two queries."""
+    now = now or timezone.now()
+    grace = now - dt.timedelta(seconds=settings.JOB_GRACE_SECONDS)
+    resend = now - dt.timedelta(seconds=settings.JOB_RESEND_SECONDS)
+    busy = set(lock_holders(lock_class))
+    stuck = queryset.filter(
+        Q(heartbeat_at__lt=grace) | Q(heartbeat_at__isnull=True, created_at__lt=grace),
+        Q(dispatched_at__isnull=True) | Q(dispatched_at__lt=resend) | Q(heartbeat_at__gt=F("dispatched_at")),
+    )
+    return [job for job in stuck if job.pk not in busy]

@@ -71,3 +71,16 @@ class Region(models.Model):
     def province_id(self) -> int:
         """The province a region belongs to (itself for a province); no query."""
         return self.pk if self.is_province else self.parent_id
+
+
+class JobLiveness(models.Model):
+    """Who works on a background job and whether it is alive (``core/jobs.py``): the worker's
+    label, when it was last seen, when its message was last sent, and how often."""
+
+    owner = models.CharField(max_length=100, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        abstract = True

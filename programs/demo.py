@@ -49,6 +49,16 @@ BANTEN_OPD = [
      250_000_000, True),
 ]
 
+# Every agency load_demo creates (generate_national accepts a database holding only these).
+DEMO_AGENCY_NAMES = frozenset({
+    "Dinas Perindustrian dan Perdagangan Provinsi Banten",
+    "Badan Pengelolaan Keuangan dan Aset Daerah Provinsi Banten",
+    "Direktorat Jenderal Industri Kecil, Menengah, dan Aneka — Kemenperin",
+    "Dinas Perindustrian Provinsi Kalimantan Selatan",
+    "Dinas Perindustrian dan Perdagangan Provinsi Kepulauan Bangka Belitung",
+    *(name for name, *_rest in BANTEN_OPD),
+})
+
 # Dinsos UEP 2021: 2,500 KPM across Banten's 8 kabupaten/kota (article 004 gives the total;
 # the split and the Rp5 juta per KPM are illustrative).
 UEP_KPM_PER_REGENCY = {
@@ -70,6 +80,8 @@ def _article(key: str) -> SourceArticle:
 
 
 def _agency(name, short, kind, level, province=None, regency=None, *, source=None, illustrative=False) -> Agency:
+    if name not in DEMO_AGENCY_NAMES:
+        raise ValueError(f"{name!r}: add it to DEMO_AGENCY_NAMES")
     agency = Agency.objects.filter(name=name, province=province, regency=regency).first()
     if agency is None:
         agency = services.agency_create(

@@ -18,18 +18,19 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 import logging
 import tempfile
 from types import SimpleNamespace
 
 from django.conf import settings
 from django.core.files import File
-from django.db.models import F, Q
+from django.db.models import F
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
-from core.jobs import EXPORT_LOCK_CLASS, enqueue, lock_holders, owner_label, session_lock
+from core.jobs import EXPORT_LOCK_CLASS, enqueue, owner_label, session_lock, unattended
 from core.pagination import capped_count
 from core.spreadsheets import XLSX, safe_cell
 from recipients import selectors
@@ -147,6 +148,20 @@ def job_build(job: ExportJob) -> ExportJob:
     return job
 
 
+class _Counted:
+    """The rows, reporting ``progress(n)`` every ``PROGRESS_EVERY``; ``done`` after the last."""
+
+    def __init__(self, rows, progress):
+        self.rows, self.progress, self.done = rows, progress, 0
+
+    def __iter__(self):
+        for row in self.rows:
+            yield row
+            self.done += 1
+            if self.done % PROGRESS_EVERY == 0:
+                self.progress(self.done)
+
+
 def _build(job: ExportJob) -> None:
     user = job.created_by
     _, groups = filtered(user, job.params)
@@ -157,33 +172,25 @@ def _build(job: ExportJob) -> None:
         ExportJob.objects.filter(pk=job.pk).update(rows_done=done, heartbeat_at=timezone.now())
 
     with tempfile.TemporaryFile() as out:
-        done = 0
+        counted = _Counted(rows(user, groups), progress)
         if job.fmt == ExportJob.Format.XLSX:
             from openpyxl import Workbook
 
             workbook = Workbook(write_only=True)
             sheet = workbook.create_sheet("kelompok")
             sheet.append(HEADER)
-            for row in rows(user, groups):
+            for row in counted:
                 sheet.append(row)
-                done += 1
-                if done % PROGRESS_EVERY == 0:
-                    progress(done)
             workbook.save(out)
         else:
-            import io
-
             text = io.TextIOWrapper(out, encoding="utf-8", newline="", write_through=True)
-            writer = csv.writer(text)
             text.write("\ufeff")
+            writer = csv.writer(text)
             writer.writerow(HEADER)
-            for row in rows(user, groups):
-                writer.writerow(row)
-                done += 1
-                if done % PROGRESS_EVERY == 0:
-                    progress(done)
+            writer.writerows(counted)
             text.flush()
             text.detach()
+        done = counted.done
         out.seek(0)
         now = timezone.now()
         job.file.save(f"{FILENAME}-{job.pk}.{job.fmt}", File(out), save=False)
@@ -202,18 +209,9 @@ def jobs_reap(now=None) -> dict:
     from recipients.tasks import build_export
 
     now = now or timezone.now()
-    grace = now - dt.timedelta(seconds=settings.JOB_GRACE_SECONDS)
-    resend = now - dt.timedelta(seconds=settings.JOB_RESEND_SECONDS)
-    busy = set(lock_holders(EXPORT_LOCK_CLASS))
     report = {"resent": 0, "failed": 0, "expired": 0}
-    stuck = ExportJob.objects.filter(
-        Q(heartbeat_at__lt=grace) | Q(heartbeat_at__isnull=True, created_at__lt=grace),
-        Q(dispatched_at__isnull=True) | Q(dispatched_at__lt=resend) | Q(heartbeat_at__gt=F("dispatched_at")),
-        status__in=[ExportJob.Status.QUEUED, ExportJob.Status.RUNNING],
-    )
-    for job in stuck:
-        if job.pk in busy:
-            continue
+    busy = ExportJob.objects.filter(status__in=[ExportJob.Status.QUEUED, ExportJob.Status.RUNNING])
+    for job in unattended(busy, EXPORT_LOCK_CLASS, now):
         if job.attempts >= settings.JOB_MAX_ATTEMPTS:
             ExportJob.objects.filter(pk=job.pk, status=job.status).update(
                 status=ExportJob.Status.FAILED, finished_at=now, error=WORKER_LOST)

@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
+from core.models import JobLiveness
 from core.storage import private_storage
 
 NIK_REGEX = r"^\d{16}$"
@@ -323,7 +324,7 @@ class DuplicateFlag(models.Model):
         return f"{self.application_id} ~ {self.other_id}: {self.reason}"
 
 
-class ImportBatch(models.Model):
+class ImportBatch(JobLiveness):
     """An uploaded CSV/XLSX of groups and members: validated first, written all-or-nothing."""
 
     class Status(models.TextChoices):
@@ -351,11 +352,7 @@ class ImportBatch(models.Model):
     parsed = models.FileField(upload_to="imports/%Y/%m/", storage=private_storage, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
-    # Liveness (core/jobs.py): the worker on it holds advisory lock (IMPORT_LOCK_CLASS, id).
-    owner = models.CharField(max_length=100, blank=True)
-    heartbeat_at = models.DateTimeField(null=True, blank=True)
-    dispatched_at = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
+    # Liveness (JobLiveness): the worker on it holds advisory lock (IMPORT_LOCK_CLASS, id).
 
     class Meta:
         ordering = ["-created_at"]
@@ -373,7 +370,7 @@ class ImportBatch(models.Model):
         return round(100 * self.rows_done / self.rows_total) if self.rows_total else 0
 
 
-class ExportJob(models.Model):
+class ExportJob(JobLiveness):
     """A download too big for one web request (every XLSX, a CSV over ``EXPORT_SYNC_MAX_ROWS``):
     built by a Celery worker into a private file, with progress, for its creator only, kept
     ``EXPORT_KEEP_HOURS`` and then deleted (``recipients.exports``)."""
@@ -402,11 +399,7 @@ class ExportJob(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField(null=True, blank=True)
-    # Liveness (core/jobs.py): the worker on it holds advisory lock (EXPORT_LOCK_CLASS, id).
-    owner = models.CharField(max_length=100, blank=True)
-    heartbeat_at = models.DateTimeField(null=True, blank=True)
-    dispatched_at = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
+    # Liveness (JobLiveness): the worker on it holds advisory lock (EXPORT_LOCK_CLASS, id).
 
     class Meta:
         ordering = ["-created_at", "-id"]

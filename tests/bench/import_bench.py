@@ -28,18 +28,10 @@ def _nik(i: int) -> str:
 def main() -> int:
     from urllib.parse import urlsplit, urlunsplit
 
-    from tests.bench.rollup_bench import _ensure_database
+    from tests.bench.rollup_bench import setup_django
 
-    url = os.environ.get("BENCH_IMPORT_DATABASE_URL") or urlunsplit(
-        urlsplit(os.environ["DATABASE_URL"])._replace(path="/ikmrelief_bench_import"))
-    os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ikmrelief.settings")
-    os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-secret-key-bench-only-secret-key")
-    _ensure_database(url)
-
-    import django
-
-    django.setup()
+    setup_django(os.environ.get("BENCH_IMPORT_DATABASE_URL") or urlunsplit(
+        urlsplit(os.environ["DATABASE_URL"])._replace(path="/ikmrelief_bench_import")))
     from django.core.files.base import ContentFile
     from django.core.management import call_command
 

@@ -41,6 +41,17 @@ def _ensure_database(url: str) -> None:
     conn.close()
 
 
+def setup_django(url: str) -> None:
+    """Point Django at the bench database ``url`` (created if missing) and set it up."""
+    os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ikmrelief.settings")
+    os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-secret-key-bench-only-secret-key")
+    _ensure_database(url)
+    import django
+
+    django.setup()
+
+
 FLOOR = [
     """CREATE TEMP TABLE floor_buckets AS
        SELECT c.fiscal_year, c.province_id, a.regency_id, p.agency_id, a.program_id, c.funding_source_id,
@@ -95,15 +106,7 @@ def timed(fn):
 
 
 def main() -> int:
-    url = _bench_database_url()
-    os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ikmrelief.settings")
-    os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-secret-key-bench-only-secret-key")
-    _ensure_database(url)
-
-    import django
-
-    django.setup()
+    setup_django(_bench_database_url())
     from django.core.cache import cache
     from django.core.management import call_command
     from django.db import connection

@@ -21,18 +21,10 @@ TARGET_MS = 300
 
 
 def main() -> int:
-    from tests.bench.rollup_bench import _bench_database_url, _ensure_database
+    from tests.bench.rollup_bench import _bench_database_url, setup_django
 
-    url = _bench_database_url()
-    os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ikmrelief.settings")
-    os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-secret-key-bench-only-secret-key")
     os.environ.setdefault("CACHE_KEY_PREFIX", "ikmrelief-bench-staff")
-    _ensure_database(url)
-
-    import django
-
-    django.setup()
+    setup_django(_bench_database_url())
     from django.core.management import call_command
     from django.db import connection
     from django.test import Client

@@ -267,6 +267,7 @@ def test_generate_national_refuses_real_data_and_keeps_every_invariant(regions, 
     from django.core.management import CommandError, call_command
     from django.db.models import F, Sum
 
+    AgencyFactory(name="Dinas Perindustrian Kota Uji")  # real data: neither synthetic nor the demo's
     with pytest.raises(CommandError, match="non-sintetis"):
         call_command("generate_national", groups=10, realizations=10)
     call_command("generate_national", groups=300, realizations=3000, seed=7, force=True)
@@ -351,3 +352,22 @@ def test_catch_up_does_not_call_a_stale_rollup_fresh(regions):
 
     _aged(RollupRun.objects.create(trigger="manual"), dispatched_at=timezone.now())
     assert catch_up_rollup()["status"] != "fresh"
+
+
+@pytest.mark.parametrize("demo_first", [True, False])
+def test_generate_national_and_load_demo_work_together_in_either_order(regions, demo_first):
+    """Synthetic budgets sit in funding sources of their own, so neither refuses the other."""
+    from django.core.management import call_command
+
+    from programs.models import Agency
+
+    if demo_first:
+        call_command("load_demo")
+    call_command("generate_national", groups=60, realizations=300, seed=3)  # no --force: only demo data
+    call_command("load_demo")  # idempotent after, or first load after the synthetic set
+    assert Agency.objects.filter(name__startswith="[Sintetis] ").count() == 38 * 3
+    assert BudgetCeiling.objects.filter(funding_source__code__startswith="sintetis-").count() == 38 * 2 * 2
+    assert BudgetCeiling.objects.filter(province__code="36", fiscal_year=2020, funding_source__code="apbd-prov",
+                                        amount=20_000_000_000).exists()  # the article's Rp20 miliar, untouched
+    run = rollup.rollup_run()
+    assert run.status == RollupRun.Status.SUCCESS and run.realization_rows >= 300

@@ -24,6 +24,9 @@ from core.models import Region
 from programs.models import Agency, BudgetCeiling, FundingSource, Program
 
 PREFIX = "[Sintetis] "
+SYNTHETIC_SOURCES = [("sintetis-prov", f"{PREFIX}APBD provinsi", "province"),
+                     ("sintetis-dekon", f"{PREFIX}APBN dekonsentrasi", "national")]
+LOADED = ("programs_realization", "recipients_recipientgroup", "recipients_application")
 SECTORS = ["masks", "garments", "metal", "food", "crafts", "health", "trade", "other"]
 # State mix of applications and the steps each state implies.
 STATES = [("proposed", 30), ("doc_checked", 20), ("field_checked", 15), ("approved", 15), ("delivered", 12),
@@ -75,31 +78,55 @@ class Command(BaseCommand):
     def handle(self, *args, groups, realizations, seed, force, **options):
         if Region.objects.regencies().count() != 514:
             raise CommandError("Wilayah belum dimuat: jalankan load_regions dahulu.")
-        if not force and Agency.objects.exclude(name__startswith=PREFIX).exists():
-            raise CommandError("Basis data ini berisi data non-sintetis; gunakan --force bila memang disengaja.")
+        from programs.demo import DEMO_AGENCY_NAMES
+
+        real = Agency.objects.exclude(name__startswith=PREFIX).exclude(name__in=DEMO_AGENCY_NAMES)
+        if not force and real.exists():
+            raise CommandError("Basis data ini berisi data non-sintetis (selain data demo); gunakan --force bila "
+                               "memang disengaja.")
         started = time.monotonic()
         rng = random.Random(seed)
         with transaction.atomic(), connection.cursor() as cursor:
             allocations = self._budgets(rng)
             self.stdout.write(f"anggaran: {len(allocations)} alokasi ({time.monotonic() - started:.1f} dtk)")
             raw = cursor.cursor  # psycopg2 cursor for COPY
-            for table in ("programs_realization", "recipients_recipientgroup", "recipients_application"):
+            # Foreign keys are dropped for the load and added back after it: adding one checks the
+            # whole table in one join, where a deferred key queues a check for every row copied.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no deferred check may be pending on an altered table
+            foreign_keys = self._drop_foreign_keys(cursor)
+            for table in LOADED:
                 cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
             self._realizations(raw, rng, allocations, realizations)
             self.stdout.write(f"realisasi: {realizations} ({time.monotonic() - started:.1f} dtk)")
             self._groups(raw, rng, allocations, groups, seed)
             self.stdout.write(f"kelompok: {groups} ({time.monotonic() - started:.1f} dtk)")
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # check the deferred foreign keys now
-            for table in ("programs_realization", "recipients_recipientgroup", "recipients_application"):
+            for table in LOADED:
                 cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
+            for table, name, definition in foreign_keys:
+                cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
+            self.stdout.write(f"kunci asing diperiksa ({time.monotonic() - started:.1f} dtk)")
             self._totals(cursor)
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
         self.stdout.write(f"Selesai dalam {time.monotonic() - started:.1f} dtk.")
 
+    def _drop_foreign_keys(self, cursor) -> list[tuple[str, str, str]]:
+        """(table, name, definition) of every foreign key on the loaded tables, dropped."""
+        cursor.execute("SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
+                       "WHERE contype = 'f' AND conrelid::regclass::text = ANY(%s)", [list(LOADED)])
+        keys = cursor.fetchall()
+        for table, name, _definition in keys:
+            cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+        return keys
+
     def _budgets(self, rng) -> list[tuple[int, int, int, int]]:
-        """(allocation id, program id, regency id, year) for every allocation."""
-        sources = {s.code: s for s in FundingSource.objects.all()}
+        """(allocation id, program id, regency id, year) for every allocation. The synthetic
+        ceilings use funding sources of their own, so they never share a bucket (or its
+        headroom) with the demo data from the articles, whichever is loaded first."""
+        sources = {
+            code: FundingSource.objects.get_or_create(code=code, defaults={"name": name, "level": level})[0]
+            for code, name, level in SYNTHETIC_SOURCES
+        }
         kinds = [k for k, _ in Program.Kind.choices]
         allocations = []
         for province in Region.objects.provinces().order_by("code"):
@@ -113,7 +140,7 @@ class Command(BaseCommand):
                 ceilings = [
                     BudgetCeiling.objects.create(province=province, fiscal_year=year, funding_source=sources[code],
                                                  amount=0, is_illustrative=True, note=PREFIX.strip())
-                    for code in ("apbd-prov", "apbn-dekon")
+                    for code, _name, _level in SYNTHETIC_SOURCES
                 ]
                 for agency in agencies:
                     for n in range(2):
