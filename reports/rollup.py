@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from collections.abc import Callable
 
 from django.conf import settings
@@ -114,17 +115,16 @@ GROUP BY c.province_id, r.regency_id, a.program_id, r.month
 # Groups and beneficiaries per verification state.
 APPLICATION_COLUMNS = "fiscal_year, province_id, regency_id, program_id, state, groups, beneficiaries"
 APPLICATIONS = """
-SELECT p.fiscal_year, r.parent_id, g.regency_id, a.program_id, a.state, COUNT(*), SUM(g.members_count)
+SELECT p.fiscal_year, g.province_id, g.regency_id, a.program_id, a.state, COUNT(*), SUM(g.members_count)
 FROM recipients_application a
 JOIN recipients_recipientgroup g ON g.id = a.group_id
-JOIN core_region r ON r.id = g.regency_id
 JOIN programs_program p ON p.id = a.program_id
-GROUP BY p.fiscal_year, r.parent_id, g.regency_id, a.program_id, a.state
+GROUP BY p.fiscal_year, g.province_id, g.regency_id, a.program_id, a.state
 """
 
-# The incremental state (kept between runs, checked by every full run) and the derived tables
-# (rebuilt from it and the allocations on every run).
-KEPT = {"reports_realizedcell": CELL_COLUMNS, "recipients_applicationrollup": APPLICATION_COLUMNS}
+# The incremental state: kept between runs, changed in place by the log, checked by every full run.
+KEPT = {"reports_realizedcell": CELL_COLUMNS, "programs_realizationmonthly": MONTHLY_COLUMNS,
+        "recipients_applicationrollup": APPLICATION_COLUMNS}
 
 # The change log since the last run, taken in the run's snapshot (REPEATABLE READ): exactly the
 # changes the run's reads see. Anything committed later stays in the log for the next run.
@@ -136,20 +136,40 @@ ANALYZE rollup_changes
 """
 
 # The logged changes applied to the kept state in place: new realizations added to their cells
-# (except for allocations to recheck), rechecked allocations recomputed from their raw rows, and
-# ±1 group per application move; a cell left with no group is gone, as a full run would have it.
-RECHECK = "WHERE r.allocation_id IN (SELECT allocation_id FROM rollup_changes WHERE kind = 'recheck')"
+# and months (except for allocations to recheck); rechecked allocations' cells taken out of their
+# months, recomputed from their raw rows, and put back; ±1 group per application move. A month
+# or an application cell left with nothing in it is gone, as a full run would have it.
+RECHECKED = "(SELECT allocation_id FROM rollup_changes WHERE kind = 'recheck' AND allocation_id IS NOT NULL)"
+MONTH_OF_CELLS = """
+    INSERT INTO programs_realizationmonthly AS m (province_id, regency_id, program_id, month, amount)
+    SELECT c.province_id, x.regency_id, a.program_id, x.month, {sign} SUM(x.amount)
+    FROM {cells} x JOIN programs_allocation a ON a.id = x.allocation_id
+    JOIN programs_budgetceiling c ON c.id = a.ceiling_id
+    {where}
+    GROUP BY c.province_id, x.regency_id, a.program_id, x.month
+    ON CONFLICT (province_id, regency_id, program_id, month) DO UPDATE SET amount = m.amount + EXCLUDED.amount"""
+NEW_REALIZED = f"""(SELECT allocation_id, regency_id, month, amount FROM rollup_changes
+                   WHERE kind = 'realized' AND allocation_id NOT IN {RECHECKED})"""
 APPLY_CHANGES = [
+    MONTH_OF_CELLS.format(sign="-", cells="reports_realizedcell", where=f"WHERE x.allocation_id IN {RECHECKED}"),
+    MONTH_OF_CELLS.format(sign="", cells=NEW_REALIZED, where=""),
     f"""INSERT INTO reports_realizedcell AS cell ({CELL_COLUMNS})
         SELECT allocation_id, regency_id, month, SUM(amount), COUNT(*), bool_or(illustrative)
-        FROM rollup_changes x WHERE kind = 'realized' AND NOT EXISTS (
-            SELECT 1 FROM rollup_changes y WHERE y.kind = 'recheck' AND y.allocation_id = x.allocation_id)
+        FROM rollup_changes WHERE kind = 'realized' AND allocation_id NOT IN {RECHECKED}
         GROUP BY allocation_id, regency_id, month
         ON CONFLICT (allocation_id, regency_id, month) DO UPDATE SET amount = cell.amount + EXCLUDED.amount,
             n = cell.n + EXCLUDED.n, illustrative = cell.illustrative OR EXCLUDED.illustrative""",
-    """DELETE FROM reports_realizedcell
-       WHERE allocation_id IN (SELECT allocation_id FROM rollup_changes WHERE kind = 'recheck')""",
-    f"INSERT INTO reports_realizedcell ({CELL_COLUMNS}) " + REALIZED.format(where=RECHECK),
+    f"DELETE FROM reports_realizedcell WHERE allocation_id IN {RECHECKED}",
+    f"INSERT INTO reports_realizedcell ({CELL_COLUMNS}) "
+    + REALIZED.format(where=f"WHERE r.allocation_id IN {RECHECKED}"),
+    MONTH_OF_CELLS.format(sign="", cells="reports_realizedcell", where=f"WHERE x.allocation_id IN {RECHECKED}"),
+    f"""DELETE FROM programs_realizationmonthly m USING programs_budgetceiling c, programs_allocation a
+        WHERE a.id IN {RECHECKED} AND c.id = a.ceiling_id AND m.province_id = c.province_id
+          AND m.program_id = a.program_id AND NOT EXISTS (
+            SELECT 1 FROM reports_realizedcell x JOIN programs_allocation xa ON xa.id = x.allocation_id
+            JOIN programs_budgetceiling xc ON xc.id = xa.ceiling_id
+            WHERE xc.province_id = m.province_id AND xa.program_id = m.program_id
+              AND x.regency_id IS NOT DISTINCT FROM m.regency_id AND x.month = m.month)""",
     f"""INSERT INTO recipients_applicationrollup AS t ({APPLICATION_COLUMNS})
         SELECT fiscal_year, province_id, regency_id, program_id, state, SUM(groups), SUM(beneficiaries)
         FROM rollup_changes WHERE kind = 'applications'
@@ -161,8 +181,12 @@ APPLY_CHANGES = [
 
 # A full run's one scan of the raw realizations, into a temporary table: CREATE TABLE AS may use
 # parallel workers, where INSERT … SELECT never does (7× slower at ten million rows).
+# JIT is off for the run: compiling the scan's expressions took over a second of a five-second
+# statement. (More work_mem is no help: the planner then hashes on one core instead of sorting on
+# three, twice as slow.)
 SCAN_REALIZED = f"""
 DROP TABLE IF EXISTS rollup_cells;
+SET LOCAL jit = off;
 CREATE TEMP TABLE rollup_cells ON COMMIT DROP AS {REALIZED.format(where="")};
 ANALYZE rollup_cells
 """
@@ -173,10 +197,10 @@ TABLES: list[tuple[str, str, str, str]] = [
     ("monthly", "programs_realizationmonthly", MONTHLY_COLUMNS, MONTHLY.format(cells="rollup_cells")),
     ("applications", "recipients_applicationrollup", APPLICATION_COLUMNS, APPLICATIONS),
 ]
-# An incremental run rebuilds only the derived tables, from the kept cells.
+# An incremental run rebuilds only the budget buckets (a few thousand rows, from the kept cells,
+# the allocations and the ceilings, whose changes it therefore needs no log for).
 DERIVED: list[tuple[str, str, str, str]] = [
     ("buckets", "programs_budgetrollup", BUCKET_COLUMNS, BUCKETS.format(cells="reports_realizedcell")),
-    ("monthly", "programs_realizationmonthly", MONTHLY_COLUMNS, MONTHLY.format(cells="reports_realizedcell")),
 ]
 
 
@@ -306,6 +330,9 @@ def rollup_run(
                 counts[label], *built[table] = _build_next(cursor, table, columns, select)
             # A change the log marked "full" was never applied to the kept state: nothing to check.
             mismatches = _mismatches(cursor) if full and not needs_full else None
+            if not full:
+                cursor.execute("SELECT COUNT(*) FROM programs_realizationmonthly")
+                counts["monthly"] = cursor.fetchone()[0]
             cursor.execute("SELECT COALESCE(SUM(n), 0) FROM reports_realizedcell" + ("__next" if full else ""))
             realization_rows = cursor.fetchone()[0]
             step("swap")
@@ -334,6 +361,7 @@ def rollup_run(
     run.refresh_from_db()
     # Public pages key their cache on this value, so a new rollup is a new cache generation.
     cache.set(AS_OF_CACHE_KEY, run.started_at, None)
+    _forget_as_of()
     return run
 
 
@@ -426,8 +454,28 @@ def last_success() -> RollupRun | None:
     return RollupRun.objects.filter(status=RollupRun.Status.SUCCESS).order_by("-finished_at").first()
 
 
+# Every public request reads the as-of stamp (its cache generation): each process keeps it this
+# long, saving a Redis round trip per request; another process's new rollup shows within it.
+AS_OF_MEMO_SECONDS = 1.0
+_as_of_memo: dict = {"at": -AS_OF_MEMO_SECONDS, "value": None}
+
+
 def rollup_as_of():
-    """When the figures on screen were computed (start of the last successful run); cached."""
+    """When the figures on screen were computed (start of the last successful run); cached in
+    Redis, and for ``AS_OF_MEMO_SECONDS`` in the process."""
+    now = time.monotonic()
+    if now - _as_of_memo["at"] < AS_OF_MEMO_SECONDS and _as_of_memo["value"] is not None:
+        return _as_of_memo["value"]
+    as_of = _rollup_as_of()
+    _as_of_memo.update(at=now, value=as_of)
+    return as_of
+
+
+def _forget_as_of() -> None:
+    _as_of_memo.update(at=-AS_OF_MEMO_SECONDS, value=None)
+
+
+def _rollup_as_of():
     as_of = cache.get(AS_OF_CACHE_KEY)
     if as_of is None:
         run = last_success()

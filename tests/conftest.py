@@ -60,7 +60,10 @@ def _indonesian():
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
+    from reports.rollup import _forget_as_of
+
     cache.clear()
+    _forget_as_of()  # the process's copy of the rollup stamp, too
     yield
 
 

@@ -38,7 +38,10 @@ CREATE TRIGGER reports_log_realization AFTER INSERT OR UPDATE OR DELETE ON progr
 
 CREATE OR REPLACE FUNCTION reports_log_allocation() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  IF NEW.regency_id IS DISTINCT FROM OLD.regency_id THEN
+  IF (NEW.ceiling_id, NEW.program_id) IS DISTINCT FROM (OLD.ceiling_id, OLD.program_id) THEN
+    -- its months move to another province or program: more than a recheck can say
+    INSERT INTO reports_rollupchange (kind, allocation_id) VALUES ('full', NEW.id);
+  ELSIF NEW.regency_id IS DISTINCT FROM OLD.regency_id THEN
     INSERT INTO reports_rollupchange (kind, allocation_id) VALUES ('recheck', NEW.id);
   END IF;
   RETURN NULL;

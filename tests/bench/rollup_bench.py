@@ -120,7 +120,9 @@ def main() -> int:
 
     call_command("migrate", verbosity=0)
     generated = "reused"
-    if Realization.objects.count() != REALIZATIONS or RecipientGroup.objects.count() != GROUPS:
+    # Each run adds ~1,000 realizations of its own (the incremental measurement): those are fine.
+    if not REALIZATIONS <= Realization.objects.count() <= REALIZATIONS + 100_000 or \
+            not GROUPS <= RecipientGroup.objects.count() <= GROUPS + 1000:
         call_command("flush", interactive=False, verbosity=0)
         funding_sources_load(FundingSource)
         call_command("load_regions", verbosity=0)
