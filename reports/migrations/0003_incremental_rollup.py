@@ -3,8 +3,8 @@ writes in the same transaction as every change that moves a public figure (``rep
 
 The log is written by triggers rather than by each service, so no writer can forget it: the
 services, an import, the admin, a COPY with triggers on, a fix by hand. The cells are filled
-here from the raw rows, and the applications rollup rebuilt, so the state the log builds on is
-exact from this migration on.
+here from the raw rows, and the months and the application counts rebuilt, so the state the log
+builds on is exact from this migration on.
 """
 
 import django.db.models.deletion
@@ -150,6 +150,13 @@ LEFT JOIN (
     WHERE s.realization_id IS NOT NULL
 ) h ON h.realization_id = COALESCE(r.reverses_id, r.id)
 GROUP BY 1, 2, 3;
+DELETE FROM programs_realizationmonthly;
+INSERT INTO programs_realizationmonthly (province_id, regency_id, program_id, month, amount)
+SELECT c.province_id, x.regency_id, a.program_id, x.month, SUM(x.amount)
+FROM reports_realizedcell x
+JOIN programs_allocation a ON a.id = x.allocation_id
+JOIN programs_budgetceiling c ON c.id = a.ceiling_id
+GROUP BY 1, 2, 3, 4;
 DELETE FROM recipients_applicationrollup;
 INSERT INTO recipients_applicationrollup (fiscal_year, province_id, regency_id, program_id, state, groups, beneficiaries)
 SELECT p.fiscal_year, r.parent_id, g.regency_id, a.program_id, a.state, COUNT(*), SUM(g.members_count)
