@@ -433,7 +433,10 @@ def batch_commit(batch: ImportBatch) -> ImportBatch:
             _write(batch, parsed)
         except IntegrityError:
             # Someone registered one of these groups or members since the preview: name the rows.
-            recheck = validate_rows(_rows_of(batch), batch.created_by)
+            try:
+                recheck = validate_rows(_rows_of(batch), batch.created_by)
+            except Exception:  # the upload itself is gone or unreadable now: the generic message below
+                recheck = Parsed(groups={}, errors=[], rows=0)
             if recheck.errors:
                 return _finish(batch, status=ImportBatch.Status.INVALID, errors=recheck.errors)
             log.exception("import batch %s failed", batch.pk)
