@@ -98,16 +98,18 @@ class _Echo:
         return value
 
 
-def stream_csv(user, groups) -> StreamingHttpResponse:
+def csv_lines(table_rows):
+    """The CSV as text lines: a BOM (so spreadsheet programs read the names as UTF-8), the
+    header, then ``table_rows``. The same for the streamed response and the worker's file."""
     writer = csv.writer(_Echo())
+    yield "\ufeff"
+    yield writer.writerow(HEADER)
+    for row in table_rows:
+        yield writer.writerow(row)
 
-    def lines():
-        yield "\ufeff"  # a BOM, so spreadsheet programs read the names as UTF-8
-        yield writer.writerow(HEADER)
-        for row in rows(user, groups):
-            yield writer.writerow(row)
 
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+def stream_csv(user, groups) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(csv_lines(rows(user, groups)), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{FILENAME}.csv"'
     return response
 
@@ -115,7 +117,7 @@ def stream_csv(user, groups) -> StreamingHttpResponse:
 def job_start(user, fmt: str, params: dict) -> ExportJob:
     """A new job, or the creator's same export still queued or running (a double click)."""
     same = ExportJob.objects.filter(created_by=user, fmt=fmt, params=params,
-                                    status__in=[ExportJob.Status.QUEUED, ExportJob.Status.RUNNING]).first()
+                                    status__in=ExportJob.BUSY).first()
     if same is not None:
         return same
     job = ExportJob.objects.create(created_by=user, fmt=fmt, params=params)
@@ -133,9 +135,8 @@ def job_build(job: ExportJob) -> ExportJob:
     with session_lock(EXPORT_LOCK_CLASS, job.pk) as mine:
         if not mine:
             return job
-        claimed = ExportJob.objects.filter(pk=job.pk, status__in=[ExportJob.Status.QUEUED, ExportJob.Status.RUNNING]
-                                           ).update(status=ExportJob.Status.RUNNING, owner=owner_label(),
-                                                    heartbeat_at=timezone.now())
+        claimed = ExportJob.objects.filter(pk=job.pk, status__in=ExportJob.BUSY).update(
+            status=ExportJob.Status.RUNNING, owner=owner_label(), heartbeat_at=timezone.now())
         if not claimed:
             return job
         try:
@@ -184,10 +185,7 @@ def _build(job: ExportJob) -> None:
             workbook.save(out)
         else:
             text = io.TextIOWrapper(out, encoding="utf-8", newline="", write_through=True)
-            text.write("\ufeff")
-            writer = csv.writer(text)
-            writer.writerow(HEADER)
-            writer.writerows(counted)
+            text.writelines(csv_lines(counted))
             text.flush()
             text.detach()
         done = counted.done
@@ -210,7 +208,7 @@ def jobs_reap(now=None) -> dict:
 
     now = now or timezone.now()
     report = {"resent": 0, "failed": 0, "expired": 0}
-    busy = ExportJob.objects.filter(status__in=[ExportJob.Status.QUEUED, ExportJob.Status.RUNNING])
+    busy = ExportJob.objects.filter(status__in=ExportJob.BUSY)
     for job in unattended(busy, EXPORT_LOCK_CLASS, now):
         if job.attempts >= settings.JOB_MAX_ATTEMPTS:
             ExportJob.objects.filter(pk=job.pk, status=job.status).update(

@@ -386,6 +386,9 @@ class ExportJob(JobLiveness):
         CSV = "csv", "CSV"
         XLSX = "xlsx", "XLSX"
 
+    # Waiting for a worker or being built: the reaper's and a double click's concern.
+    BUSY = (Status.QUEUED, Status.RUNNING)
+
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     fmt = models.CharField(max_length=4, choices=Format.choices)
     # The group list's filters as validated (regency, sector, q): the worker applies them again
@@ -420,4 +423,4 @@ class ExportJob(JobLiveness):
 
     @property
     def busy(self) -> bool:
-        return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+        return self.status in self.BUSY
