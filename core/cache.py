@@ -9,6 +9,8 @@ Logged-in staff get a fresh render (their name is in the header), never a shared
 from __future__ import annotations
 
 import hashlib
+import time
+from collections import OrderedDict
 from functools import wraps
 from urllib.parse import urlencode
 
@@ -25,6 +27,40 @@ from core.params import BadParameter
 
 # Bump when a release changes what public pages show, so no stale render survives a deploy.
 RENDER_VERSION = "1"
+
+
+# The hottest entries are also kept in each process for a few seconds, saving the Redis round
+# trip on a busy page (a news link shared at once). An entry's key holds its rollup generation,
+# so a copy is never of an older rollup than Redis's; it is at most MEMO_SECONDS behind it, and
+# only small pages are kept (an open-data download is not), in at most MEMO_ENTRIES copies.
+MEMO_SECONDS = 5.0
+MEMO_ENTRIES = 64
+MEMO_MAX_BYTES = 512 * 1024
+_memo: OrderedDict[str, tuple[float, tuple]] = OrderedDict()
+
+
+def _memo_get(key: str):
+    hit = _memo.get(key)
+    if hit is None:
+        return None
+    if time.monotonic() - hit[0] > min(MEMO_SECONDS, settings.PUBLIC_CACHE_SECONDS):
+        _memo.pop(key, None)
+        return None
+    return hit[1]
+
+
+def _memo_set(key: str, entry: tuple) -> None:
+    if len(entry[0]) > MEMO_MAX_BYTES or not settings.PUBLIC_CACHE_SECONDS:
+        return
+    _memo[key] = (time.monotonic(), entry)
+    _memo.move_to_end(key)
+    while len(_memo) > MEMO_ENTRIES:
+        _memo.popitem(last=False)
+
+
+def forget_memo() -> None:
+    """Drop this process's copies (tests, after clearing the shared cache)."""
+    _memo.clear()
 
 
 def _stamp():
@@ -74,7 +110,11 @@ def public_page(view=None, *, params: dict | None = None):
             response = HttpResponseNotModified()
         elif anonymous:
             key = f"public:{etag}"
-            cached = cache.get(key)
+            cached = _memo_get(key)
+            if cached is None:
+                cached = cache.get(key)
+                if cached is not None:
+                    _memo_set(key, cached)
             if cached is not None:
                 content, content_type, disposition = cached
                 response = HttpResponse(content, content_type=content_type)
@@ -85,8 +125,9 @@ def public_page(view=None, *, params: dict | None = None):
                 if response.status_code == 200 and not response.streaming:
                     if hasattr(response, "render"):
                         response.render()
-                    cache.set(key, (response.content, response["Content-Type"],
-                                    response.get("Content-Disposition")), settings.PUBLIC_CACHE_SECONDS)
+                    entry = (response.content, response["Content-Type"], response.get("Content-Disposition"))
+                    cache.set(key, entry, settings.PUBLIC_CACHE_SECONDS)
+                    _memo_set(key, entry)
         else:
             response = view(request, *args, **kwargs)
         if response.status_code in (200, 304):

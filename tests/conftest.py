@@ -60,10 +60,12 @@ def _indonesian():
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
+    from core.cache import forget_memo
     from reports.rollup import _forget_as_of
 
     cache.clear()
-    _forget_as_of()  # the process's copy of the rollup stamp, too
+    _forget_as_of()  # the process's copies of the rollup stamp and of hot pages, too
+    forget_memo()
     yield
 
 

@@ -113,6 +113,7 @@ def main() -> int:
     from django.test import Client
     from django.test.utils import setup_test_environment
 
+    from core.cache import forget_memo
     from programs.models import FundingSource, Realization
     from programs.reference import funding_sources_load
     from recipients.models import RecipientGroup
@@ -181,6 +182,7 @@ def main() -> int:
     setup_test_environment()
     client = Client()
     cache.clear()
+    forget_memo()
     queries = []
 
     def count(execute, sql, params, many, context):
@@ -194,6 +196,7 @@ def main() -> int:
     uncached_ms = []
     for _ in range(20):
         cache.clear()
+        forget_memo()
         uncached_ms.append(timed(lambda: client.get("/provinsi/36/"))[0] * 1000)
     cached_ms = [timed(lambda: client.get("/provinsi/36/"))[0] * 1000 for _ in range(50)]
 

@@ -161,6 +161,37 @@ def test_cache_is_invalidated_when_a_rollup_finishes(client, demo, django_assert
     assert fresh["ETag"] != cached["ETag"] and fresh.content != cached.content
 
 
+def test_hot_pages_are_kept_in_the_process_for_seconds_and_small_ones_only(
+        client, demo, django_assert_num_queries, monkeypatch):
+    """Each process keeps its hottest cached pages a few seconds (no Redis round trip), never a
+    large download, and never past MEMO_SECONDS: then Redis (or a render) answers again."""
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from core import cache as public_cache
+
+    first = client.get("/provinsi/36/")
+    cache.clear()  # Redis forgets the page; this process still has it
+    with django_assert_num_queries(0):
+        again = client.get("/provinsi/36/")
+    assert again.content == first.content and again["ETag"] == first["ETag"]
+    assert cache.get(f"public:{first['ETag']}") is None  # served from the process, not stored again
+
+    monkeypatch.setattr(public_cache, "MEMO_SECONDS", 0)
+    with CaptureQueriesContext(connection) as rendered:
+        assert client.get("/provinsi/36/").content == first.content
+    assert len(rendered) > 0 and cache.get(f"public:{first['ETag']}") is not None
+
+    monkeypatch.setattr(public_cache, "MEMO_SECONDS", 60)
+    monkeypatch.setattr(public_cache, "MEMO_MAX_BYTES", 100)  # every page is "large" now
+    client.get("/data/anggaran.json")
+    cache.clear()
+    with CaptureQueriesContext(connection) as download:
+        client.get("/data/anggaran.json")
+    assert len(download) > 0
+
+
 def test_any_query_string_reuses_the_cached_page_it_shows(client, demo, django_assert_num_queries):
     """The cache key holds only the parameters a page reads, canonical and sorted: trackers,
     junk, a padded year or a year that does not parse render nothing new and store no copy."""

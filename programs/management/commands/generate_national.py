@@ -22,6 +22,7 @@ from django.db import connection, transaction
 
 from core.models import Region
 from programs.models import Agency, BudgetCeiling, FundingSource, Program
+from reports.models import RollupChange
 
 PREFIX = "[Sintetis] "
 SYNTHETIC_SOURCES = [("sintetis-prov", f"{PREFIX}APBD provinsi", "province"),
@@ -106,6 +107,9 @@ class Command(BaseCommand):
                 cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
             self.stdout.write(f"kunci asing diperiksa ({time.monotonic() - started:.1f} dtk)")
             self._totals(cursor)
+            # The load went past the rollup's change log (triggers off): the next run must be full
+            # and has no kept state to check against.
+            RollupChange.objects.create(kind="full")
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
         self.stdout.write(f"Selesai dalam {time.monotonic() - started:.1f} dtk.")
