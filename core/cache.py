@@ -9,6 +9,7 @@ Logged-in staff get a fresh render (their name is in the header), never a shared
 from __future__ import annotations
 
 import hashlib
+import threading
 import time
 from collections import OrderedDict
 from functools import wraps
@@ -29,7 +30,7 @@ from core.params import BadParameter
 RENDER_VERSION = "1"
 
 
-# The hottest entries are also kept in each process for a few seconds, saving the Redis round
+# The entries stored last are also kept in each process for a few seconds, saving the Redis round
 # trip on a busy page (a news link shared at once). An entry's key holds its rollup generation,
 # so a copy is never of an older rollup than Redis's; it is at most MEMO_SECONDS behind it, and
 # only small pages are kept (an open-data download is not), in at most MEMO_ENTRIES copies.
@@ -37,6 +38,7 @@ MEMO_SECONDS = 5.0
 MEMO_ENTRIES = 64
 MEMO_MAX_BYTES = 512 * 1024
 _memo: OrderedDict[str, tuple[float, tuple]] = OrderedDict()
+_memo_lock = threading.Lock()  # a threaded server (runserver, the browser tests' live server)
 
 
 def _memo_get(key: str):
@@ -52,10 +54,11 @@ def _memo_get(key: str):
 def _memo_set(key: str, entry: tuple) -> None:
     if len(entry[0]) > MEMO_MAX_BYTES or not settings.PUBLIC_CACHE_SECONDS:
         return
-    _memo[key] = (time.monotonic(), entry)
-    _memo.move_to_end(key)
-    while len(_memo) > MEMO_ENTRIES:
-        _memo.popitem(last=False)
+    with _memo_lock:
+        _memo[key] = (time.monotonic(), entry)
+        _memo.move_to_end(key)
+        while len(_memo) > MEMO_ENTRIES:
+            _memo.popitem(last=False)
 
 
 def forget_memo() -> None:
