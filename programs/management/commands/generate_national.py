@@ -22,7 +22,7 @@ from django.db import connection, transaction
 
 from core.models import Region
 from programs.models import Agency, BudgetCeiling, FundingSource, Program
-from reports.models import RollupChange
+from programs.signals import bulk_loaded
 
 PREFIX = "[Sintetis] "
 SYNTHETIC_SOURCES = [("sintetis-prov", f"{PREFIX}APBD provinsi", "province"),
@@ -107,9 +107,7 @@ class Command(BaseCommand):
                 cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
             self.stdout.write(f"kunci asing diperiksa ({time.monotonic() - started:.1f} dtk)")
             self._totals(cursor)
-            # The load went past the rollup's change log (triggers off): the next run must be full
-            # and has no kept state to check against.
-            RollupChange.objects.create(kind="full")
+            bulk_loaded.send(sender=self.__class__)  # the triggers were off: the rollup's log missed it
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
         self.stdout.write(f"Selesai dalam {time.monotonic() - started:.1f} dtk.")
