@@ -61,9 +61,13 @@ def _memo_set(key: str, entry: tuple) -> None:
             _memo.popitem(last=False)
 
 
-def forget_memo() -> None:
-    """Drop this process's copies (tests, after clearing the shared cache)."""
+def forget_process_copies() -> None:
+    """Drop this process's copies of pages and of the rollup stamp (tests and benches, with the
+    shared cache cleared), so the next request reads Redis or renders."""
+    from reports.rollup import _forget_as_of
+
     _memo.clear()
+    _forget_as_of()
 
 
 def _stamp():

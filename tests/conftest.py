@@ -60,12 +60,10 @@ def _indonesian():
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
-    from core.cache import forget_memo
-    from reports.rollup import _forget_as_of
+    from core.cache import forget_process_copies
 
     cache.clear()
-    _forget_as_of()  # the process's copies of the rollup stamp and of hot pages, too
-    forget_memo()
+    forget_process_copies()  # the process's copies of pages and of the rollup stamp, too
     yield
 
 

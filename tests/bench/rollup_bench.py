@@ -113,7 +113,7 @@ def main() -> int:
     from django.test import Client
     from django.test.utils import setup_test_environment
 
-    from core.cache import forget_memo
+    from core.cache import forget_process_copies
     from programs.models import FundingSource, Realization
     from programs.reference import funding_sources_load
     from recipients.models import RecipientGroup
@@ -182,7 +182,7 @@ def main() -> int:
     setup_test_environment()
     client = Client()
     cache.clear()
-    forget_memo()
+    forget_process_copies()
     queries = []
 
     def count(execute, sql, params, many, context):
@@ -196,7 +196,7 @@ def main() -> int:
     uncached_ms = []
     for _ in range(20):
         cache.clear()
-        forget_memo()
+        forget_process_copies()
         uncached_ms.append(timed(lambda: client.get("/provinsi/36/"))[0] * 1000)
     cached_ms = [timed(lambda: client.get("/provinsi/36/"))[0] * 1000 for _ in range(50)]
 

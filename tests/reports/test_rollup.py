@@ -10,7 +10,7 @@ from django.db.models import Count, Sum
 from django.urls import reverse
 from django.utils import timezone
 
-from core.cache import forget_memo
+from core.cache import forget_process_copies
 from ikmrelief.celery import app as celery_app
 from programs import services
 from programs.models import Allocation, BudgetCeiling, FundingSource, Realization
@@ -192,8 +192,7 @@ def test_province_page_query_count_does_not_grow(client, regions, django_assert_
     client.get(reverse("reports:province-detail", args=["36"]))
     rows_before = BudgetRollup.objects.count()
     cache.clear()  # measure the render, not the public page cache (nor the process's copies)
-    rollup._forget_as_of()
-    forget_memo()
+    forget_process_copies()
     # Fixed: the rollup reads plus the province's ceilings with their sources (one query) and
     # the money flow (one query).
     with django_assert_num_queries(14):
@@ -209,8 +208,7 @@ def test_province_page_query_count_does_not_grow(client, regions, django_assert_
     rollup.rollup_run()
     assert BudgetRollup.objects.count() > rows_before
     cache.clear()
-    rollup._forget_as_of()
-    forget_memo()
+    forget_process_copies()
     with django_assert_num_queries(14):
         client.get(reverse("reports:province-detail", args=["36"]))
     assert small.status_code == 200
