@@ -419,6 +419,8 @@ def test_large_import_runs_on_the_worker_with_progress(client, serang_staff, cel
     # The uploader is told twice: ready to save, then saved.
     from accounts.models import Notification
 
+    # The second one is sent by the worker after its commit: wait for it, never read early.
+    wait_for(lambda: serang_staff.notifications.count() >= 2)
     texts = list(serang_staff.notifications.order_by("created_at").values_list("kind", "text"))
     assert [k for k, _ in texts] == [Notification.Kind.IMPORT_DONE, Notification.Kind.IMPORT_DONE]
     assert "siap disimpan" in texts[0][1] and "tersimpan" in texts[1][1]

@@ -229,13 +229,27 @@ class Command(BaseCommand):
               "handover_items", "missing_documents"], step_lines())
 
     def _totals(self, cursor) -> None:
-        """Make every running total true and every amount cover it (the invariants hold)."""
+        """Make every running total true and every amount cover it (the invariants hold).
+
+        The loaded tables are analysed first; the sums are taken per allocation from the
+        realizations alone and written back by primary-key lookups, a plan that does not depend
+        on statistics. (The former UPDATE … FROM (allocations LEFT JOIN realizations GROUP BY)
+        ran for over half an hour on a fresh test database with 3,000 realizations.)"""
+        for table in LOADED:
+            cursor.execute(f"ANALYZE {table}")
         cursor.execute("""
-            UPDATE programs_allocation a SET amount = s.total + 50000000, realized_total = s.total
-            FROM (SELECT al.id, COALESCE(SUM(r.amount), 0) AS total FROM programs_allocation al
-                  LEFT JOIN programs_realization r ON r.allocation_id = al.id GROUP BY al.id) s
-            WHERE s.id = a.id AND a.is_illustrative AND a.amount = 0
+            CREATE TEMP TABLE generate_national_sums ON COMMIT DROP AS
+            SELECT allocation_id AS id, SUM(amount) AS total FROM programs_realization GROUP BY allocation_id
         """)
+        cursor.execute("ALTER TABLE generate_national_sums ADD PRIMARY KEY (id)")
+        cursor.execute("ANALYZE generate_national_sums")
+        cursor.execute("""
+            UPDATE programs_allocation a
+            SET amount = COALESCE((SELECT s.total FROM generate_national_sums s WHERE s.id = a.id), 0) + 50000000,
+                realized_total = COALESCE((SELECT s.total FROM generate_national_sums s WHERE s.id = a.id), 0)
+            WHERE a.is_illustrative AND a.amount = 0
+        """)
+        cursor.execute("ANALYZE programs_allocation")
         cursor.execute("""
             UPDATE programs_budgetceiling c SET amount = s.total + 1000000000, allocated_total = s.total
             FROM (SELECT ceiling_id, SUM(amount) AS total FROM programs_allocation GROUP BY ceiling_id) s
