@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from accounts import services
@@ -25,7 +25,7 @@ class UserAdmin(NationalAdminMixin, BaseUserAdmin):
     _scope = (_("Peran dan wilayah tugas"), {"fields": ("role", "province", "regency", "agency",
                                                                 "district_office", "is_active")})
     fieldsets = (
-        (None, {"fields": ("username", "password")}),
+        (None, {"fields": ("username",)}),
         (_("Data pribadi"), {"fields": ("first_name", "last_name", "email")}),
         _scope,
         (_("Waktu"), {"fields": ("last_login", "date_joined")}),
@@ -35,9 +35,16 @@ class UserAdmin(NationalAdminMixin, BaseUserAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None:
+            fields += ["email"]  # only its owner changes it, confirmed by both addresses
         if obj is not None and obj.pk == request.user.pk:
             fields += ["role", "province", "regency", "agency", "district_office", "is_active"]
         return fields
+
+    def user_change_password(self, request, id, form_url=""):
+        """Nobody sets another person's password (they would sign in as them): a forgotten one is
+        reset by its owner from the link mailed to their own address."""
+        raise PermissionDenied
 
     def has_add_permission(self, request):
         return self.has_module_permission(request)

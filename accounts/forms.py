@@ -4,7 +4,9 @@ account form of the user pages."""
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.forms import PasswordResetForm
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.template import loader
 from django.utils.translation import gettext_lazy as _
@@ -13,6 +15,7 @@ from accounts.models import User
 from accounts.services import grantable_roles, user_check
 from core.jobs import enqueue_on_commit
 from core.models import Region
+from core.net import client_ip
 from programs.models import Agency
 
 
@@ -21,6 +24,14 @@ class QueuedPasswordResetForm(PasswordResetForm):
 
     If Redis cannot take the message the reset would be lost, so the mail is sent from the
     request instead: a person waiting for a reset link must get it."""
+
+    def save(self, *args, request=None, **kwargs):
+        """At most PASSWORD_RESETS_PER_ADDRESS_HOUR requests from one address an hour; past it the
+        page answers the same and nothing is sent."""
+        if request is not None and not _within(f"pwreset:ip:{client_ip(request)}",
+                                               settings.PASSWORD_RESETS_PER_ADDRESS_HOUR):
+            return
+        super().save(*args, request=request, **kwargs)
 
     def get_users(self, email):
         """Also invited users who have not set a password yet (their invitation expired)."""
@@ -33,6 +44,8 @@ class QueuedPasswordResetForm(PasswordResetForm):
                   html_email_template_name=None):
         from accounts.tasks import send_email
 
+        if not _within(f"pwreset:user:{context['user'].pk}", settings.PASSWORD_RESETS_PER_USER_HOUR):
+            return  # this account's mailbox already got its resets for the hour
         subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
         body = loader.render_to_string(email_template_name, context)
 
@@ -40,6 +53,32 @@ class QueuedPasswordResetForm(PasswordResetForm):
             send_email.run(to=[to_email], subject=subject, body=body)
 
         enqueue_on_commit(send_email, on_failure=send_now, to=[to_email], subject=subject, body=body)
+
+
+def _within(key: str, limit: int) -> bool:
+    """Count one more under ``key`` for the hour; whether that is still within ``limit``. With
+    the cache down the request is let through: a person waiting for a reset link must get it."""
+    if cache.add(key, 1, timeout=3600):
+        return True
+    try:
+        return cache.incr(key) <= limit
+    except ValueError:  # expired between add and incr, or the cache is away
+        return True
+
+
+class EmailChangeForm(forms.Form):
+    new_email = forms.EmailField(label=_("E-mail baru"), max_length=254)
+    password = forms.CharField(label=_("Kata sandi Anda sekarang"), strip=False,
+                               widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(label=_("Kode"), max_length=16, widget=forms.TextInput(attrs={
+        "autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
+        help_text=_("6 angka dari aplikasi autentikator Anda, atau satu kode pemulihan."))
+
+    def clean_code(self):
+        return "".join(self.cleaned_data["code"].split())
 
 
 class StaffUserForm(forms.ModelForm):
@@ -57,7 +96,12 @@ class StaffUserForm(forms.ModelForm):
         grantable = grantable_roles(actor)
         self.fields["role"].choices = [(v, label) for v, label in User.Role.choices if v in grantable]
         self.fields["role"].required = True
-        self.fields["email"].required = True
+        if self.instance.pk:
+            # The address is where password resets go: only its owner changes it, with a
+            # confirmation to both addresses (``accounts.services.email_change_request``).
+            del self.fields["email"]
+        else:
+            self.fields["email"].required = True
         agencies = Agency.objects.filter(level=Agency.Level.PROVINCE).select_related("province")
         regencies = Region.objects.regencies().select_related("parent")
         if actor.is_national_admin:

@@ -8,10 +8,12 @@ selectors and the ``rules`` predicates in ``accounts/rules.py``), all reading th
 from __future__ import annotations
 
 import pghistory
+import pgtrigger
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 # Who may act where: a change of any of these is a row in the user's history (who changed it, when).
@@ -38,6 +40,7 @@ class User(AbstractUser):
         COORDINATOR = "coordinator", _("Koordinator anggaran provinsi")
         PROVINCIAL_OFFICER = "province", _("Pejabat OPD provinsi")
         DISTRICT_STAFF = "district", _("Petugas kabupaten/kota")
+        DATA_PROTECTION = "dpo", _("Pejabat pelindungan data provinsi")
 
     class Office(models.TextChoices):
         """Which recipients a regency office verifies (the values of ``RecipientGroup.Kind``)."""
@@ -98,10 +101,14 @@ class User(AbstractUser):
                 violation_error_message=_("Wilayah tugas tidak sesuai dengan peran pengguna."),
                 condition=(
                     Q(role__in=["national", ""], province__isnull=True, regency__isnull=True)
-                    | Q(role__in=["coordinator", "province"], province__isnull=False, regency__isnull=True)
+                    | Q(role__in=["coordinator", "province", "dpo"], province__isnull=False, regency__isnull=True)
                     | Q(role="district", province__isnull=False, regency__isnull=False)
                 ),
             ),
+            # One account per address, whatever its case: a reset link mailed there signs in one
+            # person only (20 parallel invitations once made 3 accounts).
+            models.UniqueConstraint(Lower("email"), condition=~Q(email=""), name="accounts_user_email_unique",
+                                    violation_error_message=_("Sudah ada akun dengan e-mail ini.")),
             models.CheckConstraint(
                 name="accounts_user_officer_has_agency",
                 violation_error_message=_("Pejabat OPD harus punya OPD."),
@@ -123,7 +130,7 @@ class User(AbstractUser):
             if not self.district_office:
                 raise ValidationError({"district_office": _("Pilih jenis kantor: IKM atau KPM.")})
             self.province_id = self.regency.parent_id
-        elif self.role in (self.Role.PROVINCIAL_OFFICER, self.Role.COORDINATOR):
+        elif self.role in (self.Role.PROVINCIAL_OFFICER, self.Role.COORDINATOR, self.Role.DATA_PROTECTION):
             if not self.province_id:
                 raise ValidationError({"province": _("Pejabat provinsi harus punya provinsi.")})
             if self.role == self.Role.PROVINCIAL_OFFICER and not self.agency_id:
@@ -157,6 +164,11 @@ class User(AbstractUser):
     @property
     def is_district_staff(self) -> bool:
         return self.is_active and self.role == self.Role.DISTRICT_STAFF
+
+    @property
+    def is_data_protection_officer(self) -> bool:
+        """Reads who saw which person's data in the province, answers data requests, runs retention."""
+        return self.is_active and self.role == self.Role.DATA_PROTECTION
 
     @property
     def scope_label(self) -> str:
@@ -208,3 +220,35 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+
+@pgtrigger.register(pgtrigger.Protect(name="append_only", operation=pgtrigger.Update | pgtrigger.Delete))
+class AccountEvent(models.Model):
+    """What happened to the keys of an account, append-only (the database refuses UPDATE and
+    DELETE): address and password changes, second factors enrolled or reset, lockouts lifted.
+    Shown on the account's page to the account and to whoever manages it."""
+
+    class Kind(models.TextChoices):
+        EMAIL_CHANGE_REQUESTED = "email_requested", _("Perubahan e-mail diminta")
+        EMAIL_CHANGED = "email_changed", _("E-mail diubah")
+        PASSWORD_CHANGED = "password_changed", _("Kata sandi diubah")
+        PASSWORD_RESET = "password_reset", _("Kata sandi diatur lewat tautan e-mail")
+        TOTP_ENROLLED = "totp_enrolled", _("Aplikasi autentikator didaftarkan")
+        TOTP_RESET = "totp_reset", _("Faktor kedua direset")
+        RECOVERY_CODES = "recovery_codes", _("Kode pemulihan dibuat")
+        RECOVERY_USED = "recovery_used", _("Kode pemulihan dipakai")
+        UNLOCKED = "unlocked", _("Kunci masuk dibuka")
+
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="account_events")
+    actor = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(_("kejadian"), max_length=16, choices=Kind.choices)
+    detail = models.CharField(_("keterangan"), max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("kejadian akun")
+        verbose_name_plural = _("kejadian akun")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.user}"

@@ -38,6 +38,8 @@ PERSONAS = [
             "Petugas Dinsos Kab. Serang: verifikasi KPM"),
     Persona("lebak", "Asep", "Disperindag Kab. Lebak", "district", "36", "36.02", None, "ikm",
             "Petugas Disperindag Kab. Lebak: verifikasi kelompok IKM"),
+    Persona("dpo-banten", "Dewi", "Pejabat Pelindungan Data Banten", "dpo", "36", None, None, "",
+            "Pejabat pelindungan data Banten: siapa melihat NIK siapa (UU PDP)"),
     Persona("admin", "Admin", "Ditjen IKMA Kemenperin", "national", None, None, "Ditjen IKMA", "",
             "Admin nasional · Kemenperin: semua provinsi (baca), koordinator"),
 ]

@@ -2,7 +2,8 @@
 
 Who manages whom (nobody grants a scope wider than their own):
 
-- the national admin: every account (in practice the provinces' budget coordinators);
+- the national admin: every account (in practice the provinces' budget coordinators and
+  data-protection officers);
 - a province's budget coordinator: the OPD officers and district staff of that province;
 - nobody else.
 
@@ -16,7 +17,7 @@ import pghistory
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.template import loader
 from django.urls import reverse
 from django.utils import translation
@@ -38,7 +39,7 @@ def _scope_of(user: User) -> tuple:
 def grantable_roles(actor) -> list[str]:
     if getattr(actor, "is_national_admin", False):
         return [User.Role.COORDINATOR, User.Role.PROVINCIAL_OFFICER, User.Role.DISTRICT_STAFF,
-                User.Role.NATIONAL_ADMIN]
+                User.Role.DATA_PROTECTION, User.Role.NATIONAL_ADMIN]
     if getattr(actor, "is_coordinator", False):
         return list(COORDINATOR_GRANTS)
     return []
@@ -100,8 +101,11 @@ def user_save(*, user: User, actor: User) -> User:
     """Create or change a staff account as ``actor``; see ``user_check``."""
     user_check(user=user, actor=actor, lock=True)
     user.full_clean(exclude=["password"])
-    with pghistory.context(user=actor.pk):
-        user.save()
+    try:
+        with pghistory.context(user=actor.pk), transaction.atomic():
+            user.save()
+    except IntegrityError:  # the same address or username saved a moment ago by another request
+        raise ValidationError({"email": _("Sudah ada akun dengan e-mail atau nama pengguna ini.")}) from None
     return user
 
 

@@ -16,9 +16,16 @@ urlpatterns = [
     path("pengguna/undang/", views.user_invite, name="user-invite"),
     path("pengguna/<int:pk>/", views.user_detail, name="user-detail"),
     path("pengguna/<int:pk>/aktif/", views.user_activation, name="user-activation"),
+    path("pengguna/<int:pk>/faktor-kedua/reset/", views.user_second_factor_reset, name="user-second-factor-reset"),
+    path("pengguna/<int:pk>/buka-kunci/", views.user_unlock, name="user-unlock"),
+    path("saya/", views.my_account, name="my-account"),
+    path("e-mail/konfirmasi/<str:token>/", views.email_confirm, name="email-confirm"),
+    path("dua-langkah/", views.second_factor_verify, name="second-factor"),
+    path("dua-langkah/daftar/", views.second_factor_setup, name="second-factor-setup"),
+    path("dua-langkah/kode-pemulihan/", views.recovery_codes, name="recovery-codes"),
     path("masuk/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("keluar/", views.LogoutView.as_view(), name="logout"),
-    path("sandi/", auth_views.PasswordChangeView.as_view(success_url="/akun/sandi/selesai/"), name="password-change"),
+    path("sandi/", views.PasswordChangeView.as_view(), name="password-change"),
     path("sandi/selesai/", auth_views.PasswordChangeDoneView.as_view(), name="password-change-done"),
     # Forgotten password: a one-time link by e-mail (Django's signed tokens, PASSWORD_RESET_HOURS).
     path("sandi/lupa/", auth_views.PasswordResetView.as_view(
@@ -28,8 +35,6 @@ urlpatterns = [
         extra_email_context={"hours": settings.PASSWORD_RESET_TIMEOUT // 3600},
     ), name="password-reset"),
     path("sandi/lupa/terkirim/", auth_views.PasswordResetDoneView.as_view(), name="password-reset-sent"),
-    path("sandi/atur/<uidb64>/<token>/", auth_views.PasswordResetConfirmView.as_view(
-        success_url=reverse_lazy("accounts:password-reset-complete"),
-    ), name="password-reset-confirm"),
+    path("sandi/atur/<uidb64>/<token>/", views.PasswordResetConfirmView.as_view(), name="password-reset-confirm"),
     path("sandi/atur/selesai/", auth_views.PasswordResetCompleteView.as_view(), name="password-reset-complete"),
 ]

@@ -41,7 +41,8 @@ class NationalAdminMixin:
             return False
         filters = {f if isinstance(f, str) else f[0] for f in self.get_list_filter(request)}
         head = lookup.split(LOOKUP_SEP)[0]
-        if head not in filters | {"id", "pk"} and not any(lookup.startswith(f + LOOKUP_SEP) for f in filters):
+        if (head not in filters | {"id", "pk"} and lookup not in filters
+                and not any(lookup.startswith(f + LOOKUP_SEP) for f in filters)):
             return False
         return super().lookup_allowed(lookup, value, request)
 

@@ -29,6 +29,8 @@ from django.db.models import F
 from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
 from django.utils.functional import cached_property
 
+from core import jsonsafe
+
 COUNT_CAP = 10_000
 CURSOR_PARAMS = ("after", "before", "page")
 
@@ -79,7 +81,7 @@ def _encode(values) -> str:
 
 def _decode(token: str, fields) -> tuple | None:
     try:
-        raw = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+        raw = jsonsafe.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)), max_depth=2)
         if not isinstance(raw, list) or len(raw) != len(fields):
             return None
         values = tuple(f.to_python(v) for f, v in zip(fields, raw, strict=True))

@@ -62,12 +62,31 @@ def page_not_found(request, exception=None):
     return _api_error(request, 404, _("Halaman tidak ditemukan")) or render(request, "404.html", status=404)
 
 
+# How long a client should wait before retrying while the database is away (a restart takes seconds).
+RETRY_AFTER_SECONDS = 10
+
+
 def server_error(request):
-    # No context processors that might fail again: a plain render of a static template.
-    from django.http import HttpResponseServerError
+    """500, or 503 with ``Retry-After`` when what failed is reaching the database (a restart, a
+    failover): the request changed nothing and will work again shortly. Called inside Django's
+    exception handler, so ``sys.exc_info()`` is the error. No context processors that might fail
+    again: a plain render of a static template."""
+    import sys
+
+    from django.db import InterfaceError, OperationalError
+    from django.http import HttpResponse, JsonResponse
     from django.template import loader
 
-    return HttpResponseServerError(loader.get_template("500.html").render({}))
+    unreachable = isinstance(sys.exc_info()[1], OperationalError | InterfaceError)
+    status = 503 if unreachable else 500
+    if request.path.startswith("/api/"):
+        response = JsonResponse({"detail": "Layanan sedang tidak tersedia; coba lagi sebentar lagi."
+                                 if unreachable else "Terjadi kesalahan pada server."}, status=status)
+    else:
+        response = HttpResponse(loader.get_template(f"{status}.html").render({}), status=status)
+    if unreachable:
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
 
 
 @require_safe

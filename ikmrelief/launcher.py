@@ -239,6 +239,9 @@ def run() -> int:
     env = dict(os.environ)
     env.setdefault("DJANGO_SECRET_KEY", _secret_key())
     env.setdefault("DJANGO_SETTINGS_MODULE", "ikmrelief.settings")
+    # The demo logins sign in with their password alone (check --deploy refuses this in production);
+    # every other account enrols an authenticator app at its first sign-in.
+    env.setdefault("DEMO_SKIP_TWO_FACTOR", "1")
     host, port = _listen_address(env)
     started = start_services(env)
     children: list[subprocess.Popen] = []
@@ -267,6 +270,9 @@ def run() -> int:
         say("Login demo (kata sandi semua: ikmrelief-demo):")
         for persona in PERSONAS:
             say(f"  {persona.username:<14} {persona.does}")
+        if env.get("DEMO_SKIP_TWO_FACTOR") == "1":
+            say("Masuk dua langkah dilewati untuk login demo (DEMO_SKIP_TWO_FACTOR=1); akun lain mendaftarkan "
+                "aplikasi autentikator saat pertama masuk (Akun saya → Daftarkan aplikasi autentikator).")
         while all(child.poll() is None for child in children):
             time.sleep(0.5)
         say("Salah satu proses berhenti; menghentikan yang lain.")

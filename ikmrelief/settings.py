@@ -46,6 +46,9 @@ INSTALLED_APPS = [
     "django.contrib.postgres",  # OpClass in index expressions (pg_trgm), trigram lookups
     "rules.apps.AutodiscoverRulesConfig",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "csp",
     "django_filters",
     "pgtrigger",
@@ -76,6 +79,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): signed in with a second factor this session (django-otp) …
+    "django_otp.middleware.OTPMiddleware",
+    # … which every staff page requires (accounts/second_factor.py).
+    "accounts.second_factor.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Responses to a logged-in user carry personal data or the user's name: never stored.
@@ -302,9 +309,11 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# BSSN 4/2021 for government applications: strong passwords, at least 12 characters, not a
+# common one, not like the username or name.
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -332,11 +341,15 @@ CONTENT_SECURITY_POLICY = {
 # login lockout and the API throttle alike.
 NUM_PROXIES = env_int("NUM_PROXIES", 0, minimum=0, maximum=5)
 
-# Login throttle (django-axes): after LOGIN_FAILURE_LIMIT failures for one username, or from
-# one address, further attempts are refused for LOGIN_LOCKOUT_MINUTES without hashing the password.
+# Login throttle (django-axes, accounts/lockout.py): after LOGIN_FAILURE_LIMIT failures of one
+# username from one address, or LOGIN_FAILURE_LIMIT_PER_ADDRESS from one address for any
+# usernames, attempts are refused for LOGIN_LOCKOUT_MINUTES without hashing the password
+# (BSSN 4/2021: limited login attempts). Coordinators and admins unlock on the user's page.
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10, minimum=3)
+LOGIN_FAILURE_LIMIT_PER_ADDRESS = env_int("LOGIN_FAILURE_LIMIT_PER_ADDRESS", 100, minimum=AXES_FAILURE_LIMIT)
 AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_HANDLER = "accounts.lockout.PairAndAddressHandler"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_CLIENT_IP_CALLABLE = "core.net.client_ip"
@@ -350,6 +363,8 @@ REST_FRAMEWORK = {
     # JSON only: one representation per URL, so the public cache needs no Accept in its key.
     # People read the API in Swagger UI and Redoc (/api/docs/, /api/redoc/).
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # Any body is parsed with a bound on its nesting (core.jsonsafe).
+    "DEFAULT_PARSER_CLASSES": ["core.jsonsafe.BoundedJSONParser"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
@@ -387,6 +402,21 @@ EMAIL_USE_SSL, EMAIL_USE_TLS, EMAIL_TIMEOUT = _EMAIL["EMAIL_USE_SSL"], _EMAIL["E
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "IKM Relief <noreply@ikmrelief.local>")
 PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_HOURS", 24, minimum=1) * 3600
+# Reset mails per hour: for one account, and from one address (any accounts). Past either, the
+# page answers the same and nothing is sent (no mailbox is flooded, no account enumerated).
+PASSWORD_RESETS_PER_USER_HOUR = env_int("PASSWORD_RESETS_PER_USER_HOUR", 3, minimum=1)
+PASSWORD_RESETS_PER_ADDRESS_HOUR = env_int("PASSWORD_RESETS_PER_ADDRESS_HOUR", 20, minimum=1)
+
+# Two-factor sign-in (django-otp: an authenticator app, TOTP, with recovery codes) for every
+# staff role: each can see a full NIK, move money or manage accounts. DEMO_SKIP_TWO_FACTOR lets
+# the demo logins (accounts.personas) in with their password alone; `make run` sets it and
+# `manage.py check --deploy` refuses it. TWO_FACTOR_REQUIRED=0 turns the requirement off entirely
+# (the test suite does, except where it tests two-factor sign-in itself); check --deploy refuses that too.
+TWO_FACTOR_REQUIRED = env_bool("TWO_FACTOR_REQUIRED", True)
+DEMO_SKIP_TWO_FACTOR = env_bool("DEMO_SKIP_TWO_FACTOR", False)
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "IKM Relief")
+# Wrong codes in one sign-in before the session is ended and the password is asked again.
+TWO_FACTOR_MAX_WRONG_CODES = 3
 
 # --- Logging --------------------------------------------------------------------------------
 

@@ -11,7 +11,7 @@ A worker (gunicorn's sync worker too) that spends minutes on one response is kil
 timeout, which is what made the national export an HTTP 500.
 
 Both ways write the same rows (``rows``): formula-safe cells, NIK masked except for the group's
-own district office.
+own district office, whose export is a row in the access log (``recipients.access``).
 """
 
 from __future__ import annotations
@@ -33,9 +33,9 @@ from django.utils.translation import gettext_noop
 from core.jobs import EXPORT_LOCK_CLASS, enqueue, owner_label, session_lock, unattended
 from core.pagination import capped_count
 from core.spreadsheets import XLSX, safe_cell
-from recipients import selectors
+from recipients import access, policy, selectors
 from recipients.filters import GroupFilter
-from recipients.models import ExportJob
+from recipients.models import ExportJob, PersonalDataView
 
 log = logging.getLogger(__name__)
 
@@ -81,9 +81,13 @@ def describe(filterset) -> list[str]:
     return out
 
 
-def rows(user, groups):
+def rows(user, groups, shown: list[int] | None = None):
+    """The table rows; the ids of the groups whose full leader NIK went out are added to ``shown``
+    (for the access log)."""
     for g in groups.iterator(chunk_size=CHUNK):
-        nik = g.leader_nik if selectors.may_see_nik(user, g) else selectors.mask_nik(g.leader_nik)
+        nik = policy.shown_nik(user, g, g.leader_nik)
+        if shown is not None and g.leader_nik and nik == g.leader_nik:
+            shown.append(g.pk)
         yield [safe_cell(v) for v in (g.regency.code, g.regency.name, g.name, g.get_sector_display(), g.kecamatan,
                                       g.desa, g.leader_name, nik, g.nib, g.members_count)]
 
@@ -108,8 +112,18 @@ def csv_lines(table_rows):
         yield writer.writerow(row)
 
 
-def stream_csv(user, groups) -> StreamingHttpResponse:
-    response = StreamingHttpResponse(csv_lines(rows(user, groups)), content_type="text/csv; charset=utf-8")
+def _logged(lines, user, shown: list[int], path: str):
+    """The lines; once they have gone out (or the client left), the NIKs shown are logged."""
+    try:
+        yield from lines
+    finally:
+        access.record(viewer=user, where=PersonalDataView.Where.EXPORT, group_ids=shown, path=path)
+
+
+def stream_csv(user, groups, path: str = "") -> StreamingHttpResponse:
+    shown: list[int] = []
+    response = StreamingHttpResponse(_logged(csv_lines(rows(user, groups, shown)), user, shown, path),
+                                     content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{FILENAME}.csv"'
     return response
 
@@ -173,7 +187,8 @@ def _build(job: ExportJob) -> None:
         ExportJob.objects.filter(pk=job.pk).update(rows_done=done, heartbeat_at=timezone.now())
 
     with tempfile.TemporaryFile() as out:
-        counted = _Counted(rows(user, groups), progress)
+        shown: list[int] = []
+        counted = _Counted(rows(user, groups, shown), progress)
         if job.fmt == ExportJob.Format.XLSX:
             from openpyxl import Workbook
 
@@ -192,6 +207,8 @@ def _build(job: ExportJob) -> None:
         out.seek(0)
         now = timezone.now()
         job.file.save(f"{FILENAME}-{job.pk}.{job.fmt}", File(out), save=False)
+    access.record(viewer=user, where=PersonalDataView.Where.EXPORT, group_ids=shown,
+                  path=f"ekspor {job.pk} ({job.fmt})")
     ExportJob.objects.filter(pk=job.pk).update(
         file=job.file.name, status=ExportJob.Status.DONE, rows_done=done, rows_total=max(total, done),
         finished_at=now, heartbeat_at=now, expires_at=now + dt.timedelta(hours=settings.EXPORT_KEEP_HOURS))

@@ -18,7 +18,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from recipients import selectors, services
+from recipients import policy, selectors, services
 from recipients.models import Application, State, VerificationStep
 
 # How many applications one "take offline" stores on the device at most.
@@ -65,10 +65,10 @@ def package(user, ids) -> list[dict]:
             "group": {
                 "name": g.name, "kind": g.get_kind_display(), "regency": g.regency.name, "kecamatan": g.kecamatan,
                 "desa": g.desa, "sector": g.get_sector_display(), "leader_name": g.leader_name,
-                "leader_nik": selectors.mask_nik(g.leader_nik) if g.leader_nik else "",
+                "leader_nik": policy.mask_nik(g.leader_nik),
                 "members_count": g.members_count,
                 # Masked on the device whoever holds it: the check compares people, not numbers.
-                "members": [{"name": m.name, "role": m.get_role_display(), "nik": selectors.mask_nik(m.nik)}
+                "members": [{"name": m.name, "role": m.get_role_display(), "nik": policy.mask_nik(m.nik)}
                             for m in g.members.all()],
             },
             "program": {"name": a.program.name, "agency": a.program.agency.name,
@@ -128,7 +128,7 @@ def submit(*, user, submission: Submission) -> tuple[VerificationStep, bool]:
             step = services.application_advance(
                 application=application, to_state=to_state, actor=user,
                 expected_state=submission.expected_state, expected_version=submission.expected_version,
-                note=submission.note, answers=submission.answers, evidence=submission.photos,
+                note=submission.note, answers=submission.answers, evidence=submission.photos, images_only=True,
                 submission_id=submission.submission_id,
             )
             return step, True

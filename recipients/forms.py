@@ -8,6 +8,7 @@ from core.models import Region
 from core.params import StrictIntegerField
 from programs.models import Allocation, Program
 from programs.selectors import programs_visible_to
+from recipients import policy
 from recipients.imports import ROLE_WORDS
 from recipients.models import RecipientGroup, State
 from recipients.services import GroupData, MemberData, nib_problem, nik_problem, phone_problem
@@ -30,13 +31,23 @@ class GroupForm(forms.ModelForm):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
+        # NIKs as this user may see them (``policy.may_see_nik``): an officer correcting an approved
+        # group sees and sends them masked, and a masked NIK sent back means "unchanged".
+        self.masked = bool(self.instance.pk) and not policy.may_see_nik(user, self.instance)
         if self.instance.pk:
             # A correction: the group stays where it is and what it is; members are edited as text.
             del self.fields["regency"], self.fields["kind"]
             self.fields["version"].initial = self.instance.version
             words = {role: word for word, role in ROLE_WORDS.items() if word}
+            self._members = list(self.instance.members.all())
             self.fields["members_text"].initial = "\n".join(
-                f"{m.name}; {m.nik}; {words[m.role]}" for m in self.instance.members.all())
+                f"{m.name}; {self._shown(m.nik)}; {words[m.role]}" for m in self._members)
+            self.initial["leader_nik"] = self._shown(self.instance.leader_nik)
+            if self.masked:
+                self.fields["leader_nik"].help_text = _("NIK disamarkan; biarkan untuk tidak mengubahnya.")
+                self.fields["members_text"].help_text = _(
+                    "Satu anggota per baris: nama; NIK; peran. NIK yang disamarkan tetap seperti semula; "
+                    "anggota baru ditulis dengan NIK lengkap.")
             return
         regencies = Region.objects.regencies()
         self.fields["regency"].queryset = (
@@ -58,8 +69,21 @@ class GroupForm(forms.ModelForm):
 
     # Field-level checks with the product's messages, so the model's constraints (checked after)
     # never surface as "constraint … is violated" and each error stands next to its field.
+    def _shown(self, nik: str) -> str:
+        return policy.mask_nik(nik) if self.masked else nik
+
+    def _unmasked(self, nik: str, known: list[str]) -> str:
+        """A NIK sent back as shown: a masked one is the known NIK it masks (taken once, in order)."""
+        if not self.masked or "•" not in nik:
+            return nik
+        for candidate in known:
+            if policy.mask_nik(candidate) == nik:
+                known.remove(candidate)
+                return candidate
+        raise forms.ValidationError(_("NIK %(nik)s yang disamarkan tidak dikenal; tulis NIK lengkap.") % {"nik": nik})
+
     def clean_leader_nik(self):
-        nik = self.cleaned_data["leader_nik"].strip()
+        nik = self._unmasked(self.cleaned_data["leader_nik"].strip(), [self.instance.leader_nik])
         if nik and (problem := nik_problem(nik)):
             raise forms.ValidationError(problem)
         return nik
@@ -79,6 +103,7 @@ class GroupForm(forms.ModelForm):
     def clean_members_text(self):
         members, errors = [], []
         roles = ROLE_WORDS
+        known = [m.nik for m in getattr(self, "_members", [])]
         for number, line in enumerate(self.cleaned_data["members_text"].splitlines(), start=1):
             if not line.strip():
                 continue
@@ -90,7 +115,12 @@ class GroupForm(forms.ModelForm):
             if role is None:
                 errors.append(_("Baris %(n)s: peran tidak dikenal.") % {"n": number})
                 continue
-            members.append(MemberData(name=parts[0], nik=parts[1], role=role))
+            try:
+                nik = self._unmasked(parts[1], known)
+            except forms.ValidationError as exc:
+                errors.append(_("Baris %(n)s: %(problem)s") % {"n": number, "problem": exc.messages[0]})
+                continue
+            members.append(MemberData(name=parts[0], nik=nik, role=role))
         if errors:
             raise forms.ValidationError(errors)
         return members

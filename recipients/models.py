@@ -424,3 +424,37 @@ class ExportJob(JobLiveness):
     @property
     def busy(self) -> bool:
         return self.status in self.BUSY
+
+
+@pgtrigger.register(pgtrigger.Protect(name="append_only", operation=pgtrigger.Update | pgtrigger.Delete))
+class PersonalDataView(models.Model):
+    """One showing of full NIKs to a staff account: who, when, from which page or export, and the
+    groups whose leader (and, where ``members``, members) it showed. Append-only in the database.
+
+    What a breach notice within 3 × 24 hours needs (UU 27/2022): for any account and period,
+    every person whose data it did see (``recipients.access``). Masked NIKs are not logged."""
+
+    class Where(models.TextChoices):
+        GROUP_PAGE = "group_page", _("Halaman kelompok")
+        GROUP_FORM = "group_form", _("Formulir perbaikan kelompok")
+        EXPORT = "export", _("Unduhan daftar kelompok")
+        DATA_REQUEST = "data_request", _("Laporan permintaan data pribadi")
+
+    viewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    where = models.CharField(_("tempat"), max_length=12, choices=Where.choices)
+    path = models.CharField(_("alamat"), max_length=300, blank=True)
+    group_ids = ArrayField(models.BigIntegerField(), verbose_name=_("kelompok"))
+    members = models.BooleanField(_("termasuk anggota"), default=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # The DPO's page: one account's views in a period (WHERE viewer_id = %s AND created_at BETWEEN …).
+            models.Index(fields=["viewer", "created_at"], name="recipients_pdv_viewer_time"),
+            # A person's data request: every view that showed their group (WHERE group_ids @> ARRAY[%s]).
+            GinIndex(fields=["group_ids"], name="recipients_pdv_groups"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_where_display()} · {len(self.group_ids)}"

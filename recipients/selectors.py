@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from core.models import Region
 from programs.services import acts_for_program, programs_run_by
+from recipients import policy
 from recipients.models import (
     Application,
     DuplicateFlag,
@@ -122,16 +123,14 @@ def duplicates_visible_to(user):
 def with_visible_pairs(user, flags):
     """The flags, each with ``other_visible``: whether the user may see who the look-alike is.
 
-    District staff see a look-alike only inside their own regency; elsewhere it is "needs
-    province review", with no name, regency or reason that would reveal another regency's group
-    (or confirm that a NIK is registered there). The province and the national admin see pairs.
-    No queries: uses ``other__group`` loaded with the flags.
+    Only when the look-alike's group is in the user's own scope (``policy.may_see_group``: for
+    district staff their regency *and* kind). Otherwise it is "needs province review", with no
+    name, program, regency or reason that would reveal another office's group or family (or
+    confirm that a NIK is registered there). No queries: uses ``other__group`` loaded with the flags.
     """
     flags = list(flags)
     for flag in flags:
-        flag.other_visible = not getattr(user, "is_district_staff", False) or (
-            flag.other.group.regency_id == user.regency_id
-        )
+        flag.other_visible = policy.may_see_group(user, flag.other.group)
     return flags
 
 
@@ -215,7 +214,7 @@ def group_history(group: RecipientGroup, *, show_nik: bool) -> list[dict]:
     from recipients.models import Member
 
     labels = {f.name: f.verbose_name for f in RecipientGroup._meta.fields}
-    nik = (lambda v: v) if show_nik else (lambda v: mask_nik(v) if v else v)
+    nik = (lambda v: v) if show_nik else policy.mask_nik
     entries = []
     for entry in record_history(group, fields=GROUP_HISTORY_FIELDS):
         if entry["created"]:
@@ -245,15 +244,6 @@ def group_history(group: RecipientGroup, *, show_nik: bool) -> list[dict]:
         entries.append({"when": e.pgh_created_at, "who": who, "created": False, "changes": [change], "reason": ""})
     entries.sort(key=lambda x: x["when"], reverse=True)
     return entries
-
-
-def may_see_nik(user, group: RecipientGroup) -> bool:
-    """Full NIK only for the group's own district office."""
-    return bool(getattr(user, "is_district_staff", False)) and may_act_on(user, group, roles=(DISTRICT,)) == DISTRICT
-
-
-def mask_nik(nik: str) -> str:
-    return f"{nik[:4]}{'•' * 8}{nik[-4:]}" if len(nik) == 16 else ("•" * len(nik))
 
 
 def state_counts(queryset) -> dict[str, int]:

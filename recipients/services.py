@@ -8,7 +8,6 @@ their regency's groups, provincial officers on their province's. Moves follow
 from __future__ import annotations
 
 import datetime as dt
-import mimetypes
 import re
 from dataclasses import dataclass, field
 
@@ -26,6 +25,7 @@ from accounts.models import Notification
 from accounts.notifications import notify
 from programs import services as budget_services
 from programs.models import Allocation, Program
+from recipients.evidence import check as evidence_check
 from recipients.models import (
     Application,
     DuplicateFlag,
@@ -396,25 +396,6 @@ class StaleStep(ValidationError):
     """The application moved since the page was opened (someone else acted on it)."""
 
 
-ALLOWED_EVIDENCE = {"application/pdf": b"%PDF", "image/jpeg": b"\xff\xd8\xff", "image/png": b"\x89PNG\r\n\x1a\n"}
-
-
-def check_evidence(upload) -> str:
-    """The content type of an upload that is really a PDF/JPEG/PNG within the size limit."""
-    if upload.size > settings.EVIDENCE_MAX_BYTES:
-        raise ValidationError(
-            {"evidence": _("Berkas %(name)s terlalu besar (maksimal %(mb)s MB).")
-             % {"name": upload.name, "mb": settings.EVIDENCE_MAX_BYTES // (1024 * 1024)}}
-        )
-    head = upload.read(16)
-    upload.seek(0)
-    guessed = mimetypes.guess_type(upload.name)[0]
-    for content_type, magic in ALLOWED_EVIDENCE.items():
-        if head.startswith(magic) and guessed == content_type:
-            return content_type
-    raise ValidationError({"evidence": _("Berkas %(name)s bukan PDF, JPEG atau PNG.") % {"name": upload.name}})
-
-
 @dataclass
 class Handover:
     """*Berita acara serah terima*: what was handed over, and the allocation it is paid from."""
@@ -440,6 +421,7 @@ def application_advance(
     missing_documents=(),
     expected_version: int | None = None,
     submission_id=None,
+    images_only: bool = False,
 ) -> VerificationStep:
     """Move an application one step. Locks the application: of two staff acting on it at
     once, the second finds it moved and gets ``StaleStep``; nothing of theirs is written."""
@@ -522,7 +504,7 @@ def application_advance(
         )
         step.handover_date, step.handover_items = handover.date, handover.items.strip()
         step.handover_amount, step.realization = handover.amount, realization
-    checked = [(upload, check_evidence(upload)) for upload in evidence]
+    checked = [(upload, evidence_check(upload, images_only=images_only)) for upload in evidence]
 
     step.save()
     for upload, content_type in checked:
@@ -569,15 +551,23 @@ def _notify_next(application: Application, step: VerificationStep) -> None:
 @transaction.atomic
 def duplicate_resolve(*, flag: DuplicateFlag, actor, resolution: str) -> None:
     """The province decides a flagged pair: both stay (with a reason); rejecting one is a
-    normal ``application_advance(... REJECTED)``."""
-    if may_act_on_application(actor, flag.application) not in (PROVINCE, "system"):
+    normal ``application_advance(... REJECTED)``.
+
+    Each side of a pair is decided by the OPD acting for that side's program: the mirror flag
+    on the other application is resolved too only when the same officer acts for it (two
+    programs of one OPD); otherwise it waits for the other OPD's own decision."""
+    def decides(application) -> bool:
+        return may_act_on_application(actor, application) in (PROVINCE, "system")
+
+    if not decides(flag.application):
         raise PermissionDenied(_("Hanya pejabat OPD pemilik program yang memutuskan indikasi ganda ini."))
     resolution = resolution.strip()
     if not resolution:
         raise ValidationError({"resolution": _("Tuliskan alasan keputusan.")})
-    DuplicateFlag.objects.filter(
-        Q(application=flag.application, other=flag.other) | Q(application=flag.other, other=flag.application)
-    ).update(resolved_by=actor, resolved_at=timezone.now(), resolution=resolution)
+    sides = Q(application=flag.application, other=flag.other)
+    if decides(flag.other):
+        sides |= Q(application=flag.other, other=flag.application)
+    DuplicateFlag.objects.filter(sides).update(resolved_by=actor, resolved_at=timezone.now(), resolution=resolution)
     for app_id in (flag.application_id, flag.other_id):
         if not DuplicateFlag.objects.filter(application_id=app_id, resolved_at__isnull=True).exists():
             Application.objects.filter(pk=app_id).update(has_duplicate=False)

@@ -129,7 +129,9 @@ def ceilings(scope: Scope):
     rows = BudgetCeiling.objects.select_related("province", "funding_source", "source")
     if scope.regency is not None or scope.agency is not None or scope.program is not None:
         return rows.none()  # a ceiling belongs to a whole province, never to a regency, OPD or program
-    rows = _filter(rows, scope, year="fiscal_year", province="province", ceiling="pk")
+    rows = _filter(rows, scope, year="fiscal_year", province="province")
+    if scope.ceiling is not None:
+        rows = rows.filter(pk=scope.ceiling.pk)  # the ceiling itself (``pk=`` takes no instance)
     return rows.order_by("-fiscal_year", "province__code", "funding_source__code", "id")
 
 

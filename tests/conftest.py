@@ -51,6 +51,14 @@ def _fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def _second_factor(request, settings):
+    """Staff sign in with a password alone in tests, except those marked ``two_factor`` (which
+    test the second step itself, tests/core/test_two_factor.py): what the other tests check is
+    what a signed-in role may do, not how it signed in."""
+    settings.TWO_FACTOR_REQUIRED = request.node.get_closest_marker("two_factor") is not None
+
+
+@pytest.fixture(autouse=True)
 def _indonesian():
     # A request in English leaves English active in this thread; every test starts in Indonesian.
     translation.activate("id")

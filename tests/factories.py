@@ -70,3 +70,30 @@ class AllocationFactory(factory.django.DjangoModelFactory):
 
         return allocation_create(**kwargs)
 
+
+
+# --- Real evidence files (the upload check decodes them; magic bytes alone are refused) ----------
+
+
+def real_pdf() -> bytes:
+    """A one-page PDF, as a scanner's would be, written by pypdf."""
+    import io
+
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def real_image(fmt: str = "JPEG", size: tuple[int, int] = (64, 48)) -> bytes:
+    """A small photo (JPEG) or screenshot (PNG), written by Pillow."""
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", size, (200, 120, 40)).save(out, fmt)
+    return out.getvalue()

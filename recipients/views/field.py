@@ -7,7 +7,6 @@ keeps the check and asks the verifier to sign in again instead of reading a logi
 
 from __future__ import annotations
 
-import json
 import uuid
 from functools import wraps
 
@@ -21,10 +20,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST, require_safe
 
+from core import jsonsafe
 from core.params import BadParameter, lenient, parse_id, parse_int
-from recipients import fieldcheck
+from recipients import evidence, fieldcheck
 from recipients.models import State
-from recipients.services import ALLOWED_EVIDENCE
 
 
 def _json_for_district_staff(view):
@@ -55,7 +54,7 @@ def field_app(request):
             "submit_url": reverse("recipients:field-submit"),
             "max_bytes": settings.EVIDENCE_MAX_BYTES,
             "photos_max": fieldcheck.PHOTOS_MAX,
-            "types": [t for t in ALLOWED_EVIDENCE if t.startswith("image/")],
+            "types": list(evidence.IMAGES),
         },
     })
 
@@ -81,7 +80,7 @@ def _submission(request) -> fieldcheck.Submission:
     if expected_state not in State.values:
         raise BadParameter(_("Tahap usulan tidak dikenal."))
     try:
-        answers = json.loads(post.get("answers", "{}"))
+        answers = jsonsafe.loads(post.get("answers", "{}"))
     except ValueError:
         raise BadParameter(_("Jawaban kriteria tidak terbaca.")) from None
     if not isinstance(answers, dict) or not all(isinstance(a, dict) for a in answers.values()):

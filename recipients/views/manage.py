@@ -23,10 +23,10 @@ from core.params import lenient, parse_id
 from core.spreadsheets import spreadsheet_response
 from core.views_utils import apply_errors, paginate, refresh_version
 from programs.services import StaleEdit
-from recipients import exports, imports, selectors, services
+from recipients import access, exports, imports, policy, selectors, services
 from recipients.filters import ApplicationFilter, GroupFilter
 from recipients.forms import BulkForm, DuplicateResolveForm, GroupForm, ImportForm, ProposeForm, StepForm
-from recipients.models import ExportJob, ImportBatch, State
+from recipients.models import ExportJob, ImportBatch, PersonalDataView, State
 from recipients.tasks import commit_import, validate_import
 from recipients.workflow import moves_for, role_of
 
@@ -75,16 +75,19 @@ def group_create(request):
 def group_detail(request, pk):
     _require_staff(request.user)
     group = get_object_or_404(selectors.groups_visible_to(request.user), pk=pk)
-    show_nik = selectors.may_see_nik(request.user, group)
+    show_nik = policy.may_see_nik(request.user, group)
     members = [
-        {"name": m.name, "role": m.get_role_display(), "nik": m.nik if show_nik else selectors.mask_nik(m.nik)}
+        {"name": m.name, "role": m.get_role_display(), "nik": m.nik if show_nik else policy.mask_nik(m.nik)}
         for m in group.members.all()
     ]
     can_propose = selectors.may_act_on(request.user, group, roles=("district",)) is not None
+    if show_nik:
+        access.record(viewer=request.user, where=PersonalDataView.Where.GROUP_PAGE, group_ids=[group.pk],
+                      members=True, path=request.path)
     return render(request, "recipients/group_detail.html", {
         "group": group,
         "members": members,
-        "leader_nik": group.leader_nik if show_nik else selectors.mask_nik(group.leader_nik),
+        "leader_nik": group.leader_nik if show_nik else policy.mask_nik(group.leader_nik),
         "applications": group.applications.select_related("program__agency"),
         "propose_form": ProposeForm(user=request.user, group=group) if can_propose else None,
         "can_edit": services.may_edit_group(request.user, group),
@@ -131,6 +134,9 @@ def group_edit(request, pk):
                 " " + _("Usulkan lagi usulan yang dikembalikan dari halaman usulannya.") if returned else ""))
             return redirect("recipients:application-detail", pk=returned.pk) if returned else redirect(
                 "recipients:group-detail", pk=group.pk)
+    if not form.masked:
+        access.record(viewer=request.user, where=PersonalDataView.Where.GROUP_FORM, group_ids=[group.pk],
+                      members=True, path=request.path)
     return render(request, "recipients/group_form.html", {"form": form, "group": group})
 
 
@@ -408,7 +414,7 @@ def group_export(request, fmt):
         raise Http404
     filterset, groups = exports.filtered(request.user, request.GET)
     if fmt == ExportJob.Format.CSV and exports.is_small(groups):
-        return exports.stream_csv(request.user, groups)
+        return exports.stream_csv(request.user, groups, path=request.get_full_path())
     return render(request, "recipients/export_start.html", {
         "fmt": fmt, "params": exports.clean_params(filterset), "described": exports.describe(filterset),
         "jobs": selectors.exports_visible_to(request.user)[:5],

@@ -85,3 +85,13 @@ if (errorSummary) errorSummary.focus();
   }
   window.setTimeout(poll, every);
 })();
+
+// A form whose action cannot be undone asks first (data-confirm holds the question). Capturing,
+// so a "no" stops the submission before the double-click guard above marks the form as sent.
+document.addEventListener("submit", function (event) {
+  var question = event.target instanceof HTMLFormElement ? event.target.dataset.confirm : undefined;
+  if (question && !window.confirm(question)) {
+    event.preventDefault();
+    event.stopImmediatePropagation();
+  }
+}, true);

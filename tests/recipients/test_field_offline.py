@@ -14,13 +14,14 @@ from django.urls import reverse
 
 from recipients import services
 from recipients.models import Evidence, State, VerificationStep
+from tests.factories import real_image, real_pdf
 from tests.recipients.test_correction_loop import CRITERIA, NIK_SERANG
 
 pytestmark = pytest.mark.django_db
 
 PACKAGE = reverse("recipients:field-package")
 SUBMIT = reverse("recipients:field-submit")
-JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 2000
+JPEG = real_image("JPEG")
 
 
 @pytest.fixture
@@ -139,6 +140,8 @@ def test_an_application_moved_meanwhile_is_a_conflict_that_says_what_changed(
     ({"answers": "{not json"}, 400),
     ({"answers": "[1, 2]"}, 400),
     ({"photo": [SimpleUploadedFile("foto.jpg", b"MZ\x90\x00 not a photo", content_type="image/jpeg")]}, 422),
+    # A real PDF is evidence on the online form, but never a photo of the field check.
+    ({"photo": [SimpleUploadedFile("foto.pdf", real_pdf(), content_type="application/pdf")]}, 422),
 ])
 def test_bad_input_is_a_clear_refusal_and_writes_nothing(client, apps, serang_staff, changes, status):
     client.force_login(serang_staff)

@@ -20,7 +20,7 @@ from recipients.models import (
     State,
     VerificationStep,
 )
-from tests.factories import CeilingFactory, ProgramFactory, region
+from tests.factories import CeilingFactory, ProgramFactory, real_image, real_pdf, region
 
 pytestmark = pytest.mark.django_db
 
@@ -254,7 +254,7 @@ def test_evidence_only_pdf_jpeg_png_and_served_in_scope(client, application, ser
         services.application_advance(application=application, to_state=State.DOC_CHECKED, actor=serang_staff,
                                      evidence=[fake])
     assert db_state() == before
-    pdf = SimpleUploadedFile("berita-acara.pdf", b"%PDF-1.4\n%\xe2\xe3\n1 0 obj\n", content_type="application/pdf")
+    pdf = SimpleUploadedFile("berita-acara.pdf", real_pdf(), content_type="application/pdf")
     step = services.application_advance(application=application, to_state=State.DOC_CHECKED, actor=serang_staff,
                                         evidence=[pdf])
     evidence = step.evidence.get()
@@ -266,6 +266,24 @@ def test_evidence_only_pdf_jpeg_png_and_served_in_scope(client, application, ser
 
     assert evidence.file.path.startswith(str(settings.PRIVATE_MEDIA_ROOT))
     assert not evidence.file.path.startswith(str(settings.STATIC_ROOT))
+
+
+@pytest.mark.parametrize(("name", "content"), [
+    ("sk.pdf", b"%PDF-1.4\n<html><script>alert(1)</script></html>"),  # PDF magic, HTML body
+    ("foto.png", real_image("PNG") + b"<html><body><script>alert(1)</script>"),  # a PNG+HTML polyglot
+    ("foto.jpg", real_image("JPEG")[:200]),  # a truncated photo
+    ("foto.jpg", real_image("PNG")),  # a PNG named .jpg
+    ("sk.pdf", real_pdf().replace(b"/Type /Page", b"/Type /Page /AA << /O << /S /JavaScript /JS (x) >> >>", 1)),
+])
+def test_evidence_is_checked_by_what_it_is_not_by_its_first_bytes(application, serang_staff, name, content):
+    before = db_state()
+    with pytest.raises(ValidationError, match="yang utuh"):
+        services.application_advance(application=application, to_state=State.DOC_CHECKED, actor=serang_staff,
+                                     evidence=[SimpleUploadedFile(name, content)])
+    assert db_state() == before
+    ok = services.application_advance(application=application, to_state=State.DOC_CHECKED, actor=serang_staff,
+                                      evidence=[SimpleUploadedFile("foto.png", real_image("PNG"))])
+    assert ok.evidence.get().content_type == "image/png"
 
 
 def test_export_neutralises_formulas_and_masks_nik_outside_the_regency(client, serang_staff, banten_officer):
