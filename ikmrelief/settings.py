@@ -242,6 +242,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "recipients.tasks.reap_exports",
         "schedule": JOB_REAP_SECONDS,
     },
+    # Retention (UU 27/2022): a dry run of what person data has outlived RETENTION_YEARS, then,
+    # RETENTION_GRACE_DAYS later, its erasure; both recorded (recipients.retention). 02:30 WIB.
+    "person-data-retention": {
+        "task": "recipients.tasks.run_retention",
+        "schedule": crontab(hour=2, minute=30),
+    },
     # Daily digest of unread notifications for users who chose it, before office hours.
     "notification-digest": {
         "task": "accounts.tasks.send_notification_digests",
@@ -406,6 +412,11 @@ PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_HOURS", 24, minimum=1) * 3600
 # page answers the same and nothing is sent (no mailbox is flooded, no account enumerated).
 PASSWORD_RESETS_PER_USER_HOUR = env_int("PASSWORD_RESETS_PER_USER_HOUR", 3, minimum=1)
 PASSWORD_RESETS_PER_ADDRESS_HOUR = env_int("PASSWORD_RESETS_PER_ADDRESS_HOUR", 20, minimum=1)
+
+# How long person data (names, NIK, phone, photos) is kept after the fiscal year of a group's
+# last program ended, in years; the erasure follows its dry run after RETENTION_GRACE_DAYS.
+RETENTION_YEARS = env_int("RETENTION_YEARS", 5, minimum=0)
+RETENTION_GRACE_DAYS = env_int("RETENTION_GRACE_DAYS", 7, minimum=0)
 
 # Two-factor sign-in (django-otp: an authenticator app, TOTP, with recovery codes) for every
 # staff role: each can see a full NIK, move money or manage accounts. DEMO_SKIP_TWO_FACTOR lets

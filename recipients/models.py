@@ -83,6 +83,9 @@ class RecipientGroup(models.Model):
     # The province may withhold a group's name from the public list of aided groups, with the reason shown instead.
     name_withheld_reason = models.CharField(_("alasan nama tidak dipublikasikan"), max_length=300, blank=True,
                                             default="", db_default="")
+    # When the retention task erased the leader's and members' person data (recipients.retention):
+    # the group, its applications and every figure stay; names, NIKs and phone are gone.
+    person_data_erased_at = models.DateTimeField(_("data pribadi dihapus"), null=True, blank=True)
     # Bumped by every edit (recipients.services.group_update): a form opened before is stale.
     # db_default too, for the bulk loaders that COPY rows in (generate_national).
     version = models.PositiveIntegerField(default=1, db_default=1, editable=False)
@@ -458,3 +461,29 @@ class PersonalDataView(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_where_display()} · {len(self.group_ids)}"
+
+
+@pgtrigger.register(pgtrigger.Protect(name="append_only", operation=pgtrigger.Update | pgtrigger.Delete))
+class RetentionRun(models.Model):
+    """One pass of the retention rule (``recipients.retention``): first a dry run that lists what
+    would be erased, then, ``RETENTION_GRACE_DAYS`` later, the erasure of those groups (``applies``
+    names the dry run). Append-only: the record of what was erased, when and under which rule."""
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    dry_run = models.BooleanField(_("uji coba"))
+    applies = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="applied_by")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                              related_name="+")
+    years = models.PositiveSmallIntegerField(_("masa simpan (tahun)"))
+    # Person data of groups whose every program's fiscal year is before this year is erased.
+    before_year = models.PositiveSmallIntegerField(_("program dengan tahun anggaran sebelum"))
+    group_ids = ArrayField(models.BigIntegerField(), verbose_name=_("kelompok"), default=list)
+    members = models.PositiveIntegerField(_("anggota"), default=0)
+    photos = models.PositiveIntegerField(_("foto bukti"), default=0)
+    imports = models.PositiveIntegerField(_("berkas impor"), default=0)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{'uji' if self.dry_run else 'hapus'} {len(self.group_ids)} · {self.created_at:%Y-%m-%d}"

@@ -6,7 +6,7 @@ worker left behind."""
 
 from celery import shared_task
 
-from recipients import exports, imports
+from recipients import exports, imports, retention
 from recipients.models import ExportJob, ImportBatch
 
 
@@ -44,3 +44,11 @@ def build_export(job_id: int) -> str:
 def reap_exports() -> dict:
     """Every JOB_REAP_SECONDS: resend exports whose worker died; delete files past their time."""
     return exports.jobs_reap()
+
+
+@shared_task
+def run_retention() -> str:
+    """Daily: a dry run of what person data has outlived its retention, or its erasure once the
+    dry run is RETENTION_GRACE_DAYS old (recipients.retention.scheduled)."""
+    run = retention.scheduled()
+    return "nothing" if run is None else f"{'dry run' if run.dry_run else 'erased'} {len(run.group_ids)} groups"

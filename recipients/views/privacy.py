@@ -4,11 +4,13 @@ person whose full NIK it was shown (from the access log) and how many its scope 
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Sum
+from django.db.models import Count, Q, Sum
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -16,6 +18,7 @@ from django.views.decorators.http import require_safe
 
 from accounts.models import User
 from recipients import access, policy
+from recipients.models import Member, PersonalDataView, RecipientGroup, RetentionRun
 
 PERIOD_DAYS = 30
 
@@ -57,7 +60,8 @@ def access_log(request):
     params = request.GET if "account" in request.GET else None
     form = AccessLogForm(params, accounts=accounts_watched_by(request.user),
                          initial={"start": today - dt.timedelta(days=PERIOD_DAYS), "end": today})
-    context = {"form": form}
+    context = {"form": form, "retention_runs": RetentionRun.objects.select_related("actor")[:10],
+               "retention_years": settings.RETENTION_YEARS, "grace_days": settings.RETENTION_GRACE_DAYS}
     if form.is_valid():
         account, tz = form.cleaned_data["account"], timezone.get_current_timezone()
         start = dt.datetime.combine(form.cleaned_data["start"], dt.time.min, tzinfo=tz)
@@ -69,3 +73,62 @@ def access_log(request):
         context.update({"account": account, "persons": persons, "could": could,
                         "views": access.views_of(account, start, end).count()})
     return render(request, "recipients/access_log.html", context)
+
+
+# --- A person's request for their data ------------------------------------------------------------
+
+NIK_FORMAT = re.compile(r"[0-9]{16}", re.ASCII)
+
+
+class DataRequestForm(forms.Form):
+    nik = forms.CharField(label=_("NIK pemohon"), max_length=16, min_length=16, help_text=_(
+        "16 angka, dari KTP orang yang meminta datanya. Laporan mencakup kelompok di wilayah Anda."))
+
+    def clean_nik(self):
+        nik = self.cleaned_data["nik"].strip()
+        if not NIK_FORMAT.fullmatch(nik):
+            raise forms.ValidationError(_("NIK terdiri dari 16 angka 0–9."))
+        return nik
+
+
+def groups_watched_by(user):
+    groups = RecipientGroup.objects.select_related("regency")
+    if getattr(user, "is_data_protection_officer", False):
+        return groups.filter(province_id=user.province_id)
+    if getattr(user, "is_national_admin", False):
+        return groups
+    return groups.none()
+
+
+@login_required
+@require_safe
+def data_request(request):
+    """What the system holds about one person, found by their NIK, for the officer to send them
+    (UU 27/2022): every group where they are leader or member, what it applied for and how far it
+    got, the history of their entries, who was shown their full NIK and when. The lookup itself
+    is a row in the access log."""
+    if not (request.user.is_data_protection_officer or request.user.is_national_admin):
+        raise PermissionDenied
+    form = DataRequestForm(request.GET if "nik" in request.GET else None)
+    context = {"form": form}
+    if form.is_valid():
+        nik = form.cleaned_data["nik"]
+        groups = list(groups_watched_by(request.user).filter(Q(leader_nik=nik) | Q(members__nik=nik)).distinct()
+                      .prefetch_related("members", "applications__program__agency", "applications__steps"))
+        entries = []
+        for group in groups:
+            mine = [m for m in group.members.all() if m.nik == nik]
+            views = PersonalDataView.objects.filter(group_ids__contains=[group.pk]).select_related(
+                "viewer__province", "viewer__regency", "viewer__agency")
+            entries.append({
+                "group": group, "is_leader": group.leader_nik == nik, "memberships": mine,
+                "applications": list(group.applications.all()),
+                "views": [{"when": v.created_at, "who": v.viewer.scope_label, "where": v.get_where_display()}
+                          for v in views.order_by("created_at")[:200]],
+                "history": RecipientGroup.pgh_event_model.objects.filter(pgh_obj_id=group.pk).count()
+                + Member.pgh_event_model.objects.filter(group_id=group.pk, nik=nik).count(),
+            })
+        access.record(viewer=request.user, where=PersonalDataView.Where.DATA_REQUEST,
+                      group_ids=[g.pk for g in groups], members=False, path=request.path)
+        context.update({"nik": nik, "entries": entries, "generated": timezone.now()})
+    return render(request, "recipients/data_request.html", context)
