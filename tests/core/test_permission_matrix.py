@@ -15,17 +15,49 @@ from accounts.models import User
 from programs.demo import load_budgets
 from programs.models import Allocation, BudgetCeiling, Program, Realization
 from recipients.demo import load_recipients
+from recipients import policy
 from recipients.models import Application, RecipientGroup, State, VerificationStep
 
 pytestmark = pytest.mark.django_db
 
-LOGINS = ["bpkad", "banten", "dinsos", "kalsel", "serang", "dinsos-serang", "lebak", "admin"]
+LOGINS = ["bpkad", "banten", "dinsos", "kalsel", "serang", "dinsos-serang", "lebak", "dpo-banten", "admin"]
 BANTEN = {"bpkad", "banten", "dinsos", "serang", "dinsos-serang", "lebak"}
+# The data-protection officer reads the access log and answers data requests; every group, budget
+# and account page refuses it (403), or does not find the object in its scope (404) where a page
+# looks the object up before the role.
+DPO = "dpo-banten"
+DPO_PAGES = {"core:dashboard", "accounts:inbox", "accounts:my-account", "recipients:access-log",
+             "recipients:data-request"}
+DPO_NOT_FOUND = {"programs:ceiling-edit", "programs:allocation-revise", "programs:realization-create",
+                 "programs:realization-reverse", "programs:program-edit", "recipients:group-edit"}
 STAFF = BANTEN | {"kalsel", "admin"}
 
 
 def everyone(status):
     return dict.fromkeys(STAFF, status)
+
+
+def expected_status(login, name, table) -> int:
+    if login is None:
+        return 302
+    if login == DPO:
+        return table.get(DPO) or (200 if name in DPO_PAGES else 404 if name in DPO_NOT_FOUND else 403)
+    return table[login]
+
+
+def _forbidden_niks(user) -> set[str]:
+    """Every NIK in the database that ``user`` may not see in full (all of them for the public)."""
+    out = set()
+    for group in RecipientGroup.objects.prefetch_related("members"):
+        if user is None or not policy.may_see_nik(user, group):
+            out |= {group.leader_nik, *(m.nik for m in group.members.all())} - {""}
+    return out
+
+
+def _leaked(response, niks: set[str]) -> list[str]:
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    text = body.decode("utf-8", errors="replace")
+    return sorted(n for n in niks if n in text)
 
 
 def only(allowed, *, refused=403, hidden=(), status=200):
@@ -60,6 +92,7 @@ def _objects():
         "returned_app": app["Kelompok Bordir Baros"].pk, "proposed_app": app["Kelompok Perajin Tas Pontang"].pk,
         "field_checked_app": app["Kelompok Konveksi Mandiri Anyer"].pk, "kpm_app": app["KPM Warung Sembako Ciruas"].pk,
         "serang_user": User.objects.get(username="serang").pk, "kalsel_user": User.objects.get(username="kalsel").pk,
+        "csv": "csv",
     }
 
 
@@ -114,6 +147,10 @@ ROWS = [
     ("accounts:user-invite", (), only({"bpkad", "admin"}), {"username": ""}),
     ("accounts:user-detail", ("serang_user",), only({"bpkad", "admin"}), {"username": ""}),
     ("accounts:user-detail", ("kalsel_user",), only({"admin"}, hidden={"bpkad"}), {"username": ""}),
+    ("accounts:my-account", (), everyone(200), {"new_email": "", "password": ""}),
+    ("recipients:access-log", (), only({"admin"}), None),
+    ("recipients:data-request", (), only({"admin"}), None),
+    ("recipients:group-export", ("csv",), only(STAFF), None),
 ]
 
 # Verification moves: (application, move, POST extra, the one login whose move is taken).
@@ -140,18 +177,25 @@ def demo(regions):
 
 @pytest.mark.parametrize("login", [None, *LOGINS])
 def test_every_staff_url_for_every_login(client, demo, login):
+    """Each URL's status for each login, and no response carrying a full NIK its viewer may not
+    see (every NIK in the database is looked for in every body, POST answers included)."""
+    user = User.objects.get(username=login) if login else None
     if login:
-        client.force_login(User.objects.get(username=login))
+        client.force_login(user)
+    forbidden = _forbidden_niks(user)
+    assert forbidden or login in ("serang", "dinsos-serang", "lebak") or not RecipientGroup.objects.exists()
     for name, args, table, post in ROWS:
         url = reverse(name, args=[demo[a] for a in args])
-        expected = table[login] if login else 302
+        expected = expected_status(login, name, table)
         response = client.get(url)
         assert response.status_code == expected, (login, name, args, response.status_code)
+        assert _leaked(response, forbidden) == [], (login, name, args)
         if post is None:
             continue
         before = _count()
         savepoint = transaction.savepoint()
         response = client.post(url, post)
+        assert _leaked(response, forbidden) == [], (login, "POST", name, args)
         refused = expected != 200
         assert response.status_code == (expected if refused else response.status_code), (login, "POST", name, args)
         assert response.status_code < 500
@@ -178,3 +222,14 @@ def test_every_verification_move_only_by_its_office(client, demo, login):
         else:
             assert after == before, (login, app, response.status_code)
         transaction.savepoint_rollback(savepoint)
+
+
+def test_the_nik_scan_sees_a_full_nik_where_one_is_shown(client, demo):
+    """Positive control of the scan above: the district office's own group page shows full NIKs,
+    each of which the province's officer may not see, and the scan names them."""
+    client.force_login(User.objects.get(username="serang"))
+    response = client.get(reverse("recipients:group-detail", args=[demo["returned_group"]]))
+    group = RecipientGroup.objects.get(pk=demo["returned_group"])
+    leaked = _leaked(response, _forbidden_niks(User.objects.get(username="banten")))
+    assert group.leader_nik in leaked and len(leaked) == group.members.count() + (
+        0 if group.members.filter(nik=group.leader_nik).exists() else 1)
