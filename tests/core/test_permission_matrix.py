@@ -14,8 +14,8 @@ from accounts.demo import load_users
 from accounts.models import User
 from programs.demo import load_budgets
 from programs.models import Allocation, BudgetCeiling, Program, Realization
-from recipients.demo import load_recipients
 from recipients import policy
+from recipients.demo import load_recipients
 from recipients.models import Application, RecipientGroup, State, VerificationStep
 
 pytestmark = pytest.mark.django_db
