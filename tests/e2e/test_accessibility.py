@@ -20,6 +20,7 @@ PUBLIC = ["/", "/provinsi/36/", "/kabupaten/36.04/", "/cari/?q=masker", "/peneri
 
 
 def _staff_pages():
+    from accounts.models import User
     from programs.models import Allocation, Program
     from recipients.models import Application, RecipientGroup
 
@@ -30,17 +31,22 @@ def _staff_pages():
              .exclude(applications__state__in=["approved", "delivered"]).order_by("id").first())
     program = Program.objects.filter(agency__short_name="Disperindag Banten").order_by("id").first()
     allocation = Allocation.objects.filter(program__agency__short_name="Disperindag Banten").order_by("id").first()
+    serang = User.objects.get(username="serang")
     return {
         "serang": ["/dasbor/", "/kelola/verifikasi/", "/kelola/usulan/", "/kelola/kelompok/",
                    f"/kelola/kelompok/{group.pk}/", f"/kelola/kelompok/{group.pk}/ubah/",
                    f"/kelola/usulan/{application.pk}/", "/kelola/kelompok/baru/", "/kelola/impor/",
-                   "/akun/kotak-masuk/", "/kelola/lapangan/"],
+                   "/akun/kotak-masuk/", "/kelola/lapangan/", "/akun/saya/", "/akun/dua-langkah/daftar/"],
         "banten": ["/dasbor/", "/kelola/verifikasi/", f"/kelola/usulan/{application.pk}/", "/kelola/pagu/",
                    "/kelola/alokasi/", f"/kelola/alokasi/{allocation.pk}/",
                    f"/kelola/alokasi/{allocation.pk}/realisasi/",
                    "/kelola/realisasi/", "/kelola/program/", f"/kelola/program/{program.pk}/ubah/", "/kelola/ganda/",
                    "/kelola/rekap/"],
-        "bpkad": ["/dasbor/", "/kelola/pagu/", "/kelola/pagu/baru/", "/akun/pengguna/", "/akun/pengguna/undang/"],
+        "bpkad": ["/dasbor/", "/kelola/pagu/", "/kelola/pagu/baru/", "/akun/pengguna/", "/akun/pengguna/undang/",
+                  f"/akun/pengguna/{serang.pk}/"],
+        "dpo-banten": ["/dasbor/", "/kelola/data-pribadi/",
+                       f"/kelola/data-pribadi/?account={serang.pk}&start=2020-01-01&end=2030-01-01",
+                       "/kelola/data-pribadi/permintaan/", f"/kelola/data-pribadi/permintaan/?nik={group.leader_nik}"],
     }
 
 
@@ -75,8 +81,8 @@ def _scan(page, base, urls, submit_empty=()):
 def test_axe_finds_no_wcag_aa_violation(site, viewport, language):
     failures = []
     for username, urls in [(None, PUBLIC), *_staff_pages().items()]:
-        forms = {u for u in urls if u.endswith(("/baru/", "/undang/")) or u.startswith("/kelola/alokasi/")
-                 and u.endswith("/realisasi/")}
+        forms = {u for u in urls if u.endswith(("/baru/", "/undang/", "/akun/saya/", "/data-pribadi/permintaan/"))
+                 or u.startswith("/kelola/alokasi/") and u.endswith("/realisasi/")}
         # bypass_csp: axe is injected by the test, not served by the site.
         page = site.page(username, viewport=viewport, bypass_csp=True)
         page.goto(f"{site.url}/bahasa/{language}/?next=/")
