@@ -8,6 +8,7 @@ urlpatterns = [
     path("kelola/kelompok/", manage.group_list, name="group-list"),
     path("kelola/data-pribadi/", privacy.access_log, name="access-log"),
     path("kelola/data-pribadi/permintaan/", privacy.data_request, name="data-request"),
+    path("kelola/data-pribadi/dapat-dilihat.csv", privacy.could_see, name="could-see"),
     path("kelola/kelompok/baru/", manage.group_create, name="group-create"),
     path("kelola/kelompok/ekspor.<str:fmt>", manage.group_export, name="group-export"),
     path("kelola/ekspor/", manage.export_create, name="export-create"),

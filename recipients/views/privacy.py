@@ -3,7 +3,9 @@ person whose full NIK it was shown (from the access log) and how many its scope 
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import itertools
 import re
 
 from django import forms
@@ -11,13 +13,16 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, Sum
+from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
 from accounts.models import User
-from recipients import access, policy
+from core.params import lenient, parse_id
+from core.spreadsheets import safe_cell
+from recipients import access, policy, selectors
 from recipients.models import Member, PersonalDataView, RecipientGroup, RetentionRun
 
 PERIOD_DAYS = 30
@@ -132,3 +137,44 @@ def data_request(request):
                       group_ids=[g.pk for g in groups], members=False, path=request.path)
         context.update({"nik": nik, "entries": entries, "generated": timezone.now()})
     return render(request, "recipients/data_request.html", context)
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def _could_see_rows(account):
+    """One row per person in the groups ``account``'s scope shows today (leaders and members):
+    whether the full NIK is shown to it, or the NIK masked and the name only. Streams over a
+    server-side cursor: a province's hundreds of thousands of people in flat memory."""
+    groups = selectors.groups_visible_to(account).filter(person_data_erased_at__isnull=True)
+    for group in groups.order_by("regency_id", "name", "id").iterator(chunk_size=2000):
+        full = policy.may_see_nik(account, group)
+        if group.leader_name:
+            yield [group.leader_name, "ketua", group.name, group.regency.name, "ya" if full else "tidak"]
+    members = (Member.objects.filter(group__in=groups).exclude(nik="").select_related("group__regency")
+               .order_by("group__regency_id", "group__name", "group_id", "id"))
+    for member in members.iterator(chunk_size=5000):
+        group = member.group
+        if member.nik != group.leader_nik:
+            full = policy.may_see_nik(account, group)
+            yield [member.name, member.get_role_display(), group.name, group.regency.name, "ya" if full else "tidak"]
+
+
+@login_required
+@require_safe
+def could_see(request):
+    """Every person whose data an account's scope shows today, as a CSV for a breach notice."""
+    if not (request.user.is_data_protection_officer or request.user.is_national_admin):
+        raise PermissionDenied
+    account = accounts_watched_by(request.user).filter(pk=lenient(parse_id, request.GET.get("account"))).first()
+    if account is None:
+        raise Http404
+    writer = csv.writer(_Echo())
+    header = ["nama", "peran", "kelompok", "kabupaten_kota", "nik_lengkap_terlihat"]
+    rows = itertools.chain([header], _could_see_rows(account))
+    lines = (writer.writerow([safe_cell(v) for v in row]) for row in rows)
+    response = StreamingHttpResponse(itertools.chain(["\ufeff"], lines), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="dapat-dilihat-{account.username}.csv"'
+    return response

@@ -2,6 +2,9 @@
 the correction form, the account takeover, the cross-OPD duplicate decision, the parallel
 invitations, the 500s. Each test failed on the code before its fix."""
 
+import csv
+import datetime as dt
+import io
 import json
 import threading
 
@@ -9,6 +12,7 @@ import pytest
 from django.db import close_old_connections, connection
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts import services as account_services
 from accounts.demo import load_users
@@ -243,8 +247,9 @@ def test_viewing_and_exporting_full_niks_is_logged_and_the_dpo_lists_those_perso
     assert not PersonalDataView.objects.filter(viewer=demo["banten"]).exists()
 
     dpo = _as(Client(), demo["dpo-banten"])
-    page = dpo.get(reverse("recipients:access-log"), {"account": serang.pk, "start": "2000-01-01",
-                                                       "end": "2100-01-01"}).content.decode()
+    today = timezone.localdate()
+    page = dpo.get(reverse("recipients:access-log"), {"account": serang.pk, "start": today - dt.timedelta(days=30),
+                                                       "end": today}).content.decode()
     member = group.members.exclude(nik=group.leader_nik).first()
     assert group.leader_name in page and member.name in page  # a member, seen on the group page
     assert group.leader_nik not in page and f"{group.leader_nik[:4]}••••••••" in page
@@ -252,6 +257,25 @@ def test_viewing_and_exporting_full_niks_is_logged_and_the_dpo_lists_those_perso
     assert other.leader_name in page  # a leader, seen in the export
     assert "Halaman kelompok" in page and "Unduhan daftar kelompok" in page
     assert page.count(f">{group.leader_name} <small>") == 1  # a leader who is also a member, once
+    # A month earlier: nothing seen then.
+    earlier = dpo.get(reverse("recipients:access-log"), {"account": serang.pk, "start": today - dt.timedelta(days=90),
+                                                          "end": today - dt.timedelta(days=31)}).content.decode()
+    assert group.leader_name not in earlier and "tidak melihat NIK lengkap" in earlier
+
+
+def test_the_dpo_lists_everyone_an_accounts_scope_could_see(client, demo):
+    dpo = _as(client, demo["dpo-banten"])
+    url = reverse("recipients:could-see")
+    rows = list(csv.reader(io.StringIO(b"".join(dpo.get(url, {"account": demo["serang"].pk}).streaming_content)
+                                       .decode().lstrip("\ufeff"))))
+    assert rows[0] == ["nama", "peran", "kelompok", "kabupaten_kota", "nik_lengkap_terlihat"]
+    serang_people = {m.name for m in Member.objects.filter(group__regency__code="36.04", group__kind="ikm")}
+    assert serang_people <= {r[0] for r in rows[1:]} and {r[4] for r in rows[1:]} == {"ya"}
+    assert "Maryati" not in {r[0] for r in rows}  # a KPM family: not in serang's scope
+    banten = list(csv.reader(io.StringIO(b"".join(dpo.get(url, {"account": demo["banten"].pk}).streaming_content)
+                                         .decode().lstrip("\ufeff"))))
+    assert "Maryati" in {r[0] for r in banten} and {r[4] for r in banten[1:]} == {"tidak"}
+    assert dpo.get(url, {"account": demo["kalsel"].pk}).status_code == 404  # another province's account
 
 
 def test_the_access_log_is_append_only_and_the_dpo_page_is_theirs_alone(client, demo):
