@@ -160,6 +160,27 @@ def test_postgres_restart_under_load_no_public_5xx_and_recovery_without_restart(
     assert statuses and errors == 0, sorted(set(failed))
 
 
+def test_staff_pages_answer_503_not_500_while_postgres_is_down(product):
+    """A staff page needs the database (session user, lists): while PostgreSQL is away it answers
+    503 with Retry-After and the site's page, never a 500; afterwards it works without a restart."""
+    stack = product
+    stack.start("web")
+    session = requests.Session()
+    _login(stack, session, "banten")
+    assert session.get(stack.url("/kelola/realisasi/"), timeout=10).status_code == 200
+    stack.pg.stop("fast")
+    try:
+        down = [session.get(stack.url(path), timeout=15) for path in ("/kelola/realisasi/", "/kelola/usulan/",
+                                                                          "/dasbor/", "/kelola/realisasi/")]
+    finally:
+        stack.pg.start()
+    print(f"\n[faults] staff pages with PostgreSQL down: {[r.status_code for r in down]}")
+    assert {r.status_code for r in down} == {503}
+    assert all(int(r.headers["Retry-After"]) > 0 and "coba lagi" in r.text for r in down)
+    wait_until(lambda: session.get(stack.url("/kelola/realisasi/"), timeout=10).status_code == 200, 30,
+               "a staff page after PostgreSQL is back")
+
+
 def test_immediate_stop_keeps_committed_rows(product):
     stack = product
     _add_realizations(stack, 1)
