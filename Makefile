@@ -25,9 +25,10 @@ run: deps
 test: deps
 	$(PY) -m ikmrelief.launcher test $(ARGS)
 
-## Static checks: ruff and missing migrations.
+## Static checks: ruff, the import layers (import-linter) and missing migrations.
 lint: deps
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports --no-cache
 	DJANGO_DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
 
 ## Benchmarks (slow, on purpose): see BENCHMARKS.md.

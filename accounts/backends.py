@@ -2,7 +2,7 @@
 another query (the header's scope label, every ``*_visible_to`` and every rule).
 
 Django's model permissions are never granted here: roles and ``rules`` decide what a user may
-do (``accounts/rules.py``, ``programs/rules.py``), so a refused rule costs no permission query.
+do (``core/rules.py``, ``programs/rules.py``), so a refused rule costs no permission query.
 """
 
 from django.contrib.auth import get_user_model

@@ -11,9 +11,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.template import loader
 from django.utils.translation import gettext_lazy as _
 
+from accounts import mail
 from accounts.models import User
-from accounts.services import grantable_roles, user_check
-from core.jobs import enqueue_on_commit
+from accounts.policy import grantable_roles
+from accounts.services import user_check
 from core.models import Region
 from core.net import client_ip
 from programs.models import Agency
@@ -42,17 +43,11 @@ class QueuedPasswordResetForm(PasswordResetForm):
 
     def send_mail(self, subject_template_name, email_template_name, context, from_email, to_email,
                   html_email_template_name=None):
-        from accounts.tasks import send_email
-
         if not _within(f"pwreset:user:{context['user'].pk}", settings.PASSWORD_RESETS_PER_USER_HOUR):
             return  # this account's mailbox already got its resets for the hour
         subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
         body = loader.render_to_string(email_template_name, context)
-
-        def send_now():
-            send_email.run(to=[to_email], subject=subject, body=body)
-
-        enqueue_on_commit(send_email, on_failure=send_now, to=[to_email], subject=subject, body=body)
+        mail.queue(to=[to_email], subject=subject, body=body)
 
 
 def _within(key: str, limit: int) -> bool:
@@ -83,7 +78,7 @@ class CodeForm(forms.Form):
 
 class StaffUserForm(forms.ModelForm):
     """An account's identity and scope, with choices limited to what the actor may grant
-    (``accounts.services.grantable_roles``); a forged id outside them is an invalid choice."""
+    (``accounts.policy.grantable_roles``); a forged id outside them is an invalid choice."""
 
     class Meta:
         model = User

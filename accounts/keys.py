@@ -18,15 +18,14 @@ from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.template import loader
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_otp import devices_for_user
 
+from accounts import mail
 from accounts.models import AccountEvent, User
-from accounts.services import may_manage
-from core.jobs import enqueue_on_commit
+from accounts.policy import may_reset_keys
 
 EMAIL_CHANGE_SALT = "accounts.email-change"
 
@@ -35,16 +34,10 @@ def record(*, user: User, kind: str, actor: User | None = None, detail: str = ""
     return AccountEvent.objects.create(user=user, actor=actor, kind=kind, detail=detail[:300])
 
 
-def mail(*, to: str, template: str, context: dict) -> None:
-    """``accounts/<template>_subject.txt`` and ``_email.txt`` in the site's language, sent by the
-    worker after commit (from the request when the broker cannot take it)."""
-    from accounts.tasks import send_email
-
-    with translation.override(settings.LANGUAGE_CODE):
-        subject = "".join(loader.render_to_string(f"accounts/{template}_subject.txt", context).splitlines())
-        body = loader.render_to_string(f"accounts/{template}_email.txt", context)
-    message = {"to": [to], "subject": subject, "body": body}
-    enqueue_on_commit(send_email, on_failure=lambda: send_email.run(**message), **message)
+def _mail(*, to: str, template: str, context: dict) -> None:
+    """``accounts/<template>_subject.txt`` and ``_email.txt``, queued (``accounts.mail``)."""
+    subject, body = mail.render(f"accounts/{template}_subject.txt", f"accounts/{template}_email.txt", context)
+    mail.queue(to=[to], subject=subject, body=body)
 
 
 def site_link(path: str) -> str:
@@ -79,9 +72,9 @@ def email_change_request(*, user: User, new_email: str, password: str) -> None:
            detail=f"{user.email or '–'} → {new_email}")
     context = {"user": user, "old": user.email, "new": new_email, "hours": hours,
                "link": site_link(reverse("accounts:email-confirm", args=[token]))}
-    mail(to=new_email, template="email_confirm", context=context)
+    _mail(to=new_email, template="email_confirm", context=context)
     if user.email:
-        mail(to=user.email, template="email_notice", context=context)
+        _mail(to=user.email, template="email_notice", context=context)
 
 
 def email_change_read(token: str) -> dict:
@@ -123,17 +116,11 @@ def password_changed(*, user: User, by_reset: bool) -> None:
     kind = AccountEvent.Kind.PASSWORD_RESET if by_reset else AccountEvent.Kind.PASSWORD_CHANGED
     record(user=user, actor=user, kind=kind)
     if user.email:
-        mail(to=user.email, template="password_notice", context={
+        _mail(to=user.email, template="password_notice", context={
             "user": user, "by_reset": by_reset, "link": site_link(reverse("accounts:password-reset"))})
 
 
 # --- Second factor and lockout, for whoever manages the account -----------------------------------
-
-
-def may_reset_keys(actor, user: User) -> bool:
-    """A coordinator for their province's staff, the national admin for every account; never
-    one's own (a lost factor of one's own is reset by whoever manages you)."""
-    return actor.pk != user.pk and may_manage(actor, user)
 
 
 @transaction.atomic

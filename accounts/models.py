@@ -2,7 +2,7 @@
 
 The role decides what a user may see and do; the scope (province, regency, agency)
 decides where. Scoping of each model is decided in one place (``*_visible_to(user)``
-selectors and the ``rules`` predicates in ``accounts/rules.py``), all reading these fields.
+selectors, ``*/policy.py`` and the ``rules`` predicates in ``core/rules.py``), all reading these fields.
 """
 
 from __future__ import annotations

@@ -15,8 +15,8 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from accounts import mail
 from accounts.models import Notification, User
-from core.jobs import enqueue_on_commit
 
 
 def notify(*, users, kind: str, text: str, url: str) -> list[Notification]:
@@ -40,10 +40,8 @@ def _body(notifications) -> str:
 
 
 def _mail(user: User, *, subject: str, body: str, mark: list[int]) -> None:
-    from accounts.tasks import send_email
-
-    enqueue_on_commit(send_email, to=[user.email], subject=subject, body=body,
-                      on_sent=lambda: Notification.objects.filter(pk__in=mark).update(emailed_at=timezone.now()))
+    mail.queue(to=[user.email], subject=subject, body=body, waited_for=False,
+               on_sent=lambda: Notification.objects.filter(pk__in=mark).update(emailed_at=timezone.now()))
 
 
 def unread_count(user) -> int:

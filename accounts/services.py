@@ -18,39 +18,18 @@ from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.template import loader
 from django.urls import reverse
-from django.utils import translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
+from accounts import mail
 from accounts.models import SCOPE_COLUMNS, User
-from core.jobs import enqueue_on_commit
-
-# What a coordinator may make of an account in their province.
-COORDINATOR_GRANTS = (User.Role.PROVINCIAL_OFFICER, User.Role.DISTRICT_STAFF)
+from accounts.policy import COORDINATOR_GRANTS, grantable_roles, may_manage
 
 
 def _scope_of(user: User) -> tuple:
     return tuple(getattr(user, column) for column in (*SCOPE_COLUMNS, "is_staff", "is_superuser"))
-
-
-def grantable_roles(actor) -> list[str]:
-    if getattr(actor, "is_national_admin", False):
-        return [User.Role.COORDINATOR, User.Role.PROVINCIAL_OFFICER, User.Role.DISTRICT_STAFF,
-                User.Role.DATA_PROTECTION, User.Role.NATIONAL_ADMIN]
-    if getattr(actor, "is_coordinator", False):
-        return list(COORDINATOR_GRANTS)
-    return []
-
-
-def may_manage(actor, user: User) -> bool:
-    """Whether ``actor`` may change ``user``'s account as it is now (no query)."""
-    if getattr(actor, "is_national_admin", False):
-        return not user.is_superuser or actor.is_superuser
-    return bool(getattr(actor, "is_coordinator", False) and user.role in COORDINATOR_GRANTS
-                and user.province_id == actor.province_id and not user.is_superuser)
 
 
 def users_visible_to(actor):
@@ -120,21 +99,16 @@ def invitation_link(user: User) -> str:
 def user_invite(*, user: User, actor: User) -> User:
     """Create the account without a password and mail the invitation (after commit, from the
     worker; from the request when the broker cannot take it)."""
-    from accounts.tasks import send_email
-
     if not user.email:
         raise ValidationError({"email": _("E-mail wajib diisi: undangan dikirim ke sana.")})
     if User.objects.filter(email__iexact=user.email).exists():
         raise ValidationError({"email": _("Sudah ada akun dengan e-mail ini.")})
     user.set_unusable_password()
     user = user_save(user=user, actor=actor)
-    with translation.override(settings.LANGUAGE_CODE):
-        context = {"user": user, "actor": actor, "link": invitation_link(user),
-                   "hours": settings.PASSWORD_RESET_TIMEOUT // 3600}
-        subject = "".join(loader.render_to_string("accounts/invitation_subject.txt", context).splitlines())
-        body = loader.render_to_string("accounts/invitation_email.txt", context)
-    message = {"to": [user.email], "subject": subject, "body": body}
-    enqueue_on_commit(send_email, on_failure=lambda: send_email.run(**message), **message)
+    context = {"user": user, "actor": actor, "link": invitation_link(user),
+               "hours": settings.PASSWORD_RESET_TIMEOUT // 3600}
+    subject, body = mail.render("accounts/invitation_subject.txt", "accounts/invitation_email.txt", context)
+    mail.queue(to=[user.email], subject=subject, body=body)
     return user
 
 

@@ -25,11 +25,11 @@ from django_otp import match_token
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts import keys, second_factor, services
+from accounts import keys, policy, second_factor, services
 from accounts.forms import CodeForm, EmailChangeForm, StaffUserForm
 from accounts.models import SCOPE_COLUMNS, AccountEvent, Notification, User
+from core.history import record_history
 from core.views_utils import apply_errors, paginate
-from programs.selectors import record_history
 
 
 class EmailPreferenceForm(forms.ModelForm):
@@ -83,7 +83,7 @@ def email_preference(request):
 
 
 def _require_manager(user) -> None:
-    if not services.grantable_roles(user):
+    if not policy.grantable_roles(user):
         raise PermissionDenied
 
 
@@ -121,7 +121,7 @@ def user_invite(request):
 def user_detail(request, pk):
     _require_manager(request.user)
     user = get_object_or_404(services.users_visible_to(request.user), pk=pk)
-    can_manage = services.may_manage(request.user, user) and user.pk != request.user.pk
+    can_manage = policy.may_manage(request.user, user) and user.pk != request.user.pk
     form = None
     if can_manage:
         form = StaffUserForm(request.POST or None, actor=request.user, instance=user)
@@ -137,7 +137,7 @@ def user_detail(request, pk):
         raise PermissionDenied
     return render(request, "accounts/user_detail.html", {
         "account": user, "form": form, "can_manage": can_manage,
-        "can_reset_keys": keys.may_reset_keys(request.user, user),
+        "can_reset_keys": policy.may_reset_keys(request.user, user),
         "has_authenticator": second_factor.has_authenticator(user),
         "locked": keys.is_locked_out(user),
         "history": _scope_history(user),
@@ -178,7 +178,7 @@ def _scope_history(user: User) -> list[dict]:
 def user_activation(request, pk):
     _require_manager(request.user)
     user = get_object_or_404(services.users_visible_to(request.user), pk=pk)
-    if not services.may_manage(request.user, user) or user.pk == request.user.pk:
+    if not policy.may_manage(request.user, user) or user.pk == request.user.pk:
         raise PermissionDenied
     active = request.POST.get("active") == "1"
     try:
@@ -204,7 +204,7 @@ class LogoutView(auth_views.LogoutView):
 # --- My account: address, password, second factor --------------------------------------------
 
 
-def _safe_next(request, default: str = "core:dashboard") -> str:
+def _safe_next(request, default: str = "dashboard") -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
     if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         return target
@@ -363,7 +363,7 @@ def recovery_codes(request):
 @require_POST
 def user_second_factor_reset(request, pk):
     user = get_object_or_404(services.users_visible_to(request.user), pk=pk)
-    if not keys.may_reset_keys(request.user, user):
+    if not policy.may_reset_keys(request.user, user):
         raise PermissionDenied
     keys.second_factor_reset(user=user, actor=request.user)
     messages.success(request, _("Faktor kedua %(username)s direset: ia mendaftarkan aplikasi autentikator lagi saat "
@@ -375,7 +375,7 @@ def user_second_factor_reset(request, pk):
 @require_POST
 def user_unlock(request, pk):
     user = get_object_or_404(services.users_visible_to(request.user), pk=pk)
-    if not keys.may_reset_keys(request.user, user):
+    if not policy.may_reset_keys(request.user, user):
         raise PermissionDenied
     keys.unlock(user=user, actor=request.user)
     messages.success(request, _("Kunci masuk %(username)s dibuka.") % {"username": user.username})

@@ -61,19 +61,28 @@ def _memo_set(key: str, entry: tuple) -> None:
             _memo.popitem(last=False)
 
 
-def forget_process_copies() -> None:
-    """Drop this process's copies of pages and of the rollup stamp (tests and benches, with the
-    shared cache cleared), so the next request reads Redis or renders."""
-    from reports.rollup import _forget_as_of
+class _Generation:
+    """Where the public pages' generation comes from: ``stamp()`` is the time of the figures on
+    screen, ``forget()`` drops a process's copy of it. The reports app registers its rollup here
+    at start-up (``ReportsConfig.ready``): core imports no app of the product."""
 
+    stamp = staticmethod(lambda: None)
+    forget = staticmethod(lambda: None)
+
+
+def register_generation(*, stamp, forget) -> None:
+    _Generation.stamp, _Generation.forget = staticmethod(stamp), staticmethod(forget)
+
+
+def forget_process_copies() -> None:
+    """Drop this process's copies of pages and of the generation stamp (tests and benches, with
+    the shared cache cleared), so the next request reads Redis or renders."""
     _memo.clear()
-    _forget_as_of()
+    _Generation.forget()
 
 
 def _stamp():
-    from reports.rollup import rollup_as_of
-
-    return rollup_as_of()
+    return _Generation.stamp()
 
 
 def canonical_query(request, params: dict) -> str:

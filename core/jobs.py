@@ -16,8 +16,12 @@ from staying "queued" or "running" after a crash:
 3. **A claim is one conditional UPDATE** (``status=queued → running``), so a message delivered
    twice (a resend, or Redis handing an unacknowledged message out again) runs the job once.
 
-The reapers that act on these rules live beside their jobs (``reports.rollup.rollup_reap``,
-``recipients.imports.batches_reap``) and run from beat every ``JOB_REAP_SECONDS``.
+A job is sent with ``dispatch`` (after commit, stamping ``dispatched_at`` and ``attempts``) and
+sent again with ``resend``; the imports' and exports' reapers are ``reap`` over their busy rows,
+and the rollup's (``reports.rollup.rollup_reap``, one lock for every run, so it tracks the
+worker's backend) reuses ``resend``. Tasks are named, not imported (``"recipients.tasks.build_export"``):
+the work a task runs never imports the task module, so no import circle hides behind a
+function-local import. The reapers run from beat every ``JOB_REAP_SECONDS``.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ import os
 import socket
 from contextlib import contextmanager
 
+from celery import current_app
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F, Q
@@ -53,11 +58,16 @@ def backend_pid() -> int:
 
 
 def enqueue(task, **kwargs) -> bool:
-    """Publish ``task(**kwargs)`` now; False (logged) when the broker cannot be reached."""
+    """Publish ``task(**kwargs)`` now (a task, or its registered name); False (logged) when the
+    broker cannot be reached."""
+    name = task if isinstance(task, str) else task.name
     try:
-        task.apply_async(kwargs=kwargs)
+        if isinstance(task, str):
+            current_app.send_task(task, kwargs=kwargs)
+        else:
+            task.apply_async(kwargs=kwargs)
     except Exception as exc:  # kombu.OperationalError, redis.ConnectionError, …
-        log.warning("could not queue %s%s: %s (the reaper will send it again)", task.name, kwargs, exc)
+        log.warning("could not queue %s%s: %s (the reaper will send it again)", name, kwargs, exc)
         return False
     return True
 
@@ -74,6 +84,38 @@ def enqueue_on_commit(task, on_sent=None, on_failure=None, **kwargs) -> None:
             on_failure()
 
     transaction.on_commit(send)
+
+
+def _stamp_sent(model, pk) -> None:
+    model.objects.filter(pk=pk).update(dispatched_at=timezone.now(), attempts=F("attempts") + 1)
+
+
+def dispatch(task, model, pk: int, **kwargs) -> None:
+    """Send a job's message after commit; once the broker took it, its row (a ``JobLiveness``)
+    records when and how often. With the broker down the row stays unsent: the reaper sends it."""
+    enqueue_on_commit(task, on_sent=lambda: _stamp_sent(model, pk), **kwargs)
+
+
+def resend(task, model, pk: int, **kwargs) -> bool:
+    """Send a job's message again now (the reaper's side); True when the broker took it."""
+    if not enqueue(task, **kwargs):
+        return False
+    _stamp_sent(model, pk)
+    return True
+
+
+def reap(queryset, lock_class: int, *, send, fail, now=None) -> dict:
+    """The jobs of ``queryset`` nobody works on (``unattended``): ``fail(job)`` after
+    ``JOB_MAX_ATTEMPTS``, otherwise ``send(job)`` again (True when sent). Both are idempotent
+    for the job, so two reapers at once are harmless. ~2 queries + 1 per job."""
+    report = {"resent": 0, "failed": 0}
+    for job in unattended(queryset, lock_class, now):
+        if job.attempts >= settings.JOB_MAX_ATTEMPTS:
+            fail(job)
+            report["failed"] += 1
+        elif send(job):
+            report["resent"] += 1
+    return report
 
 
 @contextmanager

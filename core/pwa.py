@@ -33,7 +33,7 @@ def manifest(request):
         "short_name": "IKM Relief",
         "description": _("Anggaran, verifikasi penerima dan realisasi bantuan pemulihan IKM terdampak Covid-19."),
         "lang": get_language() or settings.LANGUAGE_CODE,
-        "start_url": reverse("core:dashboard"),
+        "start_url": reverse("dashboard"),
         "scope": "/",
         "display": "standalone",
         "background_color": "#f5f7fa",

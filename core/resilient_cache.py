@@ -17,13 +17,8 @@ from django_redis.cache import RedisCache
 
 log = logging.getLogger("ikmrelief.cache")
 
-_state = {"down_until": 0.0, "errors": 0}
+_state = {"down_until": 0.0}
 _lock = threading.Lock()
-
-
-def cache_error_count() -> int:
-    """Errors this process met talking to the cache since it started (shown to staff)."""
-    return _state["errors"]
 
 
 def cache_is_skipped() -> bool:
@@ -40,7 +35,6 @@ def _guarded(default_factory):
                 return method(self, *args, **kwargs)
             except Exception as exc:  # redis.ConnectionError, TimeoutError, a reset socket, …
                 with _lock:
-                    _state["errors"] += 1
                     _state["down_until"] = time.monotonic() + self._retry_seconds
                 log.warning("cache %s failed, serving without it for %ss: %s", method.__name__,
                             self._retry_seconds, exc)

@@ -1,13 +1,10 @@
 from django.urls import path
 
 from core import pwa, views
-from reports import views as public
 
 app_name = "core"
 
 urlpatterns = [
-    path("", public.national, name="home"),
-    path("dasbor/", views.dashboard, name="dashboard"),
     path("bahasa/<str:code>/", views.set_language, name="set-language"),
     path("ping/", views.ping, name="ping"),
     path("manifest.webmanifest", pwa.manifest, name="manifest"),

@@ -1,36 +1,5 @@
-from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
-
-
-@login_required
-def dashboard(request):
-    """Where staff land after login: what waits for them (oldest first), their OPD's absorption,
-    the latest returns, and for the national admin absorption by province and the rollup's health.
-    A fixed number of queries: the waiting counts are one GROUP BY, budgets come from the rollup."""
-    from programs.selectors import ceilings_visible_to
-    from recipients.selectors import latest_returns, waiting_summary
-    from reports.rollup import last_success
-    from reports.selectors import national_overview, opd_absorption, province_absorption
-
-    user = request.user
-    context = {"ceilings": [], "waiting": [], "returns": [], "absorption": [], "national": None}
-    if user.is_provincial or user.is_district_staff:
-        context["ceilings"] = ceilings_visible_to(user).order_by("-fiscal_year", "funding_source__code")[:20]
-    if user.is_provincial_officer or user.is_district_staff:
-        context["waiting"] = waiting_summary(user)
-        context["returns"] = latest_returns(user)
-    if user.is_provincial_officer:
-        context["absorption"] = opd_absorption(user.agency_id)
-    if user.is_coordinator:
-        context["province_absorption"] = province_absorption(user.province_id)
-    if user.is_national_admin:
-        from reports.models import RollupRun
-
-        context["national"] = national_overview()
-        context["last_success"] = last_success()
-        context["last_run"] = RollupRun.objects.order_by("-queued_at", "-id").first()
-    return render(request, "core/dashboard.html", context)
 
 
 def _api_error(request, status: int, message: str):

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "programs",
     "recipients",
     "reports",
+    "ikmrelief",  # the shell, last: its load_demo command and dashboard gather every app
 ]
 
 MIDDLEWARE = [
@@ -97,8 +98,8 @@ ROOT_URLCONF = "ikmrelief.urls"
 WSGI_APPLICATION = "ikmrelief.wsgi.application"
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "core:dashboard"
-LOGOUT_REDIRECT_URL = "core:home"
+LOGIN_REDIRECT_URL = "dashboard"
+LOGOUT_REDIRECT_URL = "home"
 
 AUTHENTICATION_BACKENDS = [
     # First: a locked-out username or address is refused before any password is hashed.
@@ -119,6 +120,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "core.context_processors.site",
+                "accounts.context_processors.notifications",
             ],
         },
     },

@@ -1,7 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from ikmrelief import views
+from reports import views as public
+
 urlpatterns = [
+    path("", public.national, name="home"),
+    path("dasbor/", views.dashboard, name="dashboard"),
     path("admin/", admin.site.urls),
     path("api/", include("reports.api")),
     path("data/", include("reports.opendata_urls")),

@@ -1,4 +1,4 @@
-"""Who may change budgets, as ``rules`` permissions over ``programs.services``' own checks.
+"""Who may change budgets, as ``rules`` permissions over ``programs.policy``.
 
 - ``programs.set_budget``: ceilings and allocations, the province's budget coordinator;
 - ``programs.manage_program``: a program, the officers of its OPD (the model: any OPD officer);
@@ -10,8 +10,8 @@ Everyone in scope may view (see ``programs/selectors.py``).
 
 import rules
 
-from accounts.rules import is_coordinator, is_provincial_officer, is_staff_member
-from programs.services import acts_for_agency, acts_for_program, can_set_budget
+from core.rules import is_coordinator, is_provincial_officer, is_staff_member
+from programs.policy import acts_for_agency, acts_for_program, can_set_budget
 
 
 def _province_of(obj) -> int | None:

@@ -17,6 +17,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.exceptions import StaleEdit
 from core.models import Region
 from core.money import rupiah
 from programs.models import (
@@ -29,10 +30,7 @@ from programs.models import (
     Realization,
     SourceArticle,
 )
-
-
-class StaleEdit(ValidationError):
-    """Someone saved the same record after this form was opened."""
+from programs.policy import acts_for_agency, acts_for_program, can_set_budget
 
 
 class DuplicateSubmission(Exception):
@@ -49,51 +47,6 @@ def _check_submission(model, submission_id) -> None:
         existing = model.objects.filter(submission_id=submission_id).first()
         if existing is not None:
             raise DuplicateSubmission(existing)
-
-
-# --- Who may write what: the one place (rules, views, forms, the API and the admin ask here) ---
-
-# A national program's money in a province (Kemenperin deconcentration) is run there by the
-# province's industry office.
-INDUSTRY_KINDS = frozenset({Agency.Kind.DISPERINDAG, Agency.Kind.DISPERIN})
-
-
-def can_set_budget(user, province_id: int | None) -> bool:
-    """Ceilings and allocations: the province's budget coordinator; ``user=None`` is the system."""
-    if user is None:
-        return True
-    return bool(getattr(user, "is_coordinator", False) and province_id is not None
-                and user.province_id == province_id)
-
-
-def acts_for_agency(user, agency_id: int | None, agency_level: str | None, province_id: int | None) -> bool:
-    """Programs, realizations, approvals and deliveries of one OPD: that OPD's officers; for a
-    national body's program in ``province_id``, the industry office of that province."""
-    if user is None:
-        return True
-    if not getattr(user, "is_provincial_officer", False) or agency_id is None:
-        return False
-    if user.agency_id == agency_id:
-        return True
-    return (agency_level == Agency.Level.NATIONAL and province_id is not None
-            and user.province_id == province_id and user.agency.kind in INDUSTRY_KINDS)
-
-
-def programs_run_by(user, prefix: str = ""):
-    """``acts_for_agency`` as a filter: a Q over ``{prefix}program`` for the programs the OPD
-    officer acts for (their OPD's; national ones too for an industry office, within the
-    province the caller's queryset is already scoped to)."""
-    from django.db.models import Q
-
-    own = Q(**{f"{prefix}program__agency_id": user.agency_id})
-    if user.agency.kind in INDUSTRY_KINDS:
-        own |= Q(**{f"{prefix}program__agency__level": Agency.Level.NATIONAL})
-    return own
-
-
-def acts_for_program(user, program: Program, province_id: int | None = None) -> bool:
-    return acts_for_agency(user, program.agency_id, program.agency.level,
-                           program.agency.province_id if province_id is None else province_id)
 
 
 def _ensure(allowed: bool) -> None:

@@ -25,12 +25,11 @@ from types import SimpleNamespace
 
 from django.conf import settings
 from django.core.files import File
-from django.db.models import F
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
-from core.jobs import EXPORT_LOCK_CLASS, enqueue, owner_label, session_lock, unattended
+from core.jobs import EXPORT_LOCK_CLASS, dispatch, owner_label, reap, resend, session_lock
 from core.pagination import capped_count
 from core.spreadsheets import XLSX, safe_cell
 from recipients import access, policy, selectors
@@ -42,6 +41,7 @@ log = logging.getLogger(__name__)
 HEADER = ["kode_wilayah", "kabupaten_kota", "nama_kelompok", "sektor", "kecamatan", "desa", "nama_ketua",
           "nik_ketua", "nib", "jumlah_anggota"]
 FILENAME = "kelompok-ikm"
+BUILD_TASK = "recipients.tasks.build_export"
 CHUNK = 2000
 PROGRESS_EVERY = 5000
 WORKER_LOST = gettext_noop("Pekerja latar belakang berhenti berulang kali; ekspor dibatalkan. Coba lagi.")
@@ -135,11 +135,7 @@ def job_start(user, fmt: str, params: dict) -> ExportJob:
     if same is not None:
         return same
     job = ExportJob.objects.create(created_by=user, fmt=fmt, params=params)
-    from core.jobs import enqueue_on_commit
-    from recipients.tasks import build_export
-
-    enqueue_on_commit(build_export, job_id=job.pk, on_sent=lambda: ExportJob.objects.filter(pk=job.pk).update(
-        dispatched_at=timezone.now(), attempts=F("attempts") + 1))
+    dispatch(BUILD_TASK, ExportJob, job.pk, job_id=job.pk)
     return job
 
 
@@ -220,20 +216,17 @@ def content_type(job: ExportJob) -> str:
 
 def jobs_reap(now=None) -> dict:
     """Resend jobs nobody works on (no backend holds their lock, unseen for
-    ``JOB_GRACE_SECONDS``), fail them after ``JOB_MAX_ATTEMPTS``, and delete expired files."""
-    from recipients.tasks import build_export
-
+    ``JOB_GRACE_SECONDS``), fail them after ``JOB_MAX_ATTEMPTS`` (``core.jobs.reap``), and delete
+    expired files."""
     now = now or timezone.now()
-    report = {"resent": 0, "failed": 0, "expired": 0}
-    busy = ExportJob.objects.filter(status__in=ExportJob.BUSY)
-    for job in unattended(busy, EXPORT_LOCK_CLASS, now):
-        if job.attempts >= settings.JOB_MAX_ATTEMPTS:
-            ExportJob.objects.filter(pk=job.pk, status=job.status).update(
-                status=ExportJob.Status.FAILED, finished_at=now, error=WORKER_LOST)
-            report["failed"] += 1
-        elif enqueue(build_export, job_id=job.pk):
-            ExportJob.objects.filter(pk=job.pk).update(dispatched_at=now, attempts=F("attempts") + 1)
-            report["resent"] += 1
+
+    def fail(job):
+        ExportJob.objects.filter(pk=job.pk, status=job.status).update(
+            status=ExportJob.Status.FAILED, finished_at=now, error=WORKER_LOST)
+
+    report = reap(ExportJob.objects.filter(status__in=ExportJob.BUSY), EXPORT_LOCK_CLASS, now=now, fail=fail,
+                  send=lambda job: resend(BUILD_TASK, ExportJob, job.pk, job_id=job.pk))
+    report["expired"] = 0
     for job in ExportJob.objects.filter(status=ExportJob.Status.DONE, expires_at__lte=now):
         if job.file:
             job.file.delete(save=False)

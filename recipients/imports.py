@@ -23,12 +23,11 @@ from dataclasses import asdict, dataclass
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, IntegrityError, connection, connections, transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from core.jobs import IMPORT_LOCK_CLASS, enqueue, owner_label, session_lock, unattended
+from core.jobs import IMPORT_LOCK_CLASS, owner_label, reap, resend, session_lock
 from core.models import Region
 from core.params import BadParameter, parse_int
 from recipients.models import ImportBatch, Member, RecipientGroup, Sector
@@ -550,20 +549,22 @@ def batches_reap(now=None) -> dict:
     ``JOB_GRACE_SECONDS`` ago (or its message was never sent). After ``JOB_MAX_ATTEMPTS`` it is
     failed with a reason. Both steps are idempotent, so a resend is safe. ~2 queries + 1 per batch.
     """
-    from recipients.tasks import commit_import, validate_import
-
     now = now or timezone.now()
-    report = {"resent": 0, "failed": 0}
+
+    def fail(batch):
+        ImportBatch.objects.filter(pk=batch.pk, status=batch.status).update(
+            status=ImportBatch.Status.FAILED, finished_at=now,
+            errors=[{"row": 0, "column": "", "message": WORKER_LOST}])
+
     busy = ImportBatch.objects.filter(status__in=[ImportBatch.Status.VALIDATING, ImportBatch.Status.COMMITTING])
-    for batch in unattended(busy, IMPORT_LOCK_CLASS, now):
-        if batch.attempts >= settings.JOB_MAX_ATTEMPTS:
-            ImportBatch.objects.filter(pk=batch.pk, status=batch.status).update(
-                status=ImportBatch.Status.FAILED, finished_at=now,
-                errors=[{"row": 0, "column": "", "message": WORKER_LOST}])
-            report["failed"] += 1
-            continue
-        task = validate_import if batch.status == ImportBatch.Status.VALIDATING else commit_import
-        if enqueue(task, batch_id=batch.pk):
-            ImportBatch.objects.filter(pk=batch.pk).update(dispatched_at=now, attempts=F("attempts") + 1)
-            report["resent"] += 1
-    return report
+    return reap(busy, IMPORT_LOCK_CLASS, now=now, fail=fail,
+                send=lambda batch: resend(step_task(batch), ImportBatch, batch.pk, batch_id=batch.pk))
+
+
+# The two steps' tasks, by name (recipients.tasks imports this module, not the other way round).
+VALIDATE_TASK, COMMIT_TASK = "recipients.tasks.validate_import", "recipients.tasks.commit_import"
+
+
+def step_task(batch: ImportBatch) -> str:
+    """The task that runs the step ``batch`` waits for."""
+    return VALIDATE_TASK if batch.status == ImportBatch.Status.VALIDATING else COMMIT_TASK

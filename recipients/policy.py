@@ -1,14 +1,22 @@
-"""Who may see which person data of a recipient group: asked by every page, form, list, export,
-the offline package and the admin that can show a NIK or name a group.
+"""Who may do what to recipient groups and applications, and who may see which person data:
+asked by every view, service, form, selector, export, the offline package and the admin.
 
-Plain functions over (user, object) that cost no query when the group's ``regency`` is loaded.
-``selectors.groups_visible_to`` is the same rule as a query filter (``_region_filter``); the
-two are kept equal by ``tests/core/test_personal_data.py``.
+Plain functions over (user, object) that cost no query when the group's ``regency`` is loaded
+(a docstring says so when one does). ``selectors.groups_visible_to`` is ``may_see_group`` as a
+query filter (``_region_filter``); the two are kept equal by ``tests/core/test_personal_data.py``.
+``user=None`` is the system (demo data, imports), which acts as ``SYSTEM``.
 """
 
 from __future__ import annotations
 
-from recipients.models import RecipientGroup
+from programs.policy import acts_for_program
+from recipients.models import RecipientGroup, State
+from recipients.workflow import DISTRICT, PROVINCE, role_of
+
+SYSTEM = "system"
+# After approval a group is corrected only by an OPD officer acting for the approved program.
+LOCKED_STATES = (State.APPROVED, State.DELIVERED)
+
 
 
 def may_see_group(user, group: RecipientGroup) -> bool:
@@ -41,3 +49,45 @@ def mask_nik(nik: str) -> str:
 def shown_nik(user, group: RecipientGroup, nik: str) -> str:
     """``nik`` as this user may see it on ``group``."""
     return nik if may_see_nik(user, group) else mask_nik(nik)
+
+
+# --- Acting on groups and applications ---------------------------------------------------------
+
+
+def may_act_on(user, group: RecipientGroup, roles=(DISTRICT, PROVINCE)) -> str | None:
+    """The role with which ``user`` may act on ``group`` (the district office of its regency that
+    verifies its kind, an OPD officer of its province), or None. ``user=None`` is the system
+    (demo data, imports)."""
+    if user is None:
+        return SYSTEM
+    role = role_of(user)
+    if (role == DISTRICT and DISTRICT in roles and user.regency_id == group.regency_id
+            and user.district_office == group.kind):
+        return role
+    if role == PROVINCE and PROVINCE in roles and user.province_id == group.regency.parent_id:
+        return role
+    return None
+
+
+def may_act_on_application(user, application) -> str | None:
+    """As ``may_act_on`` for the application's group; an OPD officer also only for programs
+    their OPD runs in that province (``programs.policy.acts_for_program``)."""
+    role = may_act_on(user, application.group)
+    if role == PROVINCE and not acts_for_program(user, application.program, application.group.regency.parent_id):
+        return None
+    return role
+
+
+def may_edit_group(user, group: RecipientGroup) -> bool:
+    """The group's district office while no application of it is approved; after approval only an
+    OPD officer acting for an approved application's program. One query."""
+    approved = list(group.applications.filter(state__in=LOCKED_STATES).select_related("program__agency"))
+    if not approved:
+        return may_act_on(user, group, roles=(DISTRICT,)) is not None
+    return any(may_act_on_application(user, a) in (PROVINCE, SYSTEM) for a in approved)
+
+
+def may_withhold_name(user, group: RecipientGroup) -> bool:
+    """The province decides what it publishes: its coordinator or an OPD officer of the group's
+    province (no query; ``group.regency`` loaded)."""
+    return bool(getattr(user, "is_provincial", False) and user.province_id == group.regency.parent_id)

@@ -1,9 +1,10 @@
-"""Who may see and act on which groups and applications: decided here, once.
+"""Reads: which groups and applications each user sees (as query filters), queues, histories.
+Who may *act* on them is ``recipients/policy.py``.
 
 - district staff: groups of their regency of the kind their office verifies (Disperindag
   kab/kota: IKM groups; Dinsos kab/kota: KPM families), and those groups' applications;
 - coordinator and OPD officers: their province's groups and applications (read); an OPD
-  officer acts only on applications to programs of their OPD (``may_act_on_application``);
+  officer acts only on applications to programs of their OPD (``policy.may_act_on_application``);
 - national admin: everything, read-only;
 - anyone else (the public): nothing, ever.
 """
@@ -13,8 +14,9 @@ from __future__ import annotations
 from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
+from core.history import history_user_names, record_history
 from core.models import Region
-from programs.services import acts_for_program, programs_run_by
+from programs.policy import acts_for_program, programs_run_by
 from recipients import policy
 from recipients.models import (
     Application,
@@ -24,7 +26,7 @@ from recipients.models import (
     RecipientGroup,
     State,
 )
-from recipients.workflow import DISTRICT, PROVINCE, WAITING_FOR, role_of
+from recipients.workflow import PROVINCE, WAITING_FOR, role_of
 
 
 def _region_filter(user, regency_field: str) -> Q | None:
@@ -54,30 +56,6 @@ def regencies_visible_to(user):
     if user.is_provincial:
         return regencies.filter(parent_id=user.province_id)
     return regencies.none()
-
-
-def may_act_on(user, group: RecipientGroup, roles=(DISTRICT, PROVINCE)) -> str | None:
-    """The role with which ``user`` may act on ``group`` (the district office of its regency that
-    verifies its kind, an OPD officer of its province), or None. ``user=None`` is the system
-    (demo data, imports)."""
-    if user is None:
-        return "system"
-    role = role_of(user)
-    if (role == DISTRICT and DISTRICT in roles and user.regency_id == group.regency_id
-            and user.district_office == group.kind):
-        return role
-    if role == PROVINCE and PROVINCE in roles and user.province_id == group.regency.parent_id:
-        return role
-    return None
-
-
-def may_act_on_application(user, application) -> str | None:
-    """As ``may_act_on`` for the application's group; an OPD officer also only for programs
-    their OPD runs in that province (``programs.services.acts_for_program``)."""
-    role = may_act_on(user, application.group)
-    if role == PROVINCE and not acts_for_program(user, application.program, application.group.regency.parent_id):
-        return None
-    return role
 
 
 def groups_visible_to(user):
@@ -210,7 +188,6 @@ GROUP_HISTORY_FIELDS = ("name", "sector", "kecamatan", "desa", "leader_name", "l
 def group_history(group: RecipientGroup, *, show_nik: bool) -> list[dict]:
     """Every change of a group and of its members, newest first, old → new, with who and when;
     NIKs masked unless ``show_nik``. Four queries (group snapshots, member events, their users)."""
-    from programs.selectors import history_user_names, record_history
     from recipients.models import Member
 
     labels = {f.name: f.verbose_name for f in RecipientGroup._meta.fields}
@@ -245,6 +222,3 @@ def group_history(group: RecipientGroup, *, show_nik: bool) -> list[dict]:
     entries.sort(key=lambda x: x["when"], reverse=True)
     return entries
 
-
-def state_counts(queryset) -> dict[str, int]:
-    return dict(queryset.order_by().values_list("state").annotate(n=Count("id")))

@@ -23,6 +23,7 @@ from lokal.nik import parse_nik
 
 from accounts.models import Notification
 from accounts.notifications import notify
+from core.exceptions import StaleEdit
 from programs import services as budget_services
 from programs.models import Allocation, Program
 from recipients.evidence import check as evidence_check
@@ -36,7 +37,8 @@ from recipients.models import (
     State,
     VerificationStep,
 )
-from recipients.selectors import may_act_on, may_act_on_application, province_officers, who_acts_next
+from recipients.policy import SYSTEM, may_act_on, may_act_on_application, may_edit_group, may_withhold_name
+from recipients.selectors import province_officers, who_acts_next
 from recipients.workflow import DISTRICT, PROVINCE, TRANSITIONS
 
 _SPACES = re.compile(r"\s+")
@@ -152,18 +154,6 @@ def group_create(*, data: GroupData, actor=None, import_batch=None) -> Recipient
     return group
 
 
-LOCKED_STATES = (State.APPROVED, State.DELIVERED)
-
-
-def may_edit_group(user, group: RecipientGroup) -> bool:
-    """The group's district office while no application of it is approved; after approval only an
-    OPD officer acting for an approved application's program. One query."""
-    approved = list(group.applications.filter(state__in=LOCKED_STATES).select_related("program__agency"))
-    if not approved:
-        return may_act_on(user, group, roles=(DISTRICT,)) is not None
-    return any(may_act_on_application(user, a) in (PROVINCE, "system") for a in approved)
-
-
 def group_update(*, group: RecipientGroup, data: GroupData, actor, expected_version: int | None = None):
     """Correct a group and its members (a returned application is fixed here, then resubmitted).
 
@@ -171,8 +161,6 @@ def group_update(*, group: RecipientGroup, data: GroupData, actor, expected_vers
     updated. Every change is in the history (group fields and member rows, django-pghistory,
     with who did it). Locks the group; a form opened before another edit is ``StaleEdit``.
     """
-    from programs.services import StaleEdit
-
     with transaction.atomic():
         group = RecipientGroup.objects.select_for_update(of=("self",)).select_related("regency__parent").get(
             pk=group.pk)
@@ -211,12 +199,6 @@ def group_update(*, group: RecipientGroup, data: GroupData, actor, expected_vers
             group.version += 1
             group.save()
     return group
-
-
-def may_withhold_name(user, group: RecipientGroup) -> bool:
-    """The province decides what it publishes: its coordinator or an OPD officer of the group's
-    province (no query; ``group.regency`` loaded)."""
-    return bool(getattr(user, "is_provincial", False) and user.province_id == group.regency.parent_id)
 
 
 @transaction.atomic
@@ -444,7 +426,7 @@ def application_advance(
             _("Tidak bisa dari “%(from)s” ke “%(to)s”.")
             % {"from": State(application.state).label, "to": State(to_state).label}
         )
-    if role != "system" and role not in allowed[to_state]:
+    if role != SYSTEM and role not in allowed[to_state]:
         raise PermissionDenied(_("Langkah ini bukan wewenang peran Anda."))
 
     note = (note or "").strip()
@@ -557,7 +539,7 @@ def duplicate_resolve(*, flag: DuplicateFlag, actor, resolution: str) -> None:
     on the other application is resolved too only when the same officer acts for it (two
     programs of one OPD); otherwise it waits for the other OPD's own decision."""
     def decides(application) -> bool:
-        return may_act_on_application(actor, application) in (PROVINCE, "system")
+        return may_act_on_application(actor, application) in (PROVINCE, SYSTEM)
 
     if not decides(flag.application):
         raise PermissionDenied(_("Hanya pejabat OPD pemilik program yang memutuskan indikasi ganda ini."))

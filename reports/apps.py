@@ -9,9 +9,13 @@ class ReportsConfig(AppConfig):
     verbose_name = _("Laporan dan data terbuka")
 
     def ready(self):
+        from core.cache import register_generation
         from programs.signals import bulk_loaded
+        from reports.rollup import forget_as_of, rollup_as_of
 
         bulk_loaded.connect(_next_run_full, dispatch_uid="reports.next_run_full")
+        # Public pages are one generation per rollup: their cache keys and ETags hold its stamp.
+        register_generation(stamp=rollup_as_of, forget=forget_as_of)
 
 
 def _next_run_full(**kwargs):

@@ -22,8 +22,6 @@ from programs.models import Program
 from reports.models import BudgetRollup
 from reports.rollup import rollup_as_of
 
-LICENCE = "CC BY 4.0 (https://creativecommons.org/licenses/by/4.0/)"
-
 
 @dataclass(frozen=True)
 class Field:

@@ -32,11 +32,11 @@ from collections.abc import Callable
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
-from core.jobs import ROLLUP_LOCK_CLASS, backend_pid, enqueue, enqueue_on_commit, lock_holders, owner_label
+from core.jobs import ROLLUP_LOCK_CLASS, backend_pid, dispatch, lock_holders, owner_label, resend
 from reports.models import RollupRun
 
 log = logging.getLogger(__name__)
@@ -259,10 +259,6 @@ def _swap_all(cursor, built: dict[str, tuple[list, list]]) -> None:
             cursor.execute(f'ALTER SEQUENCE {sequence} RENAME TO "{table}_id_seq"')
 
 
-class RollupFailed(Exception):
-    pass
-
-
 def _claim(run: RollupRun) -> bool:
     """queued → running in one UPDATE, so a message delivered twice runs the run once."""
     now = timezone.now()
@@ -361,7 +357,7 @@ def rollup_run(
     run.refresh_from_db()
     # Public pages key their cache on this value, so a new rollup is a new cache generation.
     cache.set(AS_OF_CACHE_KEY, run.started_at, None)
-    _forget_as_of()
+    forget_as_of()
     return run
 
 
@@ -397,6 +393,8 @@ def _notify_failure(run: RollupRun) -> None:
 
 # Reasons the reaper writes; translated where they are shown (the status page).
 WORKER_LOST = gettext_noop("Worker berhenti di tengah rekap; rekap diantrekan ulang.")
+# The task, by name: reports.tasks imports this module, not the other way round.
+RUN_TASK = "reports.tasks.run_rollup"
 NEVER_PICKED_UP = gettext_noop("Tidak ada worker yang menjalankan rekap ini; periksa worker Celery, lalu hitung ulang.")
 
 
@@ -442,12 +440,7 @@ def _fail(run: RollupRun, reason: str) -> None:
 
 
 def _send(run: RollupRun) -> bool:
-    from reports.tasks import run_rollup
-
-    if not enqueue(run_rollup, run_id=run.pk, trigger=run.trigger):
-        return False
-    RollupRun.objects.filter(pk=run.pk).update(dispatched_at=timezone.now(), attempts=F("attempts") + 1)
-    return True
+    return resend(RUN_TASK, RollupRun, run.pk, run_id=run.pk, trigger=run.trigger)
 
 
 def last_success() -> RollupRun | None:
@@ -471,7 +464,7 @@ def rollup_as_of():
     return as_of
 
 
-def _forget_as_of() -> None:
+def forget_as_of() -> None:
     _as_of_memo.update(at=-AS_OF_MEMO_SECONDS, value=None)
 
 
@@ -497,8 +490,6 @@ def rollup_in_progress() -> RollupRun | None:
 def request_rollup(*, user, trigger: str = "manual") -> tuple[RollupRun, bool]:
     """Queue one incremental run ("refresh now"); returns (run, queued). One at a time: while a
     run is queued or running, that run is returned instead of a new one."""
-    from reports.tasks import run_rollup
-
     rollup_reap()  # a run whose worker died does not block the button
     with transaction.atomic():
         # Serialise concurrent presses of the button.
@@ -508,9 +499,5 @@ def request_rollup(*, user, trigger: str = "manual") -> tuple[RollupRun, bool]:
         if current is not None:
             return current, False
         run = RollupRun.objects.create(trigger=trigger, requested_by=user, mode=RollupRun.Mode.INCREMENTAL)
-        enqueue_on_commit(
-            run_rollup, run_id=run.pk, trigger=trigger,
-            on_sent=lambda: RollupRun.objects.filter(pk=run.pk).update(
-                dispatched_at=timezone.now(), attempts=F("attempts") + 1),
-        )
+        dispatch(RUN_TASK, RollupRun, run.pk, run_id=run.pk, trigger=trigger)
     return run, True

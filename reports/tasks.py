@@ -1,4 +1,4 @@
-"""Celery tasks: thin, take ids, call programs.rollup. Each catches its own failure: the run
+"""Celery tasks: thin, take ids, call reports.rollup. Each catches its own failure: the run
 row says what went wrong, and the reaper (not Celery's retry) recovers runs whose worker died."""
 
 import logging

@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from core.history import record_history
 from core.pagination import seek_page
 from core.params import lenient, parse_id
 from core.views_utils import apply_errors, paginate, refresh_version
@@ -35,7 +36,6 @@ from programs.selectors import (
     ceilings_visible_to,
     programs_visible_to,
     realizations_visible_to,
-    record_history,
 )
 
 

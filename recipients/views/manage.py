@@ -10,24 +10,22 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from core.jobs import enqueue_on_commit
+from core.exceptions import StaleEdit
+from core.jobs import dispatch
 from core.pagination import seek_page
 from core.params import lenient, parse_id
 from core.spreadsheets import spreadsheet_response
 from core.views_utils import apply_errors, paginate, refresh_version
-from programs.services import StaleEdit
 from recipients import access, exports, imports, policy, selectors, services
 from recipients.filters import ApplicationFilter, GroupFilter
 from recipients.forms import BulkForm, DuplicateResolveForm, GroupForm, ImportForm, ProposeForm, StepForm
 from recipients.models import ExportJob, ImportBatch, PersonalDataView, State
-from recipients.tasks import commit_import, validate_import
 from recipients.workflow import moves_for, role_of
 
 
@@ -80,7 +78,7 @@ def group_detail(request, pk):
         {"name": m.name, "role": m.get_role_display(), "nik": m.nik if show_nik else policy.mask_nik(m.nik)}
         for m in group.members.all()
     ]
-    can_propose = selectors.may_act_on(request.user, group, roles=("district",)) is not None
+    can_propose = policy.may_act_on(request.user, group, roles=("district",)) is not None
     if show_nik:
         access.record(viewer=request.user, where=PersonalDataView.Where.GROUP_PAGE, group_ids=[group.pk],
                       members=True, path=request.path)
@@ -90,8 +88,8 @@ def group_detail(request, pk):
         "leader_nik": group.leader_nik if show_nik else policy.mask_nik(group.leader_nik),
         "applications": group.applications.select_related("program__agency"),
         "propose_form": ProposeForm(user=request.user, group=group) if can_propose else None,
-        "can_edit": services.may_edit_group(request.user, group),
-        "can_withhold": services.may_withhold_name(request.user, group) and group.kind == group.Kind.IKM,
+        "can_edit": policy.may_edit_group(request.user, group),
+        "can_withhold": policy.may_withhold_name(request.user, group) and group.kind == group.Kind.IKM,
         "history": selectors.group_history(group, show_nik=show_nik),
     })
 
@@ -101,7 +99,7 @@ def group_detail(request, pk):
 def group_publication(request, pk):
     """The province withholds a group's name from the public list (with a reason), or publishes it."""
     group = get_object_or_404(selectors.groups_visible_to(request.user), pk=pk)
-    if not services.may_withhold_name(request.user, group):
+    if not policy.may_withhold_name(request.user, group):
         raise PermissionDenied
     reason = request.POST.get("reason", "")
     services.group_withhold_name(group=group, reason=reason, actor=request.user)
@@ -115,7 +113,7 @@ def group_publication(request, pk):
 def group_edit(request, pk):
     """Correct a group and its members (while no application is approved: its district office)."""
     group = get_object_or_404(selectors.groups_visible_to(request.user), pk=pk)
-    if not services.may_edit_group(request.user, group):
+    if not policy.may_edit_group(request.user, group):
         raise PermissionDenied
     form = GroupForm(request.POST or None, instance=group, user=request.user)
     if request.method == "POST" and form.is_valid():
@@ -196,7 +194,7 @@ def application_detail(request, pk):
 def _application_page(request, application, bound: StepForm | None = None, status: int = 200):
     """The application with a form per allowed move; ``bound`` (a refused move) is shown with its
     errors next to its fields and the user's input kept, instead of a fresh form."""
-    role = selectors.may_act_on_application(request.user, application)
+    role = policy.may_act_on_application(request.user, application)
     moves = moves_for(application.state, role)
     if bound is not None and bound.prefix not in moves:
         # The application moved meanwhile (stale form): that move is gone, so say why here.
@@ -217,7 +215,7 @@ def _application_page(request, application, bound: StepForm | None = None, statu
         "application": application,
         "return_step": return_step,
         "return_failed": [c for c, a in return_step.answers.items() if not a.get("met")] if return_step else [],
-        "can_edit_group": return_step is not None and services.may_edit_group(request.user, application.group),
+        "can_edit_group": return_step is not None and policy.may_edit_group(request.user, application.group),
         "carried": carried,
         "steps": application.steps.select_related("actor", "realization").prefetch_related("evidence"),
         "forms_by_move": forms_by_move,
@@ -354,7 +352,7 @@ def import_upload(request):
         if imports.is_light(upload.read(), upload.name):
             imports.batch_validate(batch)
         else:
-            _send_to_worker(validate_import, batch)
+            _send_to_worker(imports.VALIDATE_TASK, batch)
         return redirect("recipients:import-detail", pk=batch.pk)
     batches = selectors.imports_visible_to(request.user)[:10]
     return render(request, "recipients/import_form.html", {"form": form, "batches": batches})
@@ -396,14 +394,13 @@ def import_commit(request, pk):
         if batch.status == ImportBatch.Status.COMMITTED:
             messages.success(request, _("%(n)s kelompok tersimpan.") % {"n": batch.groups_count})
     else:
-        _send_to_worker(commit_import, batch)
+        _send_to_worker(imports.COMMIT_TASK, batch)
     return redirect("recipients:import-detail", pk=pk)
 
 
 def _send_to_worker(task, batch: ImportBatch) -> None:
     """Queue the step after commit; if Redis is down the batch waits and the reaper sends it."""
-    enqueue_on_commit(task, batch_id=batch.pk, on_sent=lambda: ImportBatch.objects.filter(pk=batch.pk).update(
-        dispatched_at=timezone.now(), attempts=F("attempts") + 1))
+    dispatch(task, ImportBatch, batch.pk, batch_id=batch.pk)
 
 
 @login_required

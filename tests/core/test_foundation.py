@@ -26,9 +26,9 @@ def test_load_regions_twice_keeps_38_provinces_and_514_regencies(regions):
 
 
 def test_home_lists_every_province_with_a_fixed_number_of_queries(client, regions, django_assert_num_queries):
-    client.get(reverse("core:home"))
+    client.get(reverse("home"))
     with django_assert_num_queries(6):
-        response = client.get(reverse("core:home") + "?tahun=2021")  # a new URL: not served from the cache
+        response = client.get(reverse("home") + "?tahun=2021")  # a new URL: not served from the cache
     assert response.status_code == 200
     body = response.content.decode()
     assert body.count('<tr><td data-label="Kode">') == 38
@@ -36,7 +36,7 @@ def test_home_lists_every_province_with_a_fixed_number_of_queries(client, region
 
 
 def test_home_refuses_post(client, regions):
-    assert client.post(reverse("core:home")).status_code == 405
+    assert client.post(reverse("home")).status_code == 405
 
 
 def test_unknown_page_uses_styled_404(client, regions):
@@ -46,14 +46,14 @@ def test_unknown_page_uses_styled_404(client, regions):
 
 
 def test_dashboard_requires_login(client, regions):
-    response = client.get(reverse("core:dashboard"))
+    response = client.get(reverse("dashboard"))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("accounts:login"))
 
 
 def test_login_with_demo_persona_lands_on_dashboard(client, banten_officer):
     response = client.post(reverse("accounts:login"), {"username": "rina", "password": "sandi-uji-123"}, follow=True)
-    assert response.redirect_chain[-1][0] == reverse("core:dashboard")
+    assert response.redirect_chain[-1][0] == reverse("dashboard")
     assert "Disperindag Banten · Banten" in response.content.decode()
 
 
@@ -173,7 +173,7 @@ def test_each_role_lands_on_what_waits_for_it(client, regions, username, section
     call_command("rollup", verbosity=0)
     client.force_login(User.objects.get(username=username))
     with django_assert_max_num_queries(14):  # fixed: counts are GROUP BYs, budgets from the rollup
-        body = client.get(reverse("core:dashboard")).content.decode()
+        body = client.get(reverse("dashboard")).content.decode()
     for section in sections:
         assert f'data-testid="{section}"' in body
     if username == "banten":

@@ -26,7 +26,7 @@ BANTEN = {"bpkad", "banten", "dinsos", "serang", "dinsos-serang", "lebak"}
 # and account page refuses it (403), or does not find the object in its scope (404) where a page
 # looks the object up before the role.
 DPO = "dpo-banten"
-DPO_PAGES = {"core:dashboard", "accounts:inbox", "accounts:my-account", "recipients:access-log",
+DPO_PAGES = {"dashboard", "accounts:inbox", "accounts:my-account", "recipients:access-log",
              "recipients:data-request"}
 DPO_NOT_FOUND = {"programs:ceiling-edit", "programs:allocation-revise", "programs:realization-create",
                  "programs:realization-reverse", "programs:program-edit", "recipients:group-edit"}
@@ -100,7 +100,7 @@ IKM_SERANG_HIDDEN = ("dinsos-serang", "lebak", "kalsel")
 
 # (url name, args from _objects, GET status per login, POST data or None for read-only pages)
 ROWS = [
-    ("core:dashboard", (), everyone(200), None),
+    ("dashboard", (), everyone(200), None),
     ("accounts:inbox", (), everyone(200), None),
     ("programs:ceiling-list", (), everyone(200), None),
     ("programs:allocation-list", (), everyone(200), None),

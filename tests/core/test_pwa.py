@@ -13,7 +13,7 @@ def test_manifest_names_the_app_with_icons_that_are_real_pngs(client):
     assert response.status_code == 200 and response["Content-Type"] == "application/manifest+json"
     manifest = response.json()
     assert manifest["short_name"] == "IKM Relief" and manifest["lang"] == "id"
-    assert manifest["start_url"] == reverse("core:dashboard") and manifest["display"] == "standalone"
+    assert manifest["start_url"] == reverse("dashboard") and manifest["display"] == "standalone"
     sizes = set()
     for icon in manifest["icons"]:
         path = finders.find(icon["src"].removeprefix("/static/"))

@@ -138,7 +138,7 @@ def test_database_refuses_totals_beyond_the_ceiling_even_without_services(ceilin
 
 
 def test_history_records_every_change_with_who_and_reason(ceiling, program, banten_officer, banten_coordinator):
-    from programs.selectors import record_history
+    from core.history import record_history
 
     allocation = services.allocation_create(ceiling=ceiling, program=program, amount=180_000_000,
                                             actor=banten_coordinator)

@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
-from recipients import services
+from recipients import policy, services
 from recipients.models import Member, RecipientGroup, State
 from tests.factories import ProgramFactory, region
 from tests.recipients.test_recipients import NIK_SERANG, NIK_SERANG_2
@@ -131,11 +131,11 @@ def test_after_approval_only_the_programs_opd_edits(group, at_field_check, seran
                                                     dinsos_officer, lebak_staff):
     services.application_advance(application=at_field_check, to_state=State.FIELD_CHECKED, actor=serang_staff,
                                  answers={c: {"met": True} for c in CRITERIA})
-    assert services.may_edit_group(serang_staff, group)
+    assert policy.may_edit_group(serang_staff, group)
     services.application_advance(application=at_field_check, to_state=State.APPROVED, actor=banten_officer,
                                  sk_number="SK-36/001/2020")
     for outsider in (serang_staff, dinsos_officer, lebak_staff):
-        assert not services.may_edit_group(outsider, group)
+        assert not policy.may_edit_group(outsider, group)
         with pytest.raises(PermissionDenied):
             services.group_update(group=group, data=_data(group, leader_name="X"), actor=outsider)
     services.group_update(group=group, data=_data(group, leader_name="Siti Aminah"), actor=banten_officer)

@@ -247,21 +247,3 @@ def test_every_public_money_table_shows_absorption_allocated_realized_remaining_
     for chart in ("chart-by-agency", "chart-by-regency", "chart-by-program", "chart-by-source"):
         table = province.split(f'id="{chart}"')[1].split("</table>")[0]  # the chart's data table
         assert 'class="data-table sortable"' in table and "Serapan" in table and "Sisa" in table, chart
-
-
-def test_money_and_groups_never_import_the_reporting_app():
-    """The layout shows the architecture: ``reports`` reads ``programs`` and ``recipients``;
-    neither of them imports ``reports`` (at module level or inside a function)."""
-    import ast
-    from pathlib import Path
-
-    root = Path(__file__).resolve().parents[2]
-    offenders = []
-    for app in ("programs", "recipients"):
-        for path in (root / app).rglob("*.py"):
-            for node in ast.walk(ast.parse(path.read_text(), str(path))):
-                names = ([alias.name for alias in node.names] if isinstance(node, ast.Import)
-                         else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
-                offenders += [f"{path.relative_to(root)}: {n}" for n in names if n.split(".")[0] == "reports"]
-    assert offenders == []
-    assert "from programs.models import" in (root / "reports" / "selectors.py").read_text()  # it does read them

@@ -1,7 +1,8 @@
-"""Role predicates shared by every app's permission rules.
+"""Role predicates shared by every app's permission rules, over the role flags of
+``accounts.models.User`` (read by attribute: this module imports no app).
 
-An anonymous user satisfies none of them. Object-level rules in ``programs/rules.py`` and
-``recipients/rules.py`` combine these with "the object is in the user's province/regency".
+An anonymous user satisfies none of them. ``programs/rules.py`` combines these with the
+object-level questions of ``programs/policy.py``.
 """
 
 import rules
@@ -28,5 +29,3 @@ def is_district_staff(user) -> bool:
 
 
 is_staff_member = is_national_admin | is_coordinator | is_provincial_officer | is_district_staff
-
-rules.add_perm("accounts.use_dashboard", is_staff_member)
