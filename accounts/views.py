@@ -359,12 +359,19 @@ def recovery_codes(request):
         "codes": request.session.pop("recovery_codes", None), "next": _safe_next(request, "accounts:my-account")})
 
 
-@login_required
-@require_POST
-def user_second_factor_reset(request, pk):
+def _keys_of(request, pk) -> User:
+    """The account whose keys (second factor, lockout) the signed-in manager turns; 404 outside
+    their accounts, 403 for their own."""
     user = get_object_or_404(services.users_visible_to(request.user), pk=pk)
     if not policy.may_reset_keys(request.user, user):
         raise PermissionDenied
+    return user
+
+
+@login_required
+@require_POST
+def user_second_factor_reset(request, pk):
+    user = _keys_of(request, pk)
     keys.second_factor_reset(user=user, actor=request.user)
     messages.success(request, _("Faktor kedua %(username)s direset: ia mendaftarkan aplikasi autentikator lagi saat "
                                 "masuk berikutnya.") % {"username": user.username})
@@ -374,9 +381,7 @@ def user_second_factor_reset(request, pk):
 @login_required
 @require_POST
 def user_unlock(request, pk):
-    user = get_object_or_404(services.users_visible_to(request.user), pk=pk)
-    if not policy.may_reset_keys(request.user, user):
-        raise PermissionDenied
+    user = _keys_of(request, pk)
     keys.unlock(user=user, actor=request.user)
     messages.success(request, _("Kunci masuk %(username)s dibuka.") % {"username": user.username})
     return redirect("accounts:user-detail", pk=user.pk)

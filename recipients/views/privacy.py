@@ -45,22 +45,29 @@ class AccessLogForm(forms.Form):
         return data
 
 
-def accounts_watched_by(user):
-    """The accounts whose access the user reads: their province's (the DPO), every one (the
-    national admin), none otherwise."""
-    accounts = User.objects.exclude(role="").select_related("province", "regency", "agency").order_by("username")
+def _watched(user, rows):
+    """``rows`` (with a ``province_id``) the user watches over: their province's for the
+    data-protection officer, all for the national admin, none otherwise."""
     if getattr(user, "is_data_protection_officer", False):
-        return accounts.filter(province_id=user.province_id)
-    if getattr(user, "is_national_admin", False):
-        return accounts
-    return accounts.none()
+        return rows.filter(province_id=user.province_id)
+    return rows if getattr(user, "is_national_admin", False) else rows.none()
+
+
+def _require_officer(user) -> None:
+    if not (user.is_data_protection_officer or user.is_national_admin):
+        raise PermissionDenied
+
+
+def accounts_watched_by(user):
+    """The staff accounts whose access the user reads."""
+    return _watched(user, User.objects.exclude(role="").select_related("province", "regency", "agency")
+                    .order_by("username"))
 
 
 @login_required
 @require_safe
 def access_log(request):
-    if not (request.user.is_data_protection_officer or request.user.is_national_admin):
-        raise PermissionDenied
+    _require_officer(request.user)
     today = timezone.localdate()
     params = request.GET if "account" in request.GET else None
     form = AccessLogForm(params, accounts=accounts_watched_by(request.user),
@@ -97,12 +104,7 @@ class DataRequestForm(forms.Form):
 
 
 def groups_watched_by(user):
-    groups = RecipientGroup.objects.select_related("regency")
-    if getattr(user, "is_data_protection_officer", False):
-        return groups.filter(province_id=user.province_id)
-    if getattr(user, "is_national_admin", False):
-        return groups
-    return groups.none()
+    return _watched(user, RecipientGroup.objects.select_related("regency"))
 
 
 @login_required
@@ -112,8 +114,7 @@ def data_request(request):
     (UU 27/2022): every group where they are leader or member, what it applied for and how far it
     got, the history of their entries, who was shown their full NIK and when. The lookup itself
     is a row in the access log."""
-    if not (request.user.is_data_protection_officer or request.user.is_national_admin):
-        raise PermissionDenied
+    _require_officer(request.user)
     form = DataRequestForm(request.GET if "nik" in request.GET else None)
     context = {"form": form}
     if form.is_valid():
@@ -166,8 +167,7 @@ def _could_see_rows(account):
 @require_safe
 def could_see(request):
     """Every person whose data an account's scope shows today, as a CSV for a breach notice."""
-    if not (request.user.is_data_protection_officer or request.user.is_national_admin):
-        raise PermissionDenied
+    _require_officer(request.user)
     account = accounts_watched_by(request.user).filter(pk=lenient(parse_id, request.GET.get("account"))).first()
     if account is None:
         raise Http404
