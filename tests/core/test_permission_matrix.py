@@ -233,3 +233,41 @@ def test_the_nik_scan_sees_a_full_nik_where_one_is_shown(client, demo):
     leaked = _leaked(response, _forbidden_niks(User.objects.get(username="banten")))
     assert group.leader_nik in leaked and len(leaked) == group.members.count() + (
         0 if group.members.filter(nik=group.leader_nik).exists() else 1)
+
+
+def test_each_policy_function_and_the_urls_that_ask_it(client, demo):
+    """Every "may this user …" question lives in an app's policy module; this lists, from the
+    calls made while every login opens every staff URL above, which URLs ask which question —
+    and fails if a policy function is asked by no page (dead, or its question re-derived
+    elsewhere). The table is printed (-s) for the reader."""
+    import inspect
+    import sys
+
+    from accounts import policy as accounts_policy
+    from programs import policy as programs_policy
+
+    modules = {m.__name__: m for m in (accounts_policy, programs_policy, policy)}
+    functions = {f"{name}.{f}" for name, m in modules.items() for f, obj in inspect.getmembers(m, inspect.isfunction)
+                 if obj.__module__ == name and not f.startswith("_")}
+    asked: dict[str, set[str]] = {}
+    current = {"url": None}
+
+    def profile(frame, event, arg):
+        if event == "call" and frame.f_globals.get("__name__") in modules:
+            asked.setdefault(f"{frame.f_globals['__name__']}.{frame.f_code.co_name}", set()).add(current["url"])
+
+    logins = [User.objects.get(username=login) for login in LOGINS]
+    sys.setprofile(profile)
+    try:
+        for user in logins:
+            client.force_login(user)
+            for name, args, _table, _post in ROWS:
+                current["url"] = name
+                response = client.get(reverse(name, args=[demo[a] for a in args]))
+                if response.streaming:  # a streamed export asks as it writes its rows
+                    b"".join(response.streaming_content)
+    finally:
+        sys.setprofile(None)
+    for function in sorted(functions):
+        print(f"{function}: {', '.join(sorted(asked.get(function, ())))}")
+    assert sorted(functions - set(asked)) == []

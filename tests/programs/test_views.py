@@ -77,9 +77,12 @@ def test_list_pages_ladder(client, personas, banten_allocation, who, expected):
         assert status_as(client, personas.get(who), "get", reverse(name)) == expected
 
 
-def test_kalsel_officer_sees_no_banten_rows(login, kalsel_officer, banten_allocation):
-    body = login(kalsel_officer).get(reverse("programs:allocation-list")).content.decode()
-    assert "Bantuan alat masker SNI" not in body
+def test_kalsel_officer_sees_no_banten_rows(client, kalsel_officer, banten_officer, banten_allocation):
+    url = reverse("programs:allocation-list")
+    client.force_login(banten_officer)
+    assert "Bantuan alat masker SNI" in client.get(url).content.decode()  # positive control: the row is listed
+    client.force_login(kalsel_officer)
+    assert "Bantuan alat masker SNI" not in client.get(url).content.decode()
 
 
 # --- the journey, and refusals ----------------------------------------------------------------

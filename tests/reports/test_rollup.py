@@ -355,10 +355,12 @@ def test_a_queued_run_nobody_takes_is_resent_then_failed_and_unblocks_refresh(re
 
 
 def test_catch_up_does_not_call_a_stale_rollup_fresh(regions):
+    """No successful run yet (stale) and one on its way: the catch-up waits for it, starts no second."""
     from reports.tasks import catch_up_rollup
 
-    _aged(RollupRun.objects.create(trigger="manual"), dispatched_at=timezone.now())
-    assert catch_up_rollup()["status"] != "fresh"
+    run = _aged(RollupRun.objects.create(trigger="manual"), dispatched_at=timezone.now())
+    assert catch_up_rollup() == {"status": "waiting", "run": run.pk}
+    assert RollupRun.objects.count() == 1
 
 
 @pytest.mark.parametrize("demo_first", [True, False])
