@@ -1,7 +1,8 @@
 """IKM Relief settings: one file, read from the environment.
 
 Every variable is listed in ``.env.example``. Bad values stop start-up with one line
-naming the variable (see ``ikmrelief/env.py``).
+naming the variable (see ``ikmrelief/env.py``). One file on purpose (past 400 lines): every
+setting and its reason in one place to read, as shared/CONVENTIONS.md asks.
 """
 
 from __future__ import annotations

@@ -6,6 +6,9 @@ totals that the services in ``programs/services.py`` update under a row lock, an
 check constraints bound: ``allocated_total <= amount`` on the ceiling and
 ``realized_total <= amount`` on the allocation. A concurrent writer that slipped past a
 form would still hit the constraint.
+
+One module for the app's tables (past 400 lines on purpose): Django finds an app's models in
+``models.py``, and the constraints read best beside the fields they guard.
 """
 
 from __future__ import annotations

@@ -3,6 +3,9 @@ verification of each group's application to a program.
 
 Members' names and NIK are personal data: only staff in scope see them, NIK masked except
 to the group's own district staff, and nothing here is ever read by a public page.
+
+One module for the app's tables (past 400 lines on purpose): Django finds an app's models in
+``models.py``, and the constraints, triggers and indexes read best beside the fields they guard.
 """
 
 from __future__ import annotations

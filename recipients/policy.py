@@ -54,6 +54,18 @@ def shown_nik(user, group: RecipientGroup, nik: str) -> str:
 # --- Acting on groups and applications ---------------------------------------------------------
 
 
+def reads_recipients(user) -> bool:
+    """The staff pages of groups and applications: the national admin, the province's
+    coordinator and OPD officers, district staff (each within their scope)."""
+    return bool(getattr(user, "is_national_admin", False) or getattr(user, "is_provincial", False)
+                or getattr(user, "is_district_staff", False))
+
+
+def acts_in_verification(user) -> bool:
+    """Writes are for district staff and OPD officers; the national admin and the coordinator read."""
+    return role_of(user) is not None
+
+
 def may_act_on(user, group: RecipientGroup, roles=(DISTRICT, PROVINCE)) -> str | None:
     """The role with which ``user`` may act on ``group`` (the district office of its regency that
     verifies its kind, an OPD officer of its province), or None. ``user=None`` is the system

@@ -19,7 +19,8 @@ and ``rollup_reap`` re-queues it):
 Readers keep seeing the previous totals until the commit (MVCC) and wait only for the swap (a
 few milliseconds: BENCHMARKS.md). A run that dies at any point — an exception, a killed worker,
 a lost connection — rolls back whole, change log included, leaving the previous rollup in place.
-Re-running on the same data yields the same rows (idempotent).
+Re-running on the same data yields the same rows (idempotent). One module (past 400 lines on
+purpose): the statements of a run and the swap that publishes them must be read together.
 """
 
 from __future__ import annotations
