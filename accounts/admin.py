@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 
 from accounts import services
@@ -72,8 +73,6 @@ class UserAdmin(NationalAdminMixin, BaseUserAdmin):
 
     def history_view(self, request, object_id, extra_context=None):
         """Scope changes are on the staff page, with who made each."""
-        from django.shortcuts import redirect
-
         return redirect("accounts:user-detail", pk=object_id)
 
     def save_model(self, request, obj, form, change):

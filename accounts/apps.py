@@ -7,4 +7,4 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Pengguna dan peran")
 
     def ready(self):
-        from accounts import checks  # noqa: F401 - registers the deploy check
+        from accounts import checks  # noqa: F401, PLC0415 - registers the deploy check once apps are ready

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django import forms
 from django.conf import settings
-from django.contrib.auth.forms import PasswordResetForm
+from django.contrib.auth.forms import PasswordResetForm, _unicode_ci_compare
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.template import loader
@@ -36,8 +36,6 @@ class QueuedPasswordResetForm(PasswordResetForm):
 
     def get_users(self, email):
         """Also invited users who have not set a password yet (their invitation expired)."""
-        from django.contrib.auth.forms import _unicode_ci_compare
-
         users = User._default_manager.filter(email__iexact=email, is_active=True)
         return (u for u in users if _unicode_ci_compare(email, u.email))
 

@@ -29,7 +29,9 @@ from accounts import keys, policy, second_factor, services
 from accounts.forms import CodeForm, EmailChangeForm, StaffUserForm
 from accounts.models import SCOPE_COLUMNS, AccountEvent, Notification, User
 from core.history import record_history
+from core.models import Region
 from core.views_utils import apply_errors, paginate
+from programs.models import Agency
 
 
 class EmailPreferenceForm(forms.ModelForm):
@@ -147,9 +149,6 @@ def user_detail(request, pk):
 
 def _scope_history(user: User) -> list[dict]:
     """The account's scope changes, old → new, as readable labels. Four queries."""
-    from core.models import Region
-    from programs.models import Agency
-
     history = record_history(user, fields=SCOPE_COLUMNS)
     ids = {v for e in history for f, old, new in e["changes"] for v in (old, new) if f.endswith("_id") and v}
     regions = dict(Region.objects.filter(pk__in=ids).values_list("pk", "name"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+import redis
 from django.conf import settings
 
 _CHECK_EVERY = 10.0  # seconds; one ping per process per interval at most
@@ -14,8 +15,6 @@ def broker_reachable() -> bool:
     """Whether Redis (the Celery broker) answers a PING within 0.3 s; cached per process."""
     now = time.monotonic()
     if now - _last["at"] >= _CHECK_EVERY:
-        import redis
-
         try:
             client = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=0.3, socket_timeout=0.3)
             _last["up"] = bool(client.ping())

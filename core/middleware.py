@@ -1,3 +1,9 @@
+from django.utils.cache import patch_cache_control
+
+from core.params import CONTROL_CHARACTERS, CONTROL_CHARACTERS_IN_TEXT
+from core.views import bad_request
+
+
 class ChosenLanguageOnlyMiddleware:
     """Indonesian unless the user chose English with the language switch.
 
@@ -26,8 +32,6 @@ class RejectControlCharactersMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        from core.params import CONTROL_CHARACTERS, CONTROL_CHARACTERS_IN_TEXT
-
         bad = CONTROL_CHARACTERS.search(request.path) or any(
             CONTROL_CHARACTERS.search(key) or CONTROL_CHARACTERS.search(value)
             for key, values in request.GET.lists() for value in values
@@ -40,8 +44,6 @@ class RejectControlCharactersMiddleware:
                 for key, values in request.POST.lists() for value in values
             )
         if bad:
-            from core.views import bad_request
-
             return bad_request(request)
         return self.get_response(request)
 
@@ -57,8 +59,6 @@ class PrivateNoStoreMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        from django.utils.cache import patch_cache_control
-
         response = self.get_response(request)
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:

@@ -23,6 +23,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema_field
 
+from core.money import rupiah
+
 ASCII_DIGITS = re.compile(r"[0-9]+")
 REGION_CODE_PATTERN = r"^[0-9]{2}(\.[0-9]{2})?$"
 REGION_CODE = re.compile(r"[0-9]{2}(\.[0-9]{2})?")
@@ -80,8 +82,6 @@ def parse_rupiah(text, *, minimum: int = 0) -> int:
         raise BadParameter(_("Jumlah terlalu besar."))
     number = int(text)
     if number < minimum:
-        from core.money import rupiah
-
         raise BadParameter(_("Jumlah minimal %(min)s.") % {"min": rupiah(minimum)})
     return number
 

@@ -21,7 +21,7 @@ def spreadsheet_response(fmt: str, header: list[str], rows, *, sheet: str, filen
     """``fmt`` is "csv" or "xlsx"; text cells are formula-safe in both."""
     rows = ([safe_cell(v) for v in row] for row in rows)
     if fmt == "xlsx":
-        from openpyxl import Workbook
+        from openpyxl import Workbook  # noqa: PLC0415 - loaded by the processes that write XLSX only
 
         workbook = Workbook(write_only=True)
         worksheet = workbook.create_sheet(sheet)

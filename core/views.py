@@ -1,4 +1,12 @@
+import sys
+
+from django.conf import settings
+from django.db import InterfaceError, OperationalError
+from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
+from django.template import loader
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 
@@ -6,28 +14,20 @@ def _api_error(request, status: int, message: str):
     """Errors under /api/ answer JSON ({"detail": …}), as the OpenAPI schema documents."""
     if not request.path.startswith("/api/"):
         return None
-    from django.http import JsonResponse
-
     return JsonResponse({"detail": str(message)}, status=status)
 
 
 def bad_request(request, exception=None, message: str = ""):
     """400 in the user's language, with what was wrong when we know it."""
-    from django.utils.translation import gettext as _
-
     return _api_error(request, 400, message or _("Permintaan tidak valid")) or render(
         request, "400.html", {"message": message}, status=400)
 
 
 def permission_denied(request, exception=None):
-    from django.utils.translation import gettext as _
-
     return _api_error(request, 403, _("Akses ditolak")) or render(request, "403.html", status=403)
 
 
 def page_not_found(request, exception=None):
-    from django.utils.translation import gettext as _
-
     return _api_error(request, 404, _("Halaman tidak ditemukan")) or render(request, "404.html", status=404)
 
 
@@ -40,12 +40,6 @@ def server_error(request):
     failover): the request changed nothing and will work again shortly. Called inside Django's
     exception handler, so ``sys.exc_info()`` is the error. No context processors that might fail
     again: a plain render of a static template."""
-    import sys
-
-    from django.db import InterfaceError, OperationalError
-    from django.http import HttpResponse, JsonResponse
-    from django.template import loader
-
     unreachable = isinstance(sys.exc_info()[1], OperationalError | InterfaceError)
     status = 503 if unreachable else 500
     if request.path.startswith("/api/"):
@@ -62,10 +56,6 @@ def server_error(request):
 def set_language(request, code):
     """Switch between Indonesian and English with a plain link (no form, so public pages
     carry no CSRF token and can be cached). Only changes a preference cookie."""
-    from django.conf import settings
-    from django.http import Http404, HttpResponseRedirect
-    from django.utils.http import url_has_allowed_host_and_scheme
-
     if code not in dict(settings.LANGUAGES):
         raise Http404
     target = request.GET.get("next", "/")
@@ -81,6 +71,4 @@ def set_language(request, code):
 
 def ping(request):
     """Health check for load balancers and docker-compose: no database, no template."""
-    from django.http import HttpResponse
-
     return HttpResponse("ok", content_type="text/plain")

@@ -15,9 +15,5 @@ app.autodiscover_tasks()
 @worker_ready.connect
 def _recover_on_start(sender=None, **kwargs):
     """A worker that (re)starts looks at once for work a dead worker left behind."""
-    from recipients.tasks import reap_exports, reap_imports
-    from reports.tasks import reap_rollups
-
-    reap_rollups.delay()
-    reap_imports.delay()
-    reap_exports.delay()
+    for name in ("reports.tasks.reap_rollups", "recipients.tasks.reap_imports", "recipients.tasks.reap_exports"):
+        app.send_task(name)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 
@@ -104,8 +105,6 @@ def parse_database_url(name: str, url: str) -> dict:
 
 def env_crontab(name: str, default: str):
     """A five-field cron line ("0 1 * * *") as a Celery crontab; a bad line stops start-up."""
-    from celery.schedules import crontab
-
     raw = os.environ.get(name, default).strip()
     fields = raw.split()
     if len(fields) != 5:

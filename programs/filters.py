@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from core.models import Region
 from core.params import YearFilter
 from programs.models import Allocation, BudgetCeiling, FundingSource, Program, Realization
+from programs.selectors import agencies_visible_to
 
 
 def _provinces(request):
@@ -21,8 +22,6 @@ def _provinces(request):
 
 
 def _agencies(request):
-    from programs.selectors import agencies_visible_to
-
     return agencies_visible_to(request.user if request else None)
 
 

@@ -186,7 +186,7 @@ def _build(job: ExportJob) -> None:
         shown: list[int] = []
         counted = _Counted(rows(user, groups, shown), progress)
         if job.fmt == ExportJob.Format.XLSX:
-            from openpyxl import Workbook
+            from openpyxl import Workbook  # noqa: PLC0415 - loaded by the workers that write XLSX only
 
             workbook = Workbook(write_only=True)
             sheet = workbook.create_sheet("kelompok")

@@ -2,18 +2,16 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from programs.selectors import programs_visible_to
 from recipients.models import Application, RecipientGroup, Sector, State
+from recipients.selectors import regencies_visible_to
 
 
 def _regencies(request):
-    from recipients.selectors import regencies_visible_to
-
     return regencies_visible_to(request.user if request else None)
 
 
 def _programs(request):
-    from programs.selectors import programs_visible_to
-
     return programs_visible_to(request.user if request else None)
 
 

@@ -18,6 +18,7 @@ from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Upper
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.models import JobLiveness
@@ -419,8 +420,6 @@ class ExportJob(JobLiveness):
         ]
 
     def __str__(self) -> str:
-        from django.utils import timezone
-
         return f"{self.get_fmt_display()} {timezone.localtime(self.created_at):%Y-%m-%d %H:%M}"
 
     @property

@@ -61,6 +61,23 @@ def reads_recipients(user) -> bool:
                 or getattr(user, "is_district_staff", False))
 
 
+def registers_groups(user) -> bool:
+    """Registering, importing and field-checking groups: a district office (in its regency, for
+    the kind it verifies)."""
+    return bool(getattr(user, "is_district_staff", False))
+
+
+def decides_duplicates(user) -> bool:
+    """Deciding look-alike pairs: an OPD officer (for the sides its OPD acts for)."""
+    return bool(getattr(user, "is_provincial_officer", False))
+
+
+def reads_access_log(user) -> bool:
+    """Who saw whose data, data requests, retention runs: the province's data-protection officer
+    and the national admin."""
+    return bool(getattr(user, "is_data_protection_officer", False) or getattr(user, "is_national_admin", False))
+
+
 def acts_in_verification(user) -> bool:
     """Writes are for district staff and OPD officers; the national admin and the coordinator read."""
     return role_of(user) is not None

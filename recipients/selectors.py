@@ -11,9 +11,10 @@ Who may *act* on them is ``recipients/policy.py``.
 
 from __future__ import annotations
 
-from django.db.models import Count, Q
+from django.db.models import Count, Min, OuterRef, Q, Subquery
 from django.utils.translation import gettext as _
 
+from accounts.models import User
 from core.history import history_user_names, record_history
 from core.models import Region
 from programs.policy import acts_for_program, programs_run_by
@@ -22,9 +23,12 @@ from recipients.models import (
     Application,
     DuplicateFlag,
     Evidence,
+    ExportJob,
     ImportBatch,
+    Member,
     RecipientGroup,
     State,
+    VerificationStep,
 )
 from recipients.workflow import PROVINCE, WAITING_FOR, role_of
 
@@ -83,8 +87,6 @@ def imports_visible_to(user):
 
 def exports_visible_to(user):
     """Export files are the creator's own: built in their scope, for them."""
-    from recipients.models import ExportJob
-
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return ExportJob.objects.none()
     return ExportJob.objects.filter(created_by=user)
@@ -116,8 +118,6 @@ def who_acts_next(application, to_state: str):
     """The users to tell once ``application`` reaches ``to_state``: after a return or an
     approval, the district office of its regency and kind; after the field check, the officers
     acting for the program (``province_officers``). 1 query."""
-    from accounts.models import User
-
     group = application.group
     if to_state in (State.RETURNED, State.APPROVED):  # to correct it, or to tell the group
         return list(User.objects.filter(role=User.Role.DISTRICT_STAFF, regency_id=group.regency_id,
@@ -130,7 +130,6 @@ def who_acts_next(application, to_state: str):
 def province_officers(province_id: int, program):
     """The OPD officers who act for ``program`` in the province; its budget coordinators when
     no such officer exists yet (they invite one). One query."""
-    from accounts.models import User
     staff = list(User.objects.filter(role__in=[User.Role.PROVINCIAL_OFFICER, User.Role.COORDINATOR],
                                      province_id=province_id, is_active=True).select_related("agency"))
     officers = [u for u in staff if u.is_provincial_officer and acts_for_program(u, program, province_id)]
@@ -149,10 +148,6 @@ def queue_for(user):
 def with_return_reason(applications):
     """Annotate ``return_reason``: the note of the latest return, for returned applications
     (a correlated subquery in the same query, so list pages keep their query count)."""
-    from django.db.models import OuterRef, Subquery
-
-    from recipients.models import VerificationStep
-
     latest = VerificationStep.objects.filter(application=OuterRef("pk"), to_state=State.RETURNED).order_by(
         "-created_at", "-id").values("note")[:1]
     return applications.annotate(return_reason=Subquery(latest))
@@ -160,8 +155,6 @@ def with_return_reason(applications):
 
 def waiting_summary(user) -> list[dict]:
     """What waits for the user's role, per state and program, oldest first. One GROUP BY."""
-    from django.db.models import Min
-
     rows = (queue_for(user).values("state", "program_id", "program__name")
             .annotate(n=Count("id"), oldest=Min("updated_at")).order_by("oldest")[:20])
     return [{**row, "label": State(row["state"]).label} for row in rows]
@@ -169,8 +162,6 @@ def waiting_summary(user) -> list[dict]:
 
 def latest_returns(user, limit: int = 5):
     """The latest returns for correction in the user's scope, with their reasons. One query."""
-    from recipients.models import VerificationStep
-
     scope = _region_filter(user, "application__group__regency")
     if scope is None:
         return []
@@ -188,8 +179,6 @@ GROUP_HISTORY_FIELDS = ("name", "sector", "kecamatan", "desa", "leader_name", "l
 def group_history(group: RecipientGroup, *, show_nik: bool) -> list[dict]:
     """Every change of a group and of its members, newest first, old → new, with who and when;
     NIKs masked unless ``show_nik``. Four queries (group snapshots, member events, their users)."""
-    from recipients.models import Member
-
     labels = {f.name: f.verbose_name for f in RecipientGroup._meta.fields}
     nik = (lambda v: v) if show_nik else policy.mask_nik
     entries = []

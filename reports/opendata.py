@@ -18,7 +18,7 @@ from core.models import Region
 from core.params import BadParameter, optional, parse_id, parse_region_code, parse_year
 from core.spreadsheets import spreadsheet_response
 from core.views import bad_request
-from programs.models import Program
+from programs.models import FundingSource, Program, SourceArticle
 from reports.models import BudgetRollup
 from reports.rollup import rollup_as_of
 
@@ -138,8 +138,6 @@ def download(request, fmt):
 
 
 def _table_schema() -> dict:
-    from programs.models import FundingSource
-
     fields = []
     for f in FIELDS:
         constraints = dict(f.constraints)
@@ -158,8 +156,6 @@ def _table_schema() -> dict:
 def datapackage_descriptor(request) -> dict:
     """A Frictionless Tabular Data Package: the budget table with its schema (types, codes as
     strings, code lists as enums), licence, sources (the articles) and as-of time."""
-    from programs.models import SourceArticle
-
     as_of = rollup_as_of()
     return {
         "profile": "tabular-data-package",

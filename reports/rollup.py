@@ -34,9 +34,13 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from accounts.models import Notification, User
+from accounts.notifications import notify
 from core.jobs import ROLLUP_LOCK_CLASS, backend_pid, dispatch, lock_holders, owner_label, resend
 from reports.models import RollupRun
 
@@ -250,9 +254,9 @@ def _swap_all(cursor, built: dict[str, tuple[list, list]]) -> None:
     for table, (constraints, indexes) in built.items():
         cursor.execute(f"DROP TABLE {table}")
         cursor.execute(f"ALTER TABLE {table}__next RENAME TO {table}")
-        for name, _ in constraints:
+        for name, _definition in constraints:
             cursor.execute(f'ALTER TABLE {table} RENAME CONSTRAINT "{name}__next" TO "{name}"')
-        for name, _ in indexes:
+        for name, _definition in indexes:
             cursor.execute(f'ALTER INDEX "{name}__next" RENAME TO "{name}"')
         cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
         sequence = cursor.fetchone()[0]
@@ -377,13 +381,6 @@ def _mismatches(cursor) -> int:
 
 def _notify_failure(run: RollupRun) -> None:
     """Whoever pressed "refresh now", or every national admin for the nightly run."""
-    from django.urls import reverse
-    from django.utils import translation
-    from django.utils.translation import gettext as _
-
-    from accounts.models import Notification, User
-    from accounts.notifications import notify
-
     users = [run.requested_by] if run.requested_by_id else list(
         User.objects.filter(is_active=True, role=User.Role.NATIONAL_ADMIN))
     with translation.override(settings.LANGUAGE_CODE):

@@ -8,11 +8,13 @@ import datetime as dt
 import re
 
 from django.contrib.postgres.aggregates import BoolOr
-from django.db.models import Sum
+from django.db.models import Count, Sum
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
-from programs.models import Agency, Indicator, Program
+from core.models import Region
+from core.search import document, query
+from programs.models import Agency, BudgetCeiling, Indicator, Program
 from recipients.models import State
 from recipients.workflow import FUNNEL
 from reports.models import ApplicationRollup, BudgetRollup, RealizationMonthly
@@ -76,8 +78,6 @@ def province_absorption(province_id: int) -> list[dict]:
 def national_overview(year: int | None = None) -> dict:
     """Ceiling, allocated and realized for every one of the 38 provinces (zero where nothing
     is recorded yet), and the national totals. Two queries."""
-    from core.models import Region
-
     rows = BudgetRollup.objects.all()
     if year:
         rows = rows.filter(fiscal_year=year)
@@ -129,10 +129,6 @@ def province_report(province, year: int | None = None) -> dict:
 def province_ceilings(province, year: int | None = None) -> list:
     """Each ceiling (*pagu*) of the province with where its figure comes from (the article and
     its date, or "ilustrasi"), its note, and how many OPD share it. One query."""
-    from django.db.models import Count
-
-    from programs.models import BudgetCeiling
-
     rows = BudgetCeiling.objects.filter(province=province).select_related("source", "funding_source")
     if year:
         rows = rows.filter(fiscal_year=year)
@@ -208,9 +204,6 @@ def public_search(q: str, limit: int = 50) -> dict:
     """Regions (by name or Kemendagri code), OPD and published programs (name, description,
     criteria) matching every word of ``q`` as a prefix, through the GIN-indexed full-text
     documents of ``core.search``. Three queries."""
-    from core.models import Region
-    from core.search import document, query
-
     q = q.strip()
     tsquery = query(q) if len(q) >= 2 else None
     if tsquery is None:

@@ -18,7 +18,7 @@ from core.models import Region
 from core.params import lenient, parse_id, parse_region_code, parse_year
 from core.views_utils import paginate
 from programs.models import Agency, Program
-from reports import publication, trail
+from reports import policy, publication, trail
 from reports.models import RollupRun
 from reports.rollup import request_rollup, rollup_as_of
 from reports.selectors import (
@@ -86,9 +86,7 @@ def province_detail(request, code):
         "funnel": _funnel_chart(report["funnel"]),
     }
     flow = money_flow(province, year)
-    can_refresh = request.user.is_authenticated and request.user.is_provincial and (
-        request.user.province_id == province.pk
-    )
+    can_refresh = policy.may_refresh_rollup(request.user, province)
     return render(request, "reports/province_detail.html", {
         "province": province, "year": year, "years": rollup_years(), "report": report, "charts": charts,
         "as_of": rollup_as_of(), "can_refresh": can_refresh, "flow": flow,
@@ -186,7 +184,7 @@ def search(request):
 @require_http_methods(["POST"])
 def rollup_refresh(request):
     """"Refresh now": queue one rollup run (one at a time) and show its progress."""
-    if not (request.user.is_provincial or request.user.is_national_admin):
+    if not policy.may_refresh_rollup(request.user):
         raise PermissionDenied
     run, queued = request_rollup(user=request.user)
     if queued:

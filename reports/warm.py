@@ -13,6 +13,9 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
+from django.test import Client
+
+from core.models import Region
 
 log = logging.getLogger(__name__)
 
@@ -25,16 +28,12 @@ def _host() -> str:
 
 
 def common_paths() -> list[str]:
-    from core.models import Region
-
     return ["/", "/data/"] + [f"/provinsi/{code}/" for code in
                               Region.objects.provinces().order_by("code").values_list("code", flat=True)]
 
 
 def warm_public_cache() -> int:
     """Render each common page once per language; returns how many were stored (status 200)."""
-    from django.test import Client
-
     client = Client(HTTP_HOST=_host(), secure=settings.SECURE_SSL_REDIRECT, raise_request_exception=False)
     stored = 0
     paths = common_paths()

@@ -12,10 +12,13 @@ from dataclasses import asdict
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, IntegrityError, connection, connections, transaction
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from accounts.models import Notification
+from accounts.notifications import notify
 from core.jobs import IMPORT_LOCK_CLASS, owner_label, reap, resend, session_lock
 from recipients.imports.reading import UnreadableFile, is_light, read_rows
 from recipients.imports.validation import Parsed, validate_rows
@@ -219,12 +222,6 @@ def _write_all(batch: ImportBatch, parsed: Parsed, progress) -> None:
 
 def notify_uploader(batch: ImportBatch) -> ImportBatch:
     """Tell the uploader that a batch a worker handled has finished (ready, invalid, saved, failed)."""
-    from django.urls import reverse
-    from django.utils import translation
-
-    from accounts.models import Notification
-    from accounts.notifications import notify
-
     done = {ImportBatch.Status.READY: _("siap disimpan"), ImportBatch.Status.COMMITTED: _("tersimpan"),
             ImportBatch.Status.INVALID: _("ada baris yang salah"), ImportBatch.Status.FAILED: _("gagal")}
     if batch.status in done:

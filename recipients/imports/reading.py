@@ -12,6 +12,7 @@ import logging
 import zipfile
 
 from django.utils.translation import gettext as _
+from openpyxl import load_workbook
 
 from recipients.models import Member, Sector
 
@@ -108,8 +109,6 @@ def _xlsx_unpacked_size(content: bytes) -> int:
 
 
 def _xlsx_rows(content: bytes) -> list[list[str]]:
-    from openpyxl import load_workbook
-
     if _xlsx_unpacked_size(content) > XLSX_MAX_UNPACKED_BYTES:
         raise UnreadableFile(_("Berkas XLSX terlalu besar setelah dibuka; pecah menjadi beberapa berkas."))
     try:

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from lokal.nik import parse_nik
 
 from core.exceptions import StaleEdit
+from core.models import Region
 from recipients.models import (
     Member,
     RecipientGroup,
@@ -104,8 +105,6 @@ def _validate_group(data: GroupData) -> dict[str, list[str]]:
 
 def group_create(*, data: GroupData, actor=None, import_batch=None) -> RecipientGroup:
     """Register a group (and its members) in the actor's regency. Cost: 3-4 queries."""
-    from core.models import Region
-
     with transaction.atomic():
         regency = Region.objects.regencies().select_related("parent").get(pk=data.regency_id)
         group = RecipientGroup(

@@ -34,7 +34,7 @@ def queue(request):
     require_actor(request.user)
     filterset, page = _filtered_applications(request, selectors.queue_for(request.user))
     return render(request, "recipients/queue.html", {
-        "filter": filterset, "page": page, "bulk_form": BulkForm() if request.user.is_district_staff else None,
+        "filter": filterset, "page": page, "bulk_form": BulkForm() if policy.registers_groups(request.user) else None,
         "title": _("Menunggu tindakan saya"),
     })
 
@@ -138,7 +138,7 @@ def _handover_errors(exc: ValidationError) -> ValidationError:
 @require_POST
 def queue_bulk(request):
     """The same per-item service call for each selected application; refusals are reported."""
-    if not request.user.is_district_staff:
+    if not policy.registers_groups(request.user):
         raise PermissionDenied
     form = BulkForm(request.POST)
     ids = [i for i in (lenient(parse_id, value) for value in request.POST.getlist("selected")) if i]
@@ -194,5 +194,5 @@ def duplicate_list(request):
     page.object_list = selectors.with_visible_pairs(request.user, page.object_list)
     return render(request, "recipients/duplicate_list.html", {
         "page": page, "form": DuplicateResolveForm(),
-        "can_decide": request.user.is_provincial_officer,
+        "can_decide": policy.decides_duplicates(request.user),
     })

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from core import jsonsafe
 from core.params import BadParameter, lenient, parse_id, parse_int
-from recipients import evidence, fieldcheck
+from recipients import evidence, fieldcheck, policy
 from recipients.models import State
 
 
@@ -32,7 +32,7 @@ def _json_for_district_staff(view):
         if not request.user.is_authenticated:
             return JsonResponse({"status": "signed_out", "message": _("Sesi Anda berakhir. Masuk lagi, lalu kirim.")},
                                 status=401)
-        if not request.user.is_district_staff:
+        if not policy.registers_groups(request.user):
             return JsonResponse({"status": "forbidden", "message": _("Cek lapangan dilakukan petugas kabupaten/kota.")},
                                 status=403)
         return view(request, *args, **kwargs)
@@ -45,7 +45,7 @@ def _json_for_district_staff(view):
 def field_app(request):
     """The field-check page: drawn on the device from what it stored, so it works without a signal
     (the service worker keeps a copy). ``?selected=…`` from the queue takes those applications."""
-    if not request.user.is_district_staff:
+    if not policy.registers_groups(request.user):
         raise PermissionDenied
     return render(request, "recipients/field_app.html", {
         "config": {

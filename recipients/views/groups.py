@@ -34,7 +34,7 @@ def group_list(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def group_create(request):
-    if not request.user.is_district_staff:
+    if not policy.registers_groups(request.user):
         raise PermissionDenied
     form = GroupForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():

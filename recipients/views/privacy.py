@@ -54,7 +54,7 @@ def _watched(user, rows):
 
 
 def _require_officer(user) -> None:
-    if not (user.is_data_protection_officer or user.is_national_admin):
+    if not policy.reads_access_log(user):
         raise PermissionDenied
 
 

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from core.jobs import dispatch
 from core.spreadsheets import spreadsheet_response
-from recipients import exports, imports, selectors
+from recipients import exports, imports, policy, selectors
 from recipients.forms import ImportForm
 from recipients.models import ExportJob, ImportBatch
 from recipients.views import require_staff
@@ -24,7 +24,7 @@ from recipients.views import require_staff
 @login_required
 @require_http_methods(["GET", "POST"])
 def import_upload(request):
-    if not request.user.is_district_staff:
+    if not policy.registers_groups(request.user):
         raise PermissionDenied
     form = ImportForm(request.POST or None, request.FILES or None, user=request.user)
     if request.method == "POST" and form.is_valid():

@@ -21,6 +21,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
 from core.models import Region
+from programs.demo import DEMO_AGENCY_NAMES
 from programs.models import Agency, BudgetCeiling, FundingSource, Program
 from programs.signals import bulk_loaded
 
@@ -79,8 +80,6 @@ class Command(BaseCommand):
     def handle(self, *args, groups, realizations, seed, force, **options):
         if Region.objects.regencies().count() != 514:
             raise CommandError("Wilayah belum dimuat: jalankan load_regions dahulu.")
-        from programs.demo import DEMO_AGENCY_NAMES
-
         real = Agency.objects.exclude(name__startswith=PREFIX).exclude(name__in=DEMO_AGENCY_NAMES)
         if not force and real.exists():
             raise CommandError("Basis data ini berisi data non-sintetis (selain data demo); gunakan --force bila "
