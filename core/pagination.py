@@ -19,6 +19,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -90,11 +91,20 @@ def _decode(token: str, fields) -> tuple | None:
     return None if any(v is None for v in values) else values
 
 
-def seek_page(request, queryset, ordering: tuple[str, ...], per_page: int | None = None) -> SeekPage:
+# keys(cursor, backward, limit) -> the primary keys of the rows after ``cursor`` (None: from the
+# start) in the ordering, or before it in the reverse ordering when ``backward``; at most ``limit``.
+Keys = Callable[[tuple | None, bool, int], list]
+
+
+def seek_page(request, queryset, ordering: tuple[str, ...], per_page: int | None = None, *,
+              keys: Keys | None = None, count: Callable[[], tuple[int, bool]] | None = None) -> SeekPage:
     """One capped COUNT and one page query, the same at 10 rows or 10 million.
 
     ``ordering`` names local, non-null fields all in one direction and ends in a unique one
-    (``("-date", "-id")``); an index on it is what makes every page cheap."""
+    (``("-date", "-id")``); an index on it is what makes every page cheap. Where no single index
+    serves the filters (the public trail: rows of a few hundred allocations, newest first), the
+    caller finds the page's keys itself (``keys``, a statement whose plan it fixed) and its count
+    (``count``); the rows are then read by primary key from ``queryset``."""
     per_page = per_page or settings.PAGINATE_BY
     descending = ordering[0].startswith("-")
     if any(o.startswith("-") != descending for o in ordering):
@@ -105,17 +115,27 @@ def seek_page(request, queryset, ordering: tuple[str, ...], per_page: int | None
 
     after = _decode(request.GET.get("after", ""), model_fields) if request.GET.get("after") else None
     before = _decode(request.GET.get("before", ""), model_fields) if request.GET.get("before") and not after else None
-    count, capped = capped_count(queryset)
+    count, capped = count() if count is not None else capped_count(queryset)
 
     forward, backward = (TupleLessThan, TupleGreaterThan) if descending else (TupleGreaterThan, TupleLessThan)
     reverse = [o[1:] if o.startswith("-") else f"-{o}" for o in ordering]
+
+    def fetch(cursor, going_back: bool) -> list:
+        if keys is not None:
+            pks = keys(cursor, going_back, per_page + 1)
+            found = queryset.filter(pk__in=pks).order_by().in_bulk()
+            return [found[pk] for pk in pks if pk in found]
+        rows = queryset
+        if cursor is not None:
+            rows = rows.filter((backward if going_back else forward)(key, cursor))
+        return list(rows.order_by(*(reverse if going_back else ordering))[: per_page + 1])
+
     if before is not None:
-        rows = list(queryset.filter(backward(key, before)).order_by(*reverse)[: per_page + 1])
+        rows = fetch(before, True)
         has_previous, has_next = len(rows) > per_page, True
         rows = rows[:per_page][::-1]
     else:
-        page_qs = queryset.filter(forward(key, after)) if after is not None else queryset
-        rows = list(page_qs.order_by(*ordering)[: per_page + 1])
+        rows = fetch(after, False)
         has_next, has_previous = len(rows) > per_page, after is not None
         rows = rows[:per_page]
 

@@ -451,8 +451,9 @@ class Realization(models.Model):
             ),
         ]
         indexes = [
-            # Realization per month on the province page and the rollup: GROUP BY allocation, date.
-            models.Index(fields=["allocation", "date"], name="programs_real_alloc_date"),
+            # Realization per month on the province page and the rollup: GROUP BY allocation, date;
+            # the public trail: each allocation's newest realizations (reports.trail_keys).
+            models.Index(fields=["allocation", "date", "id"], name="programs_real_alloc_date_id"),
             # Staff list and admin, newest first: ORDER BY date DESC, id DESC LIMIT n (seek pagination).
             models.Index(fields=["-date", "-id"], name="programs_real_date_id"),
         ]

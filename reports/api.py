@@ -5,6 +5,8 @@ Anonymous, throttled (``API_ANON_RATE``), paginated, filterable; OpenAPI at /api
 
 from __future__ import annotations
 
+import re
+
 import django_filters
 from csp.decorators import csp_update
 from django.urls import include, path
@@ -15,10 +17,12 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 from rest_framework import mixins, routers, serializers, viewsets
 from rest_framework.exceptions import ValidationError
-from rest_framework.pagination import PageNumberPagination
+from rest_framework.pagination import BasePagination, PageNumberPagination
+from rest_framework.response import Response
 
 from core.cache import live_public_page, public_page
 from core.models import Region
+from core.pagination import COUNT_CAP
 from core.params import (
     ASCII_DIGITS,
     ID_MAX,
@@ -231,6 +235,52 @@ class RegionViewSet(PublicViewSet):
     lookup_value_regex = r"[0-9]{2}(\.[0-9]{2})?"
 
 
+CURSOR_PARAMS = ("after", "before")
+CURSOR = re.compile(r"[A-Za-z0-9_-]{1,200}")  # URL-safe base64 (core.pagination)
+
+
+class TrailSeekPagination(BasePagination):
+    """The long trails (realizations, decisions) page by cursor like the page /jejak/: ``next``
+    and ``previous`` links carry ``after``/``before``; ``count`` stops at 10,000
+    (``count_capped``). Any page costs the same as the first (``reports.trail.page``)."""
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.request = request
+        # A cursor is opaque: one not in its alphabet is refused; one that decodes to nothing
+        # (an old link) gives the first page, like the page /jejak/.
+        errors = {name: [_("Kursor tidak dikenal: pakai tautan next/previous dari jawaban sebelumnya.")]
+                  for name in CURSOR_PARAMS if name in request.query_params
+                  and not CURSOR.fullmatch(request.query_params[name])}
+        if errors:
+            raise ValidationError(errors)
+        self.page = trail.page(request, view.figure, view.scope, queryset)
+        return list(self.page)
+
+    def _link(self, present: bool, query: str) -> str | None:
+        return self.request.build_absolute_uri(f"{self.request.path}?{query}") if present else None
+
+    def get_paginated_response(self, data):
+        return Response({
+            "count": self.page.count, "count_capped": self.page.count_capped,
+            "next": self._link(self.page.has_next, self.page.next_query),
+            "previous": self._link(self.page.has_previous, self.page.previous_query),
+            "results": data,
+        })
+
+    def get_paginated_response_schema(self, schema):
+        link = {"type": "string", "nullable": True, "format": "uri"}
+        return {"type": "object", "required": ["count", "count_capped", "results"], "properties": {
+            "count": {"type": "integer", "maximum": COUNT_CAP},
+            "count_capped": {"type": "boolean", "description": "lebih dari count baris / more rows than count"},
+            "next": link, "previous": link, "results": schema}}
+
+    def get_schema_operation_parameters(self, view):
+        return [{"name": name, "required": False, "in": "query",
+                 "schema": {"type": "string", "pattern": f"^{CURSOR.pattern}$"},
+                 "description": "Kursor dari tautan next/previous / the cursor of a next/previous link"}
+                for name in CURSOR_PARAMS]
+
+
 class TrailViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """The records behind a figure (``reports.trail``), in the published fields of their model
     (``reports.publication``), read live like the page /jejak/: cached a minute, with an ETag."""
@@ -253,7 +303,8 @@ class TrailViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
                     errors[name] = [str(exc)]
         if errors:
             raise ValidationError(errors)
-        return trail.records(self.figure, trail.scope_from(self.request.query_params))
+        self.scope = trail.scope_from(self.request.query_params)
+        return trail.records(self.figure, self.scope)
 
     def get_serializer_class(self):
         return published_serializer(trail.MODELS[self.figure])
@@ -274,7 +325,10 @@ TRAIL_PARAMETERS = [
 
 
 def _trail_viewset(figure: str, description: str):
-    view = type(f"Trail{figure.title()}ViewSet", (TrailViewSet,), {"figure": figure, "__doc__": description})
+    attributes = {"figure": figure, "__doc__": description}
+    if figure in trail.SEEK_ORDERING:
+        attributes["pagination_class"] = TrailSeekPagination
+    view = type(f"Trail{figure.title()}ViewSet", (TrailViewSet,), attributes)
     return extend_schema(tags=["jejak"], parameters=TRAIL_PARAMETERS)(view)
 
 

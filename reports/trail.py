@@ -18,9 +18,12 @@ from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from core.models import Region
+from core.pagination import seek_page
 from core.params import lenient, parse_id, parse_region_code, parse_year
+from core.views_utils import paginate
 from programs.models import Agency, Allocation, BudgetCeiling, Program, Realization
 from recipients.models import RecipientGroup, VerificationStep
+from reports import trail_keys
 from reports.models import BudgetRollup
 from reports.publication import PUBLIC_STATES
 
@@ -187,9 +190,26 @@ def records(figure: str, scope: Scope):
     return rows.none() if scope.unmatched else rows
 
 
-def summary(figure: str, scope: Scope, rows) -> dict:
+# The long trails, paged by seek ("after"/"before" cursors) with a capped count: ten million
+# realizations, a few million steps. Ceilings and allocations are a few thousand: page numbers.
+SEEK_ORDERING = {"realisasi": ("-date", "-id"), "kelompok": ("-created_at", "-id")}
+
+
+def page(request, figure: str, scope: Scope, rows, per_page: int | None = None):
+    """One page of a trail's records: a ``SeekPage`` for the long trails, Django's page for the
+    short ones. The realizations of a filtered scope are found by ``trail_keys``' fixed plans."""
+    if figure not in SEEK_ORDERING:
+        return paginate(request, rows, per_page)
+    if figure == "realisasi" and trail_keys.is_needed(scope) and not scope.unmatched:
+        return seek_page(request, rows, SEEK_ORDERING[figure], per_page,
+                         keys=trail_keys.keys(scope), count=trail_keys.count(scope))
+    return seek_page(request, rows, SEEK_ORDERING[figure], per_page)
+
+
+def summary(figure: str, scope: Scope, rows, page) -> dict:
     """The trail's own total (live) next to the page's figure for the same scope (rollup), and
-    for allocations the split per OPD ("Rp20 miliar terbagi di 12 OPD"). One or two queries."""
+    for allocations the split per OPD ("Rp20 miliar terbagi di 12 OPD"). One or two queries.
+    The realizations' total is never a SUM over millions of rows (``trail_keys.total``)."""
     if figure == "kelompok":
         groups = rows.aggregate(
             ikm=Count("application__group", distinct=True,
@@ -198,8 +218,15 @@ def summary(figure: str, scope: Scope, rows) -> dict:
                       filter=Q(application__group__kind=RecipientGroup.Kind.KPM)),
             delivered=Coalesce(Sum("handover_amount"), 0))
         return {"groups": groups}
-    live = rows.order_by().aggregate(total=Coalesce(Sum("amount"), 0), n=Count("id"))
-    out = {"total": live["total"], "count": live["n"], "rollup": _rollup_figure(figure, scope)}
+    if figure == "realisasi":
+        total = 0 if scope.unmatched else trail_keys.total(scope) if trail_keys.is_needed(scope) else (
+            Allocation.objects.exclude(program__status=Program.Status.DRAFT)
+            .aggregate(v=Coalesce(Sum("realized_total"), 0))["v"])
+        live = {"total": total, "n": page.count}
+    else:
+        live = rows.order_by().aggregate(total=Coalesce(Sum("amount"), 0), n=Count("id"))
+    out = {"total": live["total"], "count": live["n"], "count_capped": getattr(page, "count_capped", False),
+           "rollup": _rollup_figure(figure, scope)}
     if figure == "alokasi":
         out["by_agency"] = list(
             rows.order_by().values("program__agency_id", "program__agency__short_name", "program__agency__name")

@@ -147,10 +147,12 @@ def figure_trail(request, figure):
         raise Http404
     scope = trail.scope_from(request.GET)
     rows = trail.records(figure, scope)
-    page = paginate(request, rows)
+    page = trail.page(request, figure, scope, rows)
+    summary = trail.summary(figure, scope, rows, page)
     page.object_list = publication.published_rows(page.object_list, rows.model)
     return render(request, "reports/trail.html", {
-        "figure": trail.FIGURES[figure], "scope": scope, "page": page, "summary": trail.summary(figure, scope, rows),
+        "figure": trail.FIGURES[figure], "scope": scope, "page": page, "summary": summary,
+        "seek": figure in trail.SEEK_ORDERING,
         "trails": [trail.FIGURES[key] for key in trail.TRAILS], "as_of": rollup_as_of(),
     })
 

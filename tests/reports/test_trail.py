@@ -139,10 +139,13 @@ def test_kpm_families_and_withheld_names_are_never_in_a_trail(client, demo):
     ("/jejak/pagu/?provinsi=36&tahun=2020", 5),              # province, count, page, total, rollup figure
     ("/jejak/alokasi/?provinsi=36&tahun=2020", 7),           # … + revisions, per-OPD split
     ("/jejak/alokasi/?pagu={ceiling}", 6),                   # ceiling, count, page, revisions, total, split
-    ("/jejak/realisasi/?program={program}", 6),              # program, count, page, revisions, total, rollup
-    ("/jejak/realisasi/?kabupaten=36.04&tahun=2020", 6),
+    # program, count, the page's keys (reports.trail_keys), page, revisions, total, rollup
+    ("/jejak/realisasi/?program={program}", 7),
+    ("/jejak/realisasi/?kabupaten=36.04&tahun=2020", 7),
+    ("/jejak/realisasi/", 5),                                # no scope: the (date, id) index, no keys query
     ("/jejak/kelompok/?provinsi=36", 4),                     # province, count, page, group counts
-    ("/api/v1/jejak/realisasi/?provinsi=36", 4),             # province, count, page, revisions
+    ("/api/v1/jejak/realisasi/?provinsi=36", 5),             # province, count, keys, page, revisions
+    ("/api/v1/jejak/realisasi/", 3),                         # count, page, revisions
     ("/definisi/", 0),
 ])
 def test_trail_query_counts_do_not_grow_with_rows(client, demo, django_assert_num_queries, url, queries):

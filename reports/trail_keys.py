@@ -1,0 +1,148 @@
+"""The realization trail at national scale: statements whose plan does not depend on the
+planner's estimates.
+
+Ten million realizations, newest first, filtered by a year, a province, an OPD, a program, a
+ceiling or a regency. No single index serves every combination, and the obvious plan — walk the
+``(date, id)`` index backwards until 25 rows match — is a trap when the matches are not spread
+evenly: every 2021 row sorts before the first 2020 one, so ``?provinsi=36&tahun=2020`` walked five
+million rows (30 s, issue 28). Every scope filter but the regency is a property of the
+*allocation*, and a scope holds at most a few thousand allocations. So a page is found in two
+steps that the statement's shape fixes (``LATERAL … LIMIT`` can only run as a nested loop):
+
+1. the allocations in scope (small tables);
+2. for each, its newest ``n + 1`` realizations after the cursor, from the index
+   ``(allocation_id, date, id)``; the newest ``n + 1`` of those are the page.
+
+A regency's figure counts a handover where the group is and anything else where its allocation
+was made (``trail._reached``, as the rollup does): its page is the union of the regency's own
+allocations' realizations that are no handover (step 2, with an anti-join per row) and the
+handovers to groups in the regency (a few thousand at most, found from the groups' side).
+
+Counts are capped like every long list (``core.pagination.COUNT_CAP``) and found the same way;
+the total of a scope without a regency is the allocations' running totals (``realized_total``),
+never a SUM over millions of rows.
+"""
+
+from __future__ import annotations
+
+from django.db import connection
+
+from core.pagination import COUNT_CAP
+from programs.models import Allocation, BudgetCeiling, Program, Realization
+from recipients.models import Application, RecipientGroup, VerificationStep
+
+R = Realization._meta.db_table
+A = Allocation._meta.db_table
+C = BudgetCeiling._meta.db_table
+P = Program._meta.db_table
+S = VerificationStep._meta.db_table
+AP = Application._meta.db_table
+G = RecipientGroup._meta.db_table
+
+
+def is_needed(scope) -> bool:
+    """Whether the scope filters at all (unfiltered, the ``(date, id)`` index serves every page)."""
+    return any((scope.year, scope.province, scope.regency, scope.agency, scope.program, scope.ceiling))
+
+
+def _allocations(scope, *, with_regency: bool) -> tuple[str, list]:
+    """The ids of the allocations in scope, public programs only."""
+    where, params = ["p.status <> %s"], [Program.Status.DRAFT]
+    for condition, value in (("c.fiscal_year = %s", scope.year),
+                             ("c.province_id = %s", scope.province and scope.province.pk),
+                             ("p.agency_id = %s", scope.agency and scope.agency.pk),
+                             ("a.program_id = %s", scope.program and scope.program.pk),
+                             ("a.ceiling_id = %s", scope.ceiling and scope.ceiling.pk),
+                             ("a.regency_id = %s", with_regency and scope.regency and scope.regency.pk)):
+        if value:
+            where.append(condition)
+            params.append(value)
+    return (f"SELECT a.id FROM {A} a JOIN {C} c ON c.id = a.ceiling_id JOIN {P} p ON p.id = a.program_id "
+            f"WHERE {' AND '.join(where)}", params)
+
+
+# A realization that is a handover, or the reversal of one: counted where the group is.
+_NOT_HANDOVER = (f"NOT EXISTS (SELECT 1 FROM {S} s WHERE s.realization_id = r.id) AND "
+                 f"(r.reverses_id IS NULL OR NOT EXISTS (SELECT 1 FROM {S} s WHERE s.realization_id = r.reverses_id))")
+
+
+def _cursor(cursor, backward: bool) -> tuple[str, list]:
+    if cursor is None:
+        return "", []
+    date, pk = cursor
+    op = ">" if backward else "<"
+    # ``date <= x`` is an index condition on its own; the row comparison settles ties.
+    return f" AND r.date {op}= %s AND (r.date {op} %s OR r.id {op} %s)", [date, date, pk]
+
+
+def _handovers_in(scope) -> tuple[str, list]:
+    """The ids of the handover realizations (and their reversals) to groups in the scope's regency."""
+    handovers = (f"SELECT s.realization_id AS id FROM {S} s JOIN {AP} ap ON ap.id = s.application_id "
+                 f"JOIN {G} g ON g.id = ap.group_id WHERE g.regency_id = %s AND s.realization_id IS NOT NULL")
+    return (f"SELECT h.id FROM ({handovers}) h UNION ALL "
+            f"SELECT rv.id FROM ({handovers}) h CROSS JOIN LATERAL "
+            f"(SELECT rv.id FROM {R} rv WHERE rv.reverses_id = h.id) rv", [scope.regency.pk, scope.regency.pk])
+
+
+def _parts(scope, *, cursor=None, backward: bool = False, limit: int | None = None) -> tuple[str, list]:
+    """The union (SQL, parameters) of the scope's realizations as (id, date, amount): after
+    ``cursor`` in the page's direction, at most ``limit`` from each allocation when given."""
+    cursor_sql, cursor_params = _cursor(cursor, backward)
+    per_allocation, limit_params = (f" {_order(backward)} LIMIT %s", [limit]) if limit is not None else ("", [])
+    allocations, a_params = _allocations(scope, with_regency=True)
+    extra = f" AND {_NOT_HANDOVER}" if scope.regency is not None else ""
+    sql = (f"(SELECT r.id, r.date, r.amount FROM ({allocations}) a CROSS JOIN LATERAL "
+           f"(SELECT r.id, r.date, r.amount FROM {R} r WHERE r.allocation_id = a.id{cursor_sql}{extra}"
+           f"{per_allocation}) r)")
+    params = [*a_params, *cursor_params, *limit_params]
+    if scope.regency is not None:
+        anywhere, any_params = _allocations(scope, with_regency=False)
+        reached, h_params = _handovers_in(scope)
+        sql += (f" UNION ALL (SELECT r.id, r.date, r.amount FROM ({reached}) x JOIN {R} r ON r.id = x.id "
+                f"WHERE r.allocation_id IN ({anywhere}){cursor_sql})")
+        params += [*h_params, *any_params, *cursor_params]
+    return sql, params
+
+
+def _order(backward: bool) -> str:
+    direction = "ASC" if backward else "DESC"
+    return f"ORDER BY r.date {direction}, r.id {direction}"
+
+
+def keys(scope):
+    """``keys(cursor, backward, limit)`` for ``core.pagination.seek_page`` over ``("-date", "-id")``."""
+
+    def find(cursor, backward: bool, limit: int) -> list[int]:
+        sql, params = _parts(scope, cursor=cursor, backward=backward, limit=limit)
+        with connection.cursor() as db:
+            db.execute(f"SELECT r.id FROM ({sql}) r {_order(backward)} LIMIT %s", [*params, limit])
+            return [row[0] for row in db.fetchall()]
+
+    return find
+
+
+def count(scope):
+    """``count()`` for ``seek_page``: (rows up to ``COUNT_CAP``, whether there are more)."""
+
+    def counted() -> tuple[int, bool]:
+        sql, params = _parts(scope, limit=COUNT_CAP + 1)
+        with connection.cursor() as db:
+            db.execute(f"SELECT COUNT(*) FROM (SELECT 1 FROM ({sql}) r LIMIT %s) n", [*params, COUNT_CAP + 1])
+            n = db.fetchone()[0]
+        return min(n, COUNT_CAP), n > COUNT_CAP
+
+    return counted
+
+
+def total(scope) -> int:
+    """The scope's realized total, live. Without a regency: the allocations' running totals.
+    With one: the sum over its allocations' realizations that are no handover (each allocation
+    scanned through its index) and the handovers to its groups."""
+    with connection.cursor() as db:
+        if scope.regency is None:
+            allocations, params = _allocations(scope, with_regency=False)
+            db.execute(f"SELECT COALESCE(SUM(realized_total), 0) FROM {A} WHERE id IN ({allocations})", params)
+        else:
+            sql, params = _parts(scope)
+            db.execute(f"SELECT COALESCE(SUM(r.amount), 0) FROM ({sql}) r", params)
+        return db.fetchone()[0]
