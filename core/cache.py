@@ -24,6 +24,7 @@ from django.utils.translation import get_language
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import conditional_page, require_safe
 
+from core.budget import bounded
 from core.params import BadParameter
 
 # Bump when a release changes what public pages show, so no stale render survives a deploy.
@@ -113,6 +114,7 @@ def public_page(view=None, *, params: dict | None = None):
     whose many filters are validated by django-filter)."""
     if view is None:
         return lambda v: public_page(v, params=params)
+    view = bounded(view)
 
     @wraps(view)
     @require_safe
@@ -164,4 +166,4 @@ def live_public_page(view):
     """For public pages read live rather than from the rollup (the aided groups, the trail
     behind a figure): GET/HEAD only, a minute in shared caches, an ETag from the content and
     304 on a match. A name the province withholds is gone within that minute."""
-    return require_safe(conditional_page(cache_control(public=True, max_age=60)(view)))
+    return require_safe(conditional_page(cache_control(public=True, max_age=60)(bounded(view))))

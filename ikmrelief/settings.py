@@ -448,3 +448,7 @@ LOGGING = {
 
 PAGINATE_BY = env_int("PAGINATE_BY", 25, minimum=5, maximum=500)
 PUBLIC_CACHE_SECONDS = env_int("PUBLIC_CACHE_SECONDS", 600, minimum=0)
+# What one anonymous request may cost: each statement of a public page or API call at most this
+# long, then a clear refusal (503, "narrow the filters") instead of an error (core/budget.py).
+# 0 turns the bound off (the site-wide DATABASE_STATEMENT_TIMEOUT still applies).
+PUBLIC_STATEMENT_TIMEOUT_MS = env_int("PUBLIC_STATEMENT_TIMEOUT_MS", 3000, minimum=0)

@@ -23,6 +23,8 @@ from programs.models import Agency, FundingSource
 from programs.reference import funding_sources_load
 from tests.factories import AgencyFactory, UserFactory, region
 
+# An anonymous public page sets and resets its statement budget (core.budget): two statements.
+BUDGET_QUERIES = 2
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
