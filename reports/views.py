@@ -15,8 +15,8 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from core.cache import live_public_page, public_page
 from core.models import Region
+from core.pagination import seek_page
 from core.params import lenient, parse_id, parse_region_code, parse_year
-from core.views_utils import paginate
 from programs.models import Agency, Program
 from reports import policy, publication, trail
 from reports.models import RollupRun
@@ -125,11 +125,11 @@ def aided_groups(request):
     KPM families. Filtered by ``provinsi`` and ``program``; unknown values mean no filter.
 
     Read live, not from the rollup-keyed page cache: a name the province withholds is gone
-    within the minute, not at the next rollup. Two queries (count, page)."""
+    within the minute, not at the next rollup. Three queries (capped count, page, amounts)."""
     province = Region.objects.provinces().filter(code=lenient(parse_region_code, request.GET.get("provinsi"))).first()
     program = Program.objects.public().filter(pk=lenient(parse_id, request.GET.get("program"))).first()
-    page = paginate(request, publication.aided_groups(province=province, program=program))
-    page.object_list = [publication.as_public_row(a) for a in page.object_list]
+    page = seek_page(request, publication.aided_groups(province=province, program=program), ("-id",))
+    page.object_list = publication.public_rows(page.object_list)
     return render(request, "reports/aided_groups.html", {
         "page": page, "province": province, "program": program, "as_of": rollup_as_of(),
         "provinces": Region.objects.provinces().order_by("code"),

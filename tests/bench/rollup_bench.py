@@ -147,6 +147,8 @@ def main() -> int:
     with connection.cursor() as cursor:
         cursor.execute(MISMATCHES)
         mismatches = cursor.fetchone()[0]
+        cursor.execute("SHOW server_version")
+        server_version = cursor.fetchone()[0]
 
     # A reader during a run: the province page's bucket query, on its own connection, again and
     # again while a full run builds its tables and swaps them in.
@@ -257,7 +259,10 @@ def main() -> int:
     print(f"== rollup benchmark: {GROUPS:,} groups, {REALIZATIONS:,} realizations, {os.cpu_count()} cores")
     print(f"data set                          {generated}")
     print(f"floor: CREATE TABLE AS … GROUP BY {floor_s:8.2f} s  (median of {len(floor_runs)})")
-    print(f"rollup (lock, scan, build, swap)  {rollup_s:8.2f} s  ({rollup_s / floor_s:.2f}× the floor)")
+    print(f"rollup (lock, scan, build, swap)  {rollup_s:8.2f} s  ({rollup_s / floor_s:.2f}× the floor; runs: "
+          + ", ".join(f"{t:.2f} s = {t / floor_s:.2f}×" for t, _ in rollup_runs) + ")")
+    print("floor runs                        " + ", ".join(f"{t:.2f} s" for t in floor_runs))
+    print(f"PostgreSQL                        {server_version}")
     print(f"rollup rows                       {run.bucket_rows:,} buckets, {run.monthly_rows:,} monthly")
     print(f"mismatches vs raw aggregate       {mismatches}")
     print(f"province page /provinsi/36/       {len(queries)} queries; uncached median "
@@ -269,11 +274,12 @@ def main() -> int:
     print(f"refresh now → figure on the public page  {refresh_s:6.2f} s (realization, incremental run, page)")
     print(f"a reader during a run ({during_s:.1f} s)    {len(waits)} queries; longest wait {reader_max_ms:.1f} ms, "
           f"p99 {reader_p99_ms:.1f} ms")
-    ok = (run.status == "success" and mismatches == 0 and rollup_s <= 1.2 * floor_s and rollup_s < 60
+    worst_ratio = max(t for t, _ in rollup_runs) / floor_s
+    ok = (run.status == "success" and mismatches == 0 and worst_ratio <= 1.3 and rollup_s < 60
           and reader_max_ms <= 50 and rollup_s >= 20 * incremental_s and check_run.mismatches == 0
           and same_after_full and refresh_s <= 3)
-    print("targets (≤ 1.2× floor, < 60 s, 0 mismatches, a reader waits ≤ 50 ms, incremental ≥ 20× faster and "
-          "equal, refresh ≤ 3 s):", "met" if ok else "NOT met")
+    print("targets (each of three runs ≤ 1.3× floor, < 60 s, 0 mismatches, a reader waits ≤ 50 ms, "
+          "incremental ≥ 20× faster and equal, refresh ≤ 3 s):", "met" if ok else "NOT met")
     return 0 if ok else 1
 
 
