@@ -28,11 +28,18 @@ log = logging.getLogger(__name__)
 def _set_timeout(milliseconds: int | None) -> None:
     for alias in settings.DATABASES:
         connection = connections[alias]
-        with connection.cursor() as cursor:
-            if milliseconds is None:
-                cursor.execute("RESET statement_timeout")  # the session's own (settings.DATABASES)
-            else:
-                cursor.execute("SET statement_timeout = %s", [milliseconds])
+        try:
+            with connection.cursor() as cursor:
+                if milliseconds is None:
+                    cursor.execute("RESET statement_timeout")  # the session's own (settings.DATABASES)
+                else:
+                    cursor.execute("SET statement_timeout = %s", [milliseconds])
+        except DatabaseError:
+            if alias == "default":
+                raise
+            # A read replica that cannot be reached is skipped by core.replica's router as well:
+            # the public page must not fail on the budget before the router falls back.
+            connection.close()
 
 
 @contextmanager
