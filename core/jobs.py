@@ -17,11 +17,11 @@ from staying "queued" or "running" after a crash:
    twice (a resend, or Redis handing an unacknowledged message out again) runs the job once.
 
 A job is sent with ``dispatch`` (after commit, stamping ``dispatched_at`` and ``attempts``) and
-sent again with ``resend``; the imports' and exports' reapers are ``reap`` over their busy rows,
-and the rollup's (``reports.rollup.rollup_reap``, one lock for every run, so it tracks the
-worker's backend) reuses ``resend``. Tasks are named, not imported (``"recipients.tasks.build_export"``):
-the work a task runs never imports the task module, so no import circle hides behind a
-function-local import. The reapers run from beat every ``JOB_REAP_SECONDS``.
+sent again with ``resend``; every reaper — the imports', the exports' and both phases of the
+rollup's (``reports.rollup.rollup_reap``: one lock for every run, so it asks whether the run's
+own backend holds it) — is ``reap`` over its busy rows. Tasks are named, not imported
+(``"recipients.tasks.build_export"``): the work a task runs never imports the task module, so no
+import circle hides behind a function-local import. The reapers run from beat every ``JOB_REAP_SECONDS``.
 """
 
 from __future__ import annotations
@@ -104,12 +104,13 @@ def resend(task, model, pk: int, **kwargs) -> bool:
     return True
 
 
-def reap(queryset, lock_class: int, *, send, fail, now=None) -> dict:
-    """The jobs of ``queryset`` nobody works on (``unattended``): ``fail(job)`` after
-    ``JOB_MAX_ATTEMPTS``, otherwise ``send(job)`` again (True when sent). Both are idempotent
-    for the job, so two reapers at once are harmless. ~2 queries + 1 per job."""
+def reap(queryset, lock_class: int, *, send, fail, now=None, since: str = "created_at", worked_on=None) -> dict:
+    """The jobs of ``queryset`` nobody works on (``unattended``, with ``since`` and
+    ``worked_on``): ``fail(job)`` after ``JOB_MAX_ATTEMPTS``, otherwise ``send(job)`` again (True
+    when sent). Both are idempotent for the job, so two reapers at once are harmless. Serves the
+    imports, the exports and both phases of the rollup's reaper. ~2 queries + 1 per job."""
     report = {"resent": 0, "failed": 0}
-    for job in unattended(queryset, lock_class, now):
+    for job in unattended(queryset, lock_class, now, since=since, worked_on=worked_on):
         if job.attempts >= settings.JOB_MAX_ATTEMPTS:
             fail(job)
             report["failed"] += 1
@@ -147,17 +148,21 @@ def lock_holders(lock_class: int) -> dict[int, int]:
         return {int(objid): pid for objid, pid in cursor.fetchall()}
 
 
-def unattended(queryset, lock_class: int, now=None) -> list:
+def unattended(queryset, lock_class: int, now=None, *, since: str = "created_at", worked_on=None) -> list:
     """The jobs of ``queryset`` (its busy ones) nobody works on: no backend holds their advisory
-    lock (``lock_class``, id), they were last seen over ``JOB_GRACE_SECONDS`` ago (or never, and
-    created before that), and their message was never sent, was sent over ``JOB_RESEND_SECONDS``
-    ago, or was taken by a worker since (seen after it was sent). Two queries."""
+    lock, they were last seen over ``JOB_GRACE_SECONDS`` ago (or never, and their ``since`` stamp
+    is older than that), and their message was never sent, was sent over ``JOB_RESEND_SECONDS``
+    ago, or was taken by a worker since (seen after it was sent). Two queries.
+
+    Whether a job's lock is held: by default lock (``lock_class``, job id); a job kind with one
+    lock for every job (the rollup) passes ``worked_on(job, holders)`` over ``{objid: pid}``."""
     now = now or timezone.now()
     grace = now - dt.timedelta(seconds=settings.JOB_GRACE_SECONDS)
     resend = now - dt.timedelta(seconds=settings.JOB_RESEND_SECONDS)
-    busy = set(lock_holders(lock_class))
+    holders = lock_holders(lock_class)
+    worked_on = worked_on or (lambda job, held: job.pk in held)
     stuck = queryset.filter(
-        Q(heartbeat_at__lt=grace) | Q(heartbeat_at__isnull=True, created_at__lt=grace),
+        Q(heartbeat_at__lt=grace) | Q(heartbeat_at__isnull=True, **{f"{since}__lt": grace}),
         Q(dispatched_at__isnull=True) | Q(dispatched_at__lt=resend) | Q(heartbeat_at__gt=F("dispatched_at")),
     )
-    return [job for job in stuck if job.pk not in busy]
+    return [job for job in stuck if not worked_on(job, holders)]

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.models import JobLiveness
 from recipients.models import State
 
 
@@ -91,7 +92,7 @@ class RealizationMonthly(models.Model):
         return f"{self.month:%Y-%m} {self.program_id}: {self.amount}"
 
 
-class RollupRun(models.Model):
+class RollupRun(JobLiveness):
     """One run of the rollup: when, how long, how many rows, and how it ended."""
 
     class Status(models.TextChoices):
@@ -115,13 +116,9 @@ class RollupRun(models.Model):
     monthly_rows = models.IntegerField(default=0)
     realization_rows = models.BigIntegerField(default=0)
     error = models.TextField(blank=True)
-    # Liveness (core/jobs.py): who claimed the run, the PostgreSQL backend holding the rollup
-    # lock for it, when the message was last sent, and how often it was sent or re-queued.
-    owner = models.CharField(max_length=100, blank=True)
+    # Liveness (core.models.JobLiveness: owner, heartbeat_at, dispatched_at, attempts), and the
+    # PostgreSQL backend holding the rollup lock for it: one lock serves every run.
     backend_pid = models.IntegerField(null=True, blank=True)
-    heartbeat_at = models.DateTimeField(null=True, blank=True)
-    dispatched_at = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
     # The beat firing that asked for this run ("beat:2026-12-02T01:00"); unique, so a second beat
     # started by mistake (or a redelivered message) cannot run the same night twice.
     slot = models.CharField(max_length=40, null=True, blank=True, unique=True)

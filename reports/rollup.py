@@ -33,7 +33,6 @@ from collections.abc import Callable
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -41,7 +40,7 @@ from django.utils.translation import gettext_noop
 
 from accounts.models import Notification, User
 from accounts.notifications import notify
-from core.jobs import ROLLUP_LOCK_CLASS, backend_pid, dispatch, lock_holders, owner_label, resend
+from core.jobs import ROLLUP_LOCK_CLASS, backend_pid, dispatch, owner_label, reap, resend
 from reports.models import RollupRun
 
 log = logging.getLogger(__name__)
@@ -414,38 +413,31 @@ NEVER_PICKED_UP = gettext_noop("Tidak ada worker yang menjalankan rekap ini; per
 
 
 def rollup_reap(now: dt.datetime | None = None) -> dict:
-    """Recover runs nobody is working on. Safe to run anywhere, any time (~3 queries + 1 per run).
+    """Recover runs nobody is working on, with ``core.jobs.reap``. Safe to run anywhere, any time
+    (~4 queries + 1 per run).
 
-    - running, claimed over ``JOB_GRACE_SECONDS`` ago, and its backend holds no rollup lock:
-      the worker died. Back to queued and sent again (or failed after ``JOB_MAX_ATTEMPTS``);
+    - running, last seen over ``JOB_GRACE_SECONDS`` ago, and its backend holds no rollup lock:
+      the worker died. Back to queued (or failed after ``JOB_MAX_ATTEMPTS``), then
     - queued with no message sent (Redis was down) or sent over ``JOB_RESEND_SECONDS`` ago
       and never claimed (Redis restarted without the message): sent again, then failed.
     """
     now = now or timezone.now()
-    grace = now - dt.timedelta(seconds=settings.JOB_GRACE_SECONDS)
-    resend = now - dt.timedelta(seconds=settings.JOB_RESEND_SECONDS)
-    holders = {pid for objid, pid in lock_holders(ROLLUP_LOCK_CLASS).items() if objid == RUN_LOCK[1]}
-    report = {"requeued": 0, "resent": 0, "failed": 0}
-    unseen = Q(heartbeat_at__lt=grace) | Q(heartbeat_at__isnull=True, started_at__lt=grace)  # runs from before
-    for run in RollupRun.objects.filter(unseen, status=RollupRun.Status.RUNNING):
-        if run.backend_pid in holders:
-            continue
-        if run.attempts >= settings.JOB_MAX_ATTEMPTS:
-            _fail(run, WORKER_LOST)
-            report["failed"] += 1
-            continue
-        RollupRun.objects.filter(pk=run.pk, status=RollupRun.Status.RUNNING).update(
-            status=RollupRun.Status.QUEUED, dispatched_at=None, error=WORKER_LOST, backend_pid=None,
-        )
-        report["requeued"] += 1
-    lost = Q(dispatched_at__isnull=True, queued_at__lt=grace) | Q(dispatched_at__lt=resend)
-    for run in RollupRun.objects.filter(lost, status=RollupRun.Status.QUEUED):
-        if run.attempts >= settings.JOB_MAX_ATTEMPTS:
-            _fail(run, NEVER_PICKED_UP)
-            report["failed"] += 1
-        elif _send(run):
-            report["resent"] += 1
-    return report
+    died = reap(RollupRun.objects.filter(status=RollupRun.Status.RUNNING), ROLLUP_LOCK_CLASS, now=now,
+                since="started_at", worked_on=_computing, send=_requeue, fail=lambda run: _fail(run, WORKER_LOST))
+    lost = reap(RollupRun.objects.filter(status=RollupRun.Status.QUEUED), ROLLUP_LOCK_CLASS, now=now,
+                since="queued_at", worked_on=_computing, send=_send, fail=lambda run: _fail(run, NEVER_PICKED_UP))
+    return {"requeued": died["resent"], "resent": lost["resent"], "failed": died["failed"] + lost["failed"]}
+
+
+def _computing(run: RollupRun, holders: dict[int, int]) -> bool:
+    """Whether ``run``'s own backend holds the run lock (one lock serves every run)."""
+    return run.backend_pid is not None and holders.get(RUN_LOCK[1]) == run.backend_pid
+
+
+def _requeue(run: RollupRun) -> bool:
+    return bool(RollupRun.objects.filter(pk=run.pk, status=RollupRun.Status.RUNNING).update(
+        status=RollupRun.Status.QUEUED, dispatched_at=None, error=WORKER_LOST, backend_pid=None,
+    ))
 
 
 def _fail(run: RollupRun, reason: str) -> None:
