@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import mail
 from accounts.models import User
-from accounts.policy import grantable_roles
+from accounts.policy import grantable_roles, manages_all_accounts
 from accounts.services import user_check
 from core.models import Region
 from core.net import client_ip
@@ -97,7 +97,7 @@ class StaffUserForm(forms.ModelForm):
             self.fields["email"].required = True
         agencies = Agency.objects.filter(level=Agency.Level.PROVINCE).select_related("province")
         regencies = Region.objects.regencies().select_related("parent")
-        if actor.is_national_admin:
+        if manages_all_accounts(actor):
             self.fields["province"].queryset = Region.objects.provinces()
         else:
             del self.fields["province"]
@@ -112,7 +112,7 @@ class StaffUserForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
-        if not self.actor.is_national_admin:
+        if not manages_all_accounts(self.actor):
             self.instance.province = self.actor.province
         if data.get("role") == User.Role.PROVINCIAL_OFFICER and data.get("agency") and "province" in self.fields:
             self.instance.province = data["agency"].province

@@ -13,6 +13,17 @@ from accounts.models import User
 COORDINATOR_GRANTS = (User.Role.PROVINCIAL_OFFICER, User.Role.DISTRICT_STAFF)
 
 
+def manages_all_accounts(actor) -> bool:
+    """The national admin: every account in every province, and the choice of province."""
+    return bool(getattr(actor, "is_national_admin", False))
+
+
+def manages_province_accounts(actor) -> bool:
+    """A province's budget coordinator (not also the national admin): the OPD officers and
+    district staff of their own province only."""
+    return bool(getattr(actor, "is_coordinator", False)) and not manages_all_accounts(actor)
+
+
 def grantable_roles(actor) -> list[str]:
     if getattr(actor, "is_national_admin", False):
         return [User.Role.COORDINATOR, User.Role.PROVINCIAL_OFFICER, User.Role.DISTRICT_STAFF,

@@ -25,7 +25,13 @@ from django.utils.translation import gettext as _
 
 from accounts import mail
 from accounts.models import SCOPE_COLUMNS, User
-from accounts.policy import COORDINATOR_GRANTS, grantable_roles, may_manage
+from accounts.policy import (
+    COORDINATOR_GRANTS,
+    grantable_roles,
+    manages_all_accounts,
+    manages_province_accounts,
+    may_manage,
+)
 
 
 def _scope_of(user: User) -> tuple:
@@ -36,9 +42,9 @@ def users_visible_to(actor):
     """The accounts the actor manages: everything for the national admin; the coordinator's own
     province (its officers, district staff and fellow coordinators, the latter read-only)."""
     qs = User.objects.select_related("province", "regency", "agency").order_by("province__code", "role", "username")
-    if getattr(actor, "is_national_admin", False):
+    if manages_all_accounts(actor):
         return qs
-    if getattr(actor, "is_coordinator", False):
+    if manages_province_accounts(actor):
         return qs.filter(province_id=actor.province_id)
     return qs.none()
 
@@ -62,7 +68,7 @@ def user_check(*, user: User, actor: User, lock: bool = False) -> None:
         raise ValidationError(_("Superuser hanya dibuat dari baris perintah (manage.py createsuperuser)."))
     if user.role and user.role not in grantable_roles(actor):
         raise ValidationError({"role": _("Anda tidak dapat memberi peran ini.")})
-    if actor.is_coordinator and not actor.is_national_admin:
+    if manages_province_accounts(actor):
         if user.role not in COORDINATOR_GRANTS:
             raise ValidationError({"role": _("Pilih peran pejabat OPD atau petugas kabupaten/kota.")})
         province_id = user.regency.parent_id if user.regency_id else user.province_id

@@ -4,9 +4,12 @@ signed-in role (the only page that reads every app)."""
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
+from programs.policy import sees_province_budgets
 from programs.selectors import ceilings_visible_to
+from recipients.policy import acts_in_verification
 from recipients.selectors import latest_returns, waiting_summary
 from reports.models import RollupRun
+from reports.policy import sees_national_overview, sees_opd_absorption, sees_province_absorption
 from reports.rollup import last_success
 from reports.selectors import national_overview, opd_absorption, province_absorption
 
@@ -15,19 +18,20 @@ from reports.selectors import national_overview, opd_absorption, province_absorp
 def dashboard(request):
     """Where staff land after login: what waits for them (oldest first), their OPD's absorption,
     the latest returns, and for the national admin absorption by province and the rollup's health.
+    Which sections a role sees is asked of each app's policy module.
     A fixed number of queries: the waiting counts are one GROUP BY, budgets come from the rollup."""
     user = request.user
     context = {"ceilings": [], "waiting": [], "returns": [], "absorption": [], "national": None}
-    if user.is_provincial or user.is_district_staff:
+    if sees_province_budgets(user):
         context["ceilings"] = ceilings_visible_to(user).order_by("-fiscal_year", "funding_source__code")[:20]
-    if user.is_provincial_officer or user.is_district_staff:
+    if acts_in_verification(user):
         context["waiting"] = waiting_summary(user)
         context["returns"] = latest_returns(user)
-    if user.is_provincial_officer:
+    if sees_opd_absorption(user):
         context["absorption"] = opd_absorption(user.agency_id)
-    if user.is_coordinator:
+    if sees_province_absorption(user):
         context["province_absorption"] = province_absorption(user.province_id)
-    if user.is_national_admin:
+    if sees_national_overview(user):
         context["national"] = national_overview()
         context["last_success"] = last_success()
         context["last_run"] = RollupRun.objects.order_by("-queued_at", "-id").first()

@@ -13,6 +13,12 @@ from programs.models import Agency, Program
 INDUSTRY_KINDS = frozenset({Agency.Kind.DISPERINDAG, Agency.Kind.DISPERIN})
 
 
+def sees_province_budgets(user) -> bool:
+    """The ceilings of one province on the staff dashboard: its coordinator, OPD officers and
+    district staff (the national admin sees the national overview instead)."""
+    return bool(getattr(user, "is_provincial", False) or getattr(user, "is_district_staff", False))
+
+
 def can_set_budget(user, province_id: int | None) -> bool:
     """Ceilings and allocations: the province's budget coordinator; ``user=None`` is the system."""
     if user is None:

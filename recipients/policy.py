@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from programs.policy import acts_for_program
 from recipients.models import RecipientGroup, State
-from recipients.workflow import DISTRICT, PROVINCE, role_of
+from recipients.workflow import DISTRICT, PROVINCE
 
 SYSTEM = "system"
 # After approval a group is corrected only by an OPD officer acting for the approved program.
@@ -52,6 +52,16 @@ def shown_nik(user, group: RecipientGroup, nik: str) -> str:
 
 
 # --- Acting on groups and applications ---------------------------------------------------------
+
+
+def role_of(user) -> str | None:
+    """The side a user acts for in verification: the district office (``DISTRICT``), an OPD
+    officer of the province (``PROVINCE``), or none (they read only)."""
+    if getattr(user, "is_district_staff", False):
+        return DISTRICT
+    if getattr(user, "is_provincial_officer", False):
+        return PROVINCE
+    return None
 
 
 def reads_recipients(user) -> bool:

@@ -30,7 +30,7 @@ from recipients.models import (
     State,
     VerificationStep,
 )
-from recipients.workflow import PROVINCE, WAITING_FOR, role_of
+from recipients.workflow import PROVINCE, WAITING_FOR
 
 
 def _region_filter(user, regency_field: str) -> Q | None:
@@ -138,7 +138,7 @@ def province_officers(province_id: int, program):
 
 def queue_for(user):
     """Applications waiting for this user's role, in their scope (the "what waits for me" list)."""
-    role = role_of(user)
+    role = policy.role_of(user)
     if role is None:
         return Application.objects.none()
     waiting = applications_visible_to(user).filter(state__in=WAITING_FOR[role])
@@ -165,7 +165,7 @@ def latest_returns(user, limit: int = 5):
     scope = _region_filter(user, "application__group__regency")
     if scope is None:
         return []
-    if role_of(user) == PROVINCE:
+    if policy.role_of(user) == PROVINCE:
         scope &= programs_run_by(user, "application__")
     return list(VerificationStep.objects.filter(scope, to_state=State.RETURNED)
                 .select_related("application__group", "application__program", "actor")

@@ -50,14 +50,6 @@ WAITING_FOR = {
 }
 
 
-def role_of(user) -> str | None:
-    if getattr(user, "is_district_staff", False):
-        return DISTRICT
-    if getattr(user, "is_provincial_officer", False):
-        return PROVINCE
-    return None
-
-
 def moves_for(state: str, role: str | None) -> list[str]:
     """The states this role may move an application in ``state`` to, in funnel order."""
     if role is None:

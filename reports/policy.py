@@ -11,3 +11,18 @@ def may_refresh_rollup(user, province=None) -> bool:
     if getattr(user, "is_national_admin", False):
         return province is None
     return bool(getattr(user, "is_provincial", False) and (province is None or user.province_id == province.pk))
+
+
+def sees_opd_absorption(user) -> bool:
+    """Absorption of their own OPD's allocations: an OPD officer."""
+    return bool(getattr(user, "is_provincial_officer", False))
+
+
+def sees_province_absorption(user) -> bool:
+    """Absorption of every OPD in their province: the province's budget coordinator."""
+    return bool(getattr(user, "is_coordinator", False))
+
+
+def sees_national_overview(user) -> bool:
+    """Absorption by province and the rollup's health: the national admin."""
+    return bool(getattr(user, "is_national_admin", False))

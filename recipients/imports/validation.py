@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from core.models import Region
 from core.params import BadParameter, parse_int
+from recipients import policy
 from recipients.imports.reading import (
     EXTRA_CELLS,
     PROGRESS_EVERY,
@@ -28,7 +29,6 @@ from recipients.services import (
     phone_problem,
 )
 from recipients.services import normalize_name as _norm
-from recipients.workflow import role_of
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +54,7 @@ class Parsed:
 
 def _allowed_regencies(user) -> dict[str, Region]:
     """Regencies the uploader may register groups in; national admins only read."""
-    if role_of(user) is None:
+    if policy.role_of(user) is None:
         return {}
     return {r.code: r for r in regencies_visible_to(user)}
 
