@@ -53,28 +53,56 @@ STALE_AFTER = dt.timedelta(hours=24)
 # Realized money per allocation, month and the regency it reached: a handover to a group (and
 # the reversal of one) counts toward the group's regency wherever the allocation was made; any
 # other realization toward the allocation's own regency (or the whole province). These cells
-# (``reports_realizedcell``) are the only sum over the raw realizations; ``{where}`` narrows it to
-# the allocations an incremental run rechecks.
+# (``reports_realizedcell``) are the only sum over the raw realizations; ``{where}`` (a condition
+# on ``r``) narrows it to the allocations an incremental run rechecks.
+#
+# Shaped so the ten million rows meet no join (issue 28): every realization is summed per
+# allocation and month where its allocation was made — the same GROUP BY as the floor — and the
+# handed-over money (``HANDED``: found from the handover steps, a few hundred thousand rows at
+# most) is then moved, row by row, from the allocation's regency to the group's: −1 there, +1
+# here. A cell whose every row moved away ends with n = 0 and is dropped. "Illustrative" is
+# kept as a count so that it can be moved too. The month is truncated as a timestamp without
+# time zone (the same first day of the month; no time-zone conversion per row).
 CELL_COLUMNS = "allocation_id, regency_id, month, amount, n, illustrative"
-REALIZED = """
-SELECT r.allocation_id,
-       COALESCE(h.regency_id, a.regency_id) AS regency_id,
-       date_trunc('month', r.date)::date AS month,
-       SUM(r.amount)::bigint AS amount,
-       COUNT(*)::bigint AS n,
-       bool_or(r.is_illustrative) AS illustrative
-FROM programs_realization r
-JOIN programs_allocation a ON a.id = r.allocation_id
-LEFT JOIN (
-    SELECT s.realization_id, g.regency_id
+MONTH = "date_trunc('month', r.date::timestamp)::date"
+_HANDOVERS = """(SELECT s.realization_id, g.regency_id
     FROM recipients_verificationstep s
     JOIN recipients_application ap ON ap.id = s.application_id
     JOIN recipients_recipientgroup g ON g.id = ap.group_id
-    WHERE s.realization_id IS NOT NULL
-) h ON h.realization_id = COALESCE(r.reverses_id, r.id)
-{where}
-GROUP BY r.allocation_id, COALESCE(h.regency_id, a.regency_id), date_trunc('month', r.date)
+    WHERE s.realization_id IS NOT NULL) h"""
+# (allocation, made_in, reached, month, amount, illustrative) of each handover realization and
+# each reversal of one: two equality joins (a handover is no reversal; a reversal reverses one).
+HANDED = f"""
+SELECT r.allocation_id, a.regency_id AS made_in, COALESCE(h.regency_id, a.regency_id) AS reached,
+       {MONTH} AS month, r.amount, r.is_illustrative AS illustrative
+FROM {_HANDOVERS} JOIN programs_realization r ON r.id = h.realization_id AND r.reverses_id IS NULL
+JOIN programs_allocation a ON a.id = r.allocation_id
+WHERE {{where}}
+UNION ALL
+SELECT r.allocation_id, a.regency_id, COALESCE(h.regency_id, a.regency_id), {MONTH}, r.amount, r.is_illustrative
+FROM {_HANDOVERS} JOIN programs_realization r ON r.reverses_id = h.realization_id
+JOIN programs_allocation a ON a.id = r.allocation_id
+WHERE {{where}}
 """
+CELLS = f"""
+SELECT x.allocation_id, x.regency_id, x.month,
+       SUM(x.amount)::bigint AS amount, SUM(x.n)::bigint AS n, SUM(x.illustrative) > 0 AS illustrative
+FROM (
+    SELECT m.allocation_id, a.regency_id, m.month, m.amount, m.n, m.illustrative
+    FROM (SELECT r.allocation_id, {MONTH} AS month, SUM(r.amount) AS amount, COUNT(*) AS n,
+                 COUNT(*) FILTER (WHERE r.is_illustrative) AS illustrative
+          FROM programs_realization r WHERE {{where}} GROUP BY 1, 2) m
+    JOIN programs_allocation a ON a.id = m.allocation_id
+    UNION ALL
+    SELECT h.allocation_id, v.regency_id, h.month, v.sign * h.amount, v.sign,
+           CASE WHEN h.illustrative THEN v.sign ELSE 0 END
+    FROM {{handed}} h CROSS JOIN LATERAL (VALUES (h.made_in, -1), (h.reached, 1)) v(regency_id, sign)
+) x
+GROUP BY x.allocation_id, x.regency_id, x.month
+HAVING SUM(x.n) <> 0
+"""
+# One statement, for an incremental run's few rechecked allocations ("{where}" left to fill).
+REALIZED = CELLS.format(where="{where}", handed=f"({HANDED})")
 
 BUCKET_COLUMNS = (
     "fiscal_year, province_id, regency_id, agency_id, program_id, funding_source_id, "
@@ -165,7 +193,7 @@ APPLY_CHANGES = [
             n = cell.n + EXCLUDED.n, illustrative = cell.illustrative OR EXCLUDED.illustrative""",
     f"DELETE FROM reports_realizedcell WHERE allocation_id IN {RECHECKED}",
     f"INSERT INTO reports_realizedcell ({CELL_COLUMNS}) "
-    + REALIZED.format(where=f"WHERE r.allocation_id IN {RECHECKED}"),
+    + REALIZED.format(where=f"r.allocation_id IN {RECHECKED}"),
     MONTH_OF_CELLS.format(sign="", cells="reports_realizedcell", where=f"WHERE x.allocation_id IN {RECHECKED}"),
     f"""DELETE FROM programs_realizationmonthly m USING programs_budgetceiling c, programs_allocation a
         WHERE a.id IN {RECHECKED} AND c.id = a.ceiling_id AND m.province_id = c.province_id
@@ -192,18 +220,22 @@ APPLY_CHANGES = [
 # The scan reads every realization, so its plan is fixed rather than costed (issue 28): with an
 # index on (allocation_id, …) the planner sometimes preferred a nested loop over the allocations
 # with an index scan each and an incremental sort — one core, 62× the table's pages in random
-# reads (60 s instead of 10). Index and incremental-sort paths are off for this one statement:
-# sequential (parallel) scans, hash joins to the few thousand allocations and the handovers, on
-# PostgreSQL 15 and 18 alike, whatever the statistics say.
+# reads (60 s instead of 10). So the handed-over rows are found first (``HANDED``: from the
+# steps, through the primary key and the unique ``reverses`` index, which is what an index is
+# for), and the scan of every row runs with index, nested-loop and incremental-sort paths off:
+# a parallel sequential scan and one aggregate, on PostgreSQL 15 and 18 alike, whatever the
+# statistics say.
 SCAN_REALIZED = f"""
+DROP TABLE IF EXISTS rollup_handed;
 DROP TABLE IF EXISTS rollup_cells;
 SET LOCAL jit = off;
+CREATE TEMP TABLE rollup_handed ON COMMIT DROP AS {HANDED.format(where="TRUE")};
 SET LOCAL enable_indexscan = off;
 SET LOCAL enable_indexonlyscan = off;
 SET LOCAL enable_bitmapscan = off;
 SET LOCAL enable_incremental_sort = off;
 SET LOCAL enable_nestloop = off;
-CREATE TEMP TABLE rollup_cells ON COMMIT DROP AS {REALIZED.format(where="")};
+CREATE TEMP TABLE rollup_cells ON COMMIT DROP AS {CELLS.format(where="TRUE", handed="rollup_handed")};
 RESET enable_indexscan;
 RESET enable_indexonlyscan;
 RESET enable_bitmapscan;

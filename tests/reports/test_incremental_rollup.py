@@ -176,3 +176,50 @@ def test_a_change_committed_during_a_run_waits_for_the_next_one(regions, banten_
     assert incremental().changes == 1
     assert_equal_to_a_full_run()
     assert RecipientGroup.objects.count() == 0
+
+
+# The cells as the plain statement defines them (one LEFT JOIN per realization to its handover),
+# the reference for the shaped scan of reports.rollup.CELLS (issue 28).
+PLAIN_CELLS = """
+SELECT r.allocation_id, COALESCE(h.regency_id, a.regency_id), date_trunc('month', r.date)::date,
+       SUM(r.amount)::bigint, COUNT(*)::bigint, bool_or(r.is_illustrative)
+FROM programs_realization r JOIN programs_allocation a ON a.id = r.allocation_id
+LEFT JOIN (SELECT s.realization_id, g.regency_id FROM recipients_verificationstep s
+           JOIN recipients_application ap ON ap.id = s.application_id
+           JOIN recipients_recipientgroup g ON g.id = ap.group_id WHERE s.realization_id IS NOT NULL) h
+       ON h.realization_id = COALESCE(r.reverses_id, r.id)
+GROUP BY 1, 2, 3
+"""
+
+
+def test_the_full_scan_moves_handed_over_money_exactly_as_the_plain_statement_counts_it(demo):
+    """A handover alone in its allocation's month (its cell there must vanish, not stay at 0),
+    its reversal, and an illustrative handover: the full run's cells equal the plain statement's."""
+    approved = list(Application.objects.filter(state=State.APPROVED, group__regency__parent__code="36")
+                    .select_related("group", "program")[:2])
+    assert len(approved) == 2
+    for n, application in enumerate(approved):
+        allocation = (Allocation.objects.filter(program=application.program)
+                      .exclude(regency=application.group.regency).first())
+        assert allocation is not None
+        year = application.program.fiscal_year
+        taken = set(Realization.objects.filter(allocation=allocation, date__year=year).values_list("date__month", flat=True))
+        month = dt.date(year, max(set(range(1, 13)) - taken), 28 - n)
+        services.application_advance(
+            application=application, to_state=State.DELIVERED, actor=None, expected_state=State.APPROVED,
+            handover=services.Handover(date=month, items="mesin jahit", amount=1_000_000 + n, allocation=allocation))
+    first = Realization.objects.get(handover__application=approved[0])
+    budget.realization_reverse(realization=first, reason="barang dikembalikan")
+    Realization.objects.filter(handover__application=approved[1]).update(is_illustrative=True)
+    rollup.rollup_run()
+    with connection.cursor() as cursor:
+        cursor.execute(PLAIN_CELLS)
+        plain = sorted(cursor.fetchall(), key=str)
+    cells = sorted(RealizedCell.objects.values_list("allocation_id", "regency_id", "month", "amount", "n",
+                                                    "illustrative"), key=str)
+    assert cells == plain
+    second = Realization.objects.get(handover__application=approved[1])
+    assert RealizedCell.objects.filter(allocation=second.allocation, regency=approved[1].group.regency,
+                                       month=second.date.replace(day=1), illustrative=True).exists()
+    assert not RealizedCell.objects.filter(allocation=second.allocation, regency=second.allocation.regency,
+                                           month=second.date.replace(day=1)).exists()  # moved away whole
