@@ -141,12 +141,17 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # - idle_in_transaction_session_timeout: a live but hung client cannot sit on a transaction;
 # - statement_timeout: web requests get DATABASE_STATEMENT_TIMEOUT (set in wsgi.py, matching
 #   gunicorn's timeout); workers and management commands run without one.
+# - jit off: every statement here either reads a few rows through an index or scans millions in
+#   a nightly run; compiling them cost 10–260 ms per statement whose row estimates were large
+#   (the public trail's LATERAL plans, issue 28) and gained nothing measurable (the rollup turned
+#   it off for the same reason).
 DATABASE_STATEMENT_TIMEOUT = env_int("DATABASE_STATEMENT_TIMEOUT", 0, minimum=0)
 DATABASE_IDLE_IN_TRANSACTION_TIMEOUT = env_int("DATABASE_IDLE_IN_TRANSACTION_TIMEOUT", 600, minimum=0)
 DATABASES["default"]["OPTIONS"]["options"] = " ".join([
     "-c client_connection_check_interval=2000",
     f"-c idle_in_transaction_session_timeout={DATABASE_IDLE_IN_TRANSACTION_TIMEOUT * 1000}",
     f"-c statement_timeout={DATABASE_STATEMENT_TIMEOUT * 1000}",
+    "-c jit=off",
 ])
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Public pages, open data and the API read from a PostgreSQL streaming replica when one is given

@@ -267,6 +267,11 @@ class VerificationStep(models.Model):
     # The id a device gave this step when it was entered offline (recipients.fieldcheck): a resend
     # of the same submission finds this step instead of making a second one.
     submission_id = models.UUIDField(null=True, blank=True, unique=True, editable=False)
+    # The application's program, kept by the database (a trigger on insert, and on a change of
+    # the application's program; ``recipients/migrations/0014``) so that the public decisions of
+    # one program are one index range (``reports.trail_keys``). Never set by hand.
+    program = models.ForeignKey("programs.Program", null=True, blank=True, editable=False, db_index=False,
+                                on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
 
     # The public record of a decision or a delivery (the trail behind a realization): never the
     # note, the answers, the evidence or who acted.
@@ -287,6 +292,15 @@ class VerificationStep(models.Model):
         indexes = [
             # Province page funnel and application timelines: WHERE application_id = %s.
             models.Index(fields=["application", "created_at"], name="recipients_step_app_time"),
+            # The public decisions trail (approvals and deliveries), newest first: all of them, and
+            # one program's (reports.trail_keys.decision_keys walks one range per program).
+            models.Index(fields=["-created_at", "-id"], name="recipients_step_public",
+                         condition=Q(to_state__in=("approved", "delivered"))),
+            models.Index(fields=["program", "-created_at", "-id"], name="recipients_step_public_prog",
+                         condition=Q(to_state__in=("approved", "delivered"))),
+            # The value handed over in a scope: one program's deliveries, read from the index.
+            models.Index(fields=["program"], include=["handover_amount"], name="recipients_step_delivered",
+                         condition=Q(to_state="delivered")),
         ]
 
     def __str__(self) -> str:

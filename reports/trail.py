@@ -22,7 +22,7 @@ from core.pagination import seek_page
 from core.params import lenient, parse_id, parse_region_code, parse_year
 from core.views_utils import paginate
 from programs.models import Agency, Allocation, BudgetCeiling, Program, Realization
-from recipients.models import RecipientGroup, VerificationStep
+from recipients.models import VerificationStep
 from reports import trail_keys
 from reports.models import BudgetRollup
 from reports.publication import PUBLIC_STATES
@@ -197,12 +197,14 @@ SEEK_ORDERING = {"realisasi": ("-date", "-id"), "kelompok": ("-created_at", "-id
 
 def page(request, figure: str, scope: Scope, rows, per_page: int | None = None):
     """One page of a trail's records: a ``SeekPage`` for the long trails, Django's page for the
-    short ones. The realizations of a filtered scope are found by ``trail_keys``' fixed plans."""
+    short ones. The realizations and decisions of a filtered scope are found by ``trail_keys``'
+    fixed plans."""
     if figure not in SEEK_ORDERING:
         return paginate(request, rows, per_page)
-    if figure == "realisasi" and trail_keys.is_needed(scope) and not scope.unmatched:
-        return seek_page(request, rows, SEEK_ORDERING[figure], per_page,
-                         keys=trail_keys.keys(scope), count=trail_keys.count(scope))
+    if trail_keys.is_needed(scope) and not scope.unmatched:
+        keys, count = ((trail_keys.keys, trail_keys.count) if figure == "realisasi"
+                       else (trail_keys.decision_keys, trail_keys.decision_count))
+        return seek_page(request, rows, SEEK_ORDERING[figure], per_page, keys=keys(scope), count=count(scope))
     return seek_page(request, rows, SEEK_ORDERING[figure], per_page)
 
 
@@ -211,13 +213,8 @@ def summary(figure: str, scope: Scope, rows, page) -> dict:
     for allocations the split per OPD ("Rp20 miliar terbagi di 12 OPD"). One or two queries.
     The realizations' total is never a SUM over millions of rows (``trail_keys.total``)."""
     if figure == "kelompok":
-        groups = rows.aggregate(
-            ikm=Count("application__group", distinct=True,
-                      filter=Q(application__group__kind=RecipientGroup.Kind.IKM)),
-            kpm=Count("application__group", distinct=True,
-                      filter=Q(application__group__kind=RecipientGroup.Kind.KPM)),
-            delivered=Coalesce(Sum("handover_amount"), 0))
-        return {"groups": groups}
+        empty = {"ikm": 0, "kpm": 0, "delivered": 0}
+        return {"groups": empty if scope.unmatched else trail_keys.decision_totals(scope)}
     if figure == "realisasi":
         total = 0 if scope.unmatched else trail_keys.total(scope) if trail_keys.is_needed(scope) else (
             Allocation.objects.exclude(program__status=Program.Status.DRAFT)

@@ -28,8 +28,9 @@ from __future__ import annotations
 from django.db import connection
 
 from core.pagination import COUNT_CAP
-from programs.models import Allocation, BudgetCeiling, Program, Realization
+from programs.models import Agency, Allocation, BudgetCeiling, Program, Realization
 from recipients.models import Application, RecipientGroup, VerificationStep
+from reports.models import ApplicationRollup
 
 R = Realization._meta.db_table
 A = Allocation._meta.db_table
@@ -38,6 +39,8 @@ P = Program._meta.db_table
 S = VerificationStep._meta.db_table
 AP = Application._meta.db_table
 G = RecipientGroup._meta.db_table
+AG = Agency._meta.db_table
+AR = ApplicationRollup._meta.db_table
 
 
 def is_needed(scope) -> bool:
@@ -84,21 +87,24 @@ def _handovers_in(scope) -> tuple[str, list]:
             f"(SELECT rv.id FROM {R} rv WHERE rv.reverses_id = h.id) rv", [scope.regency.pk, scope.regency.pk])
 
 
-def _parts(scope, *, cursor=None, backward: bool = False, limit: int | None = None) -> tuple[str, list]:
-    """The union (SQL, parameters) of the scope's realizations as (id, date, amount): after
-    ``cursor`` in the page's direction, at most ``limit`` from each allocation when given."""
+def _parts(scope, *, cursor=None, backward: bool = False, limit: int | None = None, amounts: bool = False
+           ) -> tuple[str, list]:
+    """The union (SQL, parameters) of the scope's realizations as (id, date[, amount]): after
+    ``cursor`` in the page's direction, at most ``limit`` from each allocation when given.
+    Without ``amounts`` each allocation's rows can be read from the index alone."""
     cursor_sql, cursor_params = _cursor(cursor, backward)
+    columns = "r.id, r.date, r.amount" if amounts else "r.id, r.date"
     per_allocation, limit_params = (f" {_order(backward)} LIMIT %s", [limit]) if limit is not None else ("", [])
     allocations, a_params = _allocations(scope, with_regency=True)
     extra = f" AND {_NOT_HANDOVER}" if scope.regency is not None else ""
-    sql = (f"(SELECT r.id, r.date, r.amount FROM ({allocations}) a CROSS JOIN LATERAL "
-           f"(SELECT r.id, r.date, r.amount FROM {R} r WHERE r.allocation_id = a.id{cursor_sql}{extra}"
+    sql = (f"(SELECT {columns} FROM ({allocations}) a CROSS JOIN LATERAL "
+           f"(SELECT {columns} FROM {R} r WHERE r.allocation_id = a.id{cursor_sql}{extra}"
            f"{per_allocation}) r)")
     params = [*a_params, *cursor_params, *limit_params]
     if scope.regency is not None:
         anywhere, any_params = _allocations(scope, with_regency=False)
         reached, h_params = _handovers_in(scope)
-        sql += (f" UNION ALL (SELECT r.id, r.date, r.amount FROM ({reached}) x JOIN {R} r ON r.id = x.id "
+        sql += (f" UNION ALL (SELECT {columns} FROM ({reached}) x JOIN {R} r ON r.id = x.id "
                 f"WHERE r.allocation_id IN ({anywhere}){cursor_sql})")
         params += [*h_params, *any_params, *cursor_params]
     return sql, params
@@ -143,6 +149,139 @@ def total(scope) -> int:
             allocations, params = _allocations(scope, with_regency=False)
             db.execute(f"SELECT COALESCE(SUM(realized_total), 0) FROM {A} WHERE id IN ({allocations})", params)
         else:
-            sql, params = _parts(scope)
+            sql, params = _parts(scope, amounts=True)
             db.execute(f"SELECT COALESCE(SUM(r.amount), 0) FROM ({sql}) r", params)
         return db.fetchone()[0]
+
+
+# --- The decisions trail (approvals and deliveries) -------------------------------------------------
+#
+# A few hundred thousand public steps, newest first, filtered by the program's year, OPD, program
+# or ceiling and the group's province or regency. The same two steps as above, one range per
+# *program* (each step carries its application's program: recipients/migrations/0014):
+#
+# - no regency: the programs in scope, then each one's newest public steps from the partial index
+#   (program, created_at, id), the group's province checked per row. A province's programs are
+#   those that may run there (their OPD's province, or an allocation in one of its ceilings: the
+#   rule an application is proposed under, ``recipients.services.applications._check_proposal``),
+#   so no program is walked in vain;
+# - a regency: from the groups' side (its groups, their applications, their steps), a few
+#   thousand rows at most.
+
+# reports.publication.PUBLIC_STATES, spelled as the partial indexes' condition is (so they serve).
+_PUBLIC_SQL = "s.to_state IN ('approved', 'delivered')"
+
+
+def _programs(scope) -> tuple[str, list]:
+    """The ids of the public programs in scope (year, OPD, program, ceiling, province)."""
+    where, params = ["p.status <> %s"], [Program.Status.DRAFT]
+    for condition, value in (("p.fiscal_year = %s", scope.year),
+                             ("p.agency_id = %s", scope.agency and scope.agency.pk),
+                             ("p.id = %s", scope.program and scope.program.pk)):
+        if value:
+            where.append(condition)
+            params.append(value)
+    if scope.ceiling is not None:
+        where.append(f"EXISTS (SELECT 1 FROM {A} a WHERE a.program_id = p.id AND a.ceiling_id = %s)")
+        params.append(scope.ceiling.pk)
+    if scope.province is not None:
+        where.append(f"(p.agency_id IN (SELECT id FROM {AG} WHERE province_id = %s) OR EXISTS "
+                     f"(SELECT 1 FROM {A} a JOIN {C} c ON c.id = a.ceiling_id "
+                     f"WHERE a.program_id = p.id AND c.province_id = %s))")
+        params += [scope.province.pk, scope.province.pk]
+    return f"SELECT p.id FROM {P} p WHERE {' AND '.join(where)}", params
+
+
+def _step_cursor(cursor, backward: bool) -> tuple[str, list]:
+    if cursor is None:
+        return "", []
+    created_at, pk = cursor
+    op = ">" if backward else "<"
+    return f" AND s.created_at {op}= %s AND (s.created_at {op} %s OR s.id {op} %s)", [created_at, created_at, pk]
+
+
+def _step_order(backward: bool) -> str:
+    direction = "ASC" if backward else "DESC"
+    return f"ORDER BY s.created_at {direction}, s.id {direction}"
+
+
+def _decision_rows(scope, *, columns: str = "s.id, s.created_at", cursor=None, backward: bool = False,
+                   limit: int | None = None, ordered: bool = True, delivered: bool = False) -> tuple[str, list]:
+    """(SQL, parameters) of the public steps in scope as ``columns``: in the page's order after
+    ``cursor`` (``ordered``; otherwise in any order, to count or sum), at most ``limit``;
+    deliveries only when ``delivered``."""
+    cursor_sql, cursor_params = _step_cursor(cursor, backward)
+    programs, p_params = _programs(scope)
+    order = _step_order(backward) if ordered else ""
+    limit_sql, limit_params = (" LIMIT %s", [limit]) if limit is not None else ("", [])
+    public = "s.to_state = 'delivered' AND " + _PUBLIC_SQL if delivered else _PUBLIC_SQL
+    if scope.regency is not None:
+        # The regency's applications first (a materialized CTE is computed once, before the
+        # rest), then each one's public steps: never a walk of every step in time order.
+        sql = (f"WITH ap AS MATERIALIZED (SELECT ap.id FROM {G} g JOIN {AP} ap ON ap.group_id = g.id "
+               f"WHERE g.regency_id = %s AND ap.program_id IN ({programs})) "
+               f"SELECT {columns} FROM ap CROSS JOIN LATERAL (SELECT s.* FROM {S} s "
+               f"WHERE s.application_id = ap.id AND {public}{cursor_sql}) s {order}{limit_sql}")
+        return sql, [scope.regency.pk, *p_params, *cursor_params, *limit_params]
+    province_sql, province_params = "", []
+    if scope.province is not None:
+        province_sql = (f" AND EXISTS (SELECT 1 FROM {AP} ap JOIN {G} g ON g.id = ap.group_id "
+                        f"WHERE ap.id = s.application_id AND g.province_id = %s)")
+        province_params = [scope.province.pk]
+    # OFFSET 0 keeps a sum's per-program subquery from being flattened into a scan of every step.
+    fence = limit_sql or " OFFSET 0"
+    sql = (f"SELECT {columns} FROM ({programs}) p CROSS JOIN LATERAL "
+           f"(SELECT s.* FROM {S} s WHERE s.program_id = p.id AND {public}{cursor_sql}"
+           f"{province_sql} {order}{fence}) s {order}{limit_sql}")
+    return sql, [*p_params, *cursor_params, *province_params, *limit_params, *limit_params]
+
+
+def decision_keys(scope):
+    """``keys(cursor, backward, limit)`` for ``seek_page`` over ``("-created_at", "-id")``."""
+
+    def find(cursor, backward: bool, limit: int) -> list[int]:
+        sql, params = _decision_rows(scope, cursor=cursor, backward=backward, limit=limit)
+        with connection.cursor() as db:
+            db.execute(sql, params)
+            return [row[0] for row in db.fetchall()]
+
+    return find
+
+
+def decision_count(scope):
+    """``count()`` for ``seek_page``: (public steps in scope up to ``COUNT_CAP``, whether more)."""
+
+    def counted() -> tuple[int, bool]:
+        sql, params = _decision_rows(scope, limit=COUNT_CAP + 1, ordered=False)
+        with connection.cursor() as db:
+            db.execute(f"SELECT COUNT(*) FROM ({sql}) n", params)
+            n = db.fetchone()[0]
+        return min(n, COUNT_CAP), n > COUNT_CAP
+
+    return counted
+
+
+def decision_totals(scope) -> dict:
+    """The groups approved (IKM groups and KPM families) as the page's figure counts them — the
+    rollup's applications in the approved and delivered states; a program's target unit says
+    which (``_check_proposal`` keeps the two in step) — and the value handed over, live: the sum
+    over the scope's deliveries, each program's through its own index range. Two queries."""
+    where, params = ["ar.state IN ('approved', 'delivered')"], []
+    programs, p_params = _programs(scope)
+    where.append(f"ar.program_id IN ({programs})")
+    params += p_params
+    for condition, value in (("ar.province_id = %s", scope.province and scope.province.pk),
+                             ("ar.regency_id = %s", scope.regency and scope.regency.pk)):
+        if value:
+            where.append(condition)
+            params.append(value)
+    delivered, d_params = _decision_rows(scope, columns="COALESCE(SUM(s.handover_amount), 0)", ordered=False,
+                                         delivered=True)
+    with connection.cursor() as db:
+        db.execute(f"SELECT COALESCE(SUM(ar.groups) FILTER (WHERE p.target_unit <> %s), 0), "
+                   f"COALESCE(SUM(ar.groups) FILTER (WHERE p.target_unit = %s), 0) "
+                   f"FROM {AR} ar JOIN {P} p ON p.id = ar.program_id WHERE {' AND '.join(where)}",
+                   [Program.Unit.FAMILIES, Program.Unit.FAMILIES, *params])
+        ikm, kpm = db.fetchone()
+        db.execute(delivered, d_params)
+        return {"ikm": ikm, "kpm": kpm, "delivered": db.fetchone()[0]}

@@ -144,7 +144,10 @@ def test_kpm_families_and_withheld_names_are_never_in_a_trail(client, demo):
     ("/jejak/realisasi/?program={program}", 7),
     ("/jejak/realisasi/?kabupaten=36.04&tahun=2020", 7),
     ("/jejak/realisasi/", 5),                                # no scope: the (date, id) index, no keys query
-    ("/jejak/kelompok/?provinsi=36", 4),                     # province, count, page, group counts
+    # province, count, the page's keys, page, approved groups (rollup), value handed over
+    ("/jejak/kelompok/?provinsi=36", 6),
+    ("/jejak/kelompok/?kabupaten=36.04&tahun=2020", 6),
+    ("/jejak/kelompok/", 4),                                 # no scope: the partial (created_at, id) index
     ("/api/v1/jejak/realisasi/?provinsi=36", 5),             # province, count, keys, page, revisions
     ("/api/v1/jejak/realisasi/", 3),                         # count, page, revisions
     ("/definisi/", 0),
@@ -251,3 +254,73 @@ def test_every_public_money_table_shows_absorption_allocated_realized_remaining_
     for chart in ("chart-by-agency", "chart-by-regency", "chart-by-program", "chart-by-source"):
         table = province.split(f'id="{chart}"')[1].split("</table>")[0]  # the chart's data table
         assert 'class="data-table sortable"' in table and "Serapan" in table and "Sisa" in table, chart
+
+
+def _scopes():
+    """Every kind of scope a visitor can give, one combination of each, from the demo data."""
+    banten, serang = Region.objects.get(code="36"), Region.objects.get(code="36.04")
+    program = Program.objects.get(name__startswith=MASKS)
+    ceiling = BudgetCeiling.objects.filter(province=banten, fiscal_year=2020).first()
+    return [{}, {"tahun": 2020}, {"tahun": 2021}, {"provinsi": "36"}, {"provinsi": "36", "tahun": 2020},
+            {"kabupaten": serang.code}, {"kabupaten": serang.code, "tahun": 2021}, {"opd": program.agency_id},
+            {"program": program.pk}, {"pagu": ceiling.pk}, {"provinsi": "63"}, {"kabupaten": "36.02"},
+            {"provinsi": "36", "opd": program.agency_id, "tahun": 2020}]
+
+
+@pytest.mark.parametrize("figure, ordering", [("realisasi", ("date", "id")), ("kelompok", ("created_at", "id"))])
+def test_the_fixed_plans_find_exactly_the_records_of_every_scope_in_order(demo, figure, ordering):
+    """reports.trail_keys against the plain queryset (trail.records) for every kind of scope:
+    the same rows in the same order from the start and after a cursor, the same capped count,
+    and for the decisions the same value handed over and the rollup's approved groups."""
+    from django.http import QueryDict
+    from django.test import RequestFactory
+
+    from reports import trail, trail_keys
+
+    keys, count = ((trail_keys.keys, trail_keys.count) if figure == "realisasi"
+                   else (trail_keys.decision_keys, trail_keys.decision_count))
+    seen = 0
+    for params in _scopes():
+        query = QueryDict(mutable=True)
+        query.update(params)
+        scope = trail.scope_from(query)
+        rows = trail.records(figure, scope)
+        plain = list(rows.order_by(*(f"-{o}" for o in ordering)).values_list(*ordering))
+        if not trail_keys.is_needed(scope):
+            continue
+        found = keys(scope)(None, False, 10_000)
+        assert found == [pk for _, pk in plain], params
+        assert count(scope)() == (len(plain), False), params
+        if len(plain) > 2:
+            after = plain[1]
+            assert keys(scope)(after, False, 10_000) == [pk for _, pk in plain[2:]], params
+            assert keys(scope)(plain[-1], True, 10_000) == [pk for _, pk in plain[:-1]][::-1], params
+        seen += len(plain)
+        # The page itself, through seek_page with those keys.
+        page = trail.page(RequestFactory().get("/", params), figure, scope, rows, per_page=2)
+        assert [r.pk for r in page.object_list] == [pk for _, pk in plain[:2]], params
+        if figure == "kelompok":
+            totals = trail_keys.decision_totals(scope)
+            assert totals["delivered"] == (rows.aggregate(v=Sum("handover_amount"))["v"] or 0), params
+            applications = Application.objects.filter(
+                pk__in=rows.values("application"), state__in=(State.APPROVED, State.DELIVERED))
+            families = applications.filter(program__target_unit=Program.Unit.FAMILIES).count()
+            assert (totals["ikm"], totals["kpm"]) == (applications.count() - families, families), params
+    assert seen > 10  # the demo has records in the scopes compared
+
+
+def test_every_step_carries_its_applications_program_kept_by_the_database(demo):
+    """recipients/migrations/0014: filled on insert (services, bulk creates), followed when the
+    application's program changes, and not settable by hand."""
+    from django.db.models import F
+
+    from recipients.models import VerificationStep
+
+    steps = VerificationStep.objects.all()
+    assert steps.count() > 20 and not steps.exclude(program_id=F("application__program_id")).exists()
+    application = Application.objects.filter(steps__isnull=False).first()
+    other = Program.objects.exclude(pk=application.program_id).first()
+    Application.objects.filter(pk=application.pk).update(program=other)
+    assert set(application.steps.values_list("program_id", flat=True)) == {other.pk}
+    VerificationStep.objects.filter(application=application).update(program=application.program)  # by hand
+    assert set(application.steps.values_list("program_id", flat=True)) == {other.pk}
