@@ -203,7 +203,8 @@ def test_the_full_scan_moves_handed_over_money_exactly_as_the_plain_statement_co
                       .exclude(regency=application.group.regency).first())
         assert allocation is not None
         year = application.program.fiscal_year
-        taken = set(Realization.objects.filter(allocation=allocation, date__year=year).values_list("date__month", flat=True))
+        taken = set(Realization.objects.filter(allocation=allocation, date__year=year)
+                    .values_list("date__month", flat=True))
         month = dt.date(year, max(set(range(1, 13)) - taken), 28 - n)
         services.application_advance(
             application=application, to_state=State.DELIVERED, actor=None, expected_state=State.APPROVED,
