@@ -20,6 +20,20 @@ REPEAT = int(os.environ.get("BENCH_REPEAT", 5))
 TARGET_MS = 300
 
 
+def _verify_second_factor(client, user) -> None:
+    """Staff sign in with an authenticator (issue 29): give the user a confirmed TOTP device and
+    mark the session verified with it, as django-otp does after a right code — so every timed
+    request pays the middleware's device lookup, as a working day does."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or TOTPDevice.objects.create(
+        user=user, name="bench", confirmed=True)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+
+
 def main() -> int:
     from tests.bench.rollup_bench import _bench_database_url, setup_django
 
@@ -104,6 +118,7 @@ def main() -> int:
     for who, user in people.items():
         client = Client()
         client.force_login(user)
+        _verify_second_factor(client, user)
         timed_get(client, "/ping/")
         floor = statistics.median(timed_get(client, "/ping/")[0] for _ in range(REPEAT))
         print(f"-- {who}: floor (/ping/ with the same session) {floor:.1f} ms")
