@@ -41,7 +41,7 @@ from django.utils.translation import gettext_noop
 from accounts.models import Notification, User
 from accounts.notifications import notify
 from core.jobs import ROLLUP_LOCK_CLASS, backend_pid, dispatch, owner_label, reap, resend
-from reports.models import RollupRun
+from reports.models import RollupChange, RollupRun
 
 log = logging.getLogger(__name__)
 
@@ -428,7 +428,11 @@ def _mismatches(cursor) -> int:
 
 
 def _notify_failure(run: RollupRun) -> None:
-    """Whoever pressed "refresh now", or every national admin for the nightly run."""
+    """Whoever pressed "refresh now", or every national admin for the nightly run. A live run's
+    failure notifies nobody: the next change queues another, the status page shows it, and the
+    nightly run's failure is the one that reaches the admins."""
+    if run.trigger == LIVE_TRIGGER:
+        return
     users = [run.requested_by] if run.requested_by_id else list(
         User.objects.filter(is_active=True, role=User.Role.NATIONAL_ADMIN))
     with translation.override(settings.LANGUAGE_CODE):
@@ -540,3 +544,21 @@ def request_rollup(*, user, trigger: str = "manual") -> tuple[RollupRun, bool]:
         run = RollupRun.objects.create(trigger=trigger, requested_by=user, mode=RollupRun.Mode.INCREMENTAL)
         dispatch(RUN_TASK, RollupRun, run.pk, run_id=run.pk, trigger=trigger)
     return run, True
+
+
+# Live figures (issue 24): the trigger of the runs the change log queues by itself.
+LIVE_TRIGGER = "live"
+
+
+def queue_if_changed() -> RollupRun | None:
+    """Bring the figures up to the last committed change, nobody pressing anything: when the
+    change log — written by database triggers in the same transaction as every change that moves
+    a figure, whatever wrote it (a form, an import, the API, the admin) — holds anything and no
+    run is queued or running, queue one incremental run. Beat asks every ``LIVE_ROLLUP_SECONDS``,
+    so a burst of writes costs one run per tick at most, and a change committed during a run is
+    taken by the next. Returns the run queued, or None (nothing changed, or one is on its way).
+    Two queries when idle."""
+    if not RollupChange.objects.exists() or rollup_in_progress() is not None:
+        return None
+    run, queued = request_rollup(user=None, trigger=LIVE_TRIGGER)
+    return run if queued else None

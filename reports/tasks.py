@@ -34,7 +34,9 @@ def run_rollup(run_id: int | None = None, trigger: str = "beat") -> dict:
         log.warning("rollup run for %s failed; see the run's error", run_id or trigger)
         return {"run": run_id, "status": RollupRun.Status.FAILED}
     warmed = 0
-    if run.status == RollupRun.Status.SUCCESS:
+    # A live run (every few seconds in office hours) leaves each page to its next visitor; the
+    # nightly and requested runs render the common pages ahead (reports.warm).
+    if run.status == RollupRun.Status.SUCCESS and trigger != rollup.LIVE_TRIGGER:
         try:
             warmed = warm_public_cache()
         except Exception:  # a page that fails to render is a visitor's 500 too; the run stands
@@ -58,3 +60,10 @@ def catch_up_rollup() -> dict:
 def reap_rollups() -> dict:
     """Every JOB_REAP_SECONDS: re-queue runs whose worker died, resend lost messages."""
     return rollup.rollup_reap()
+
+
+@shared_task
+def rollup_if_changed() -> dict:
+    """Every LIVE_ROLLUP_SECONDS: an incremental run when something changed (live figures)."""
+    run = rollup.queue_if_changed()
+    return {"status": "queued", "run": run.pk} if run else {"status": "idle"}

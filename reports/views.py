@@ -4,6 +4,7 @@ And the rollup's own staff page: its runs, and "refresh now"."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -202,4 +203,6 @@ def rollup_status(request):
         raise PermissionDenied
     runs = RollupRun.objects.select_related("requested_by")[:20]
     busy = any(r.status in (RollupRun.Status.QUEUED, RollupRun.Status.RUNNING) for r in runs)
-    return render(request, "reports/rollup_status.html", {"runs": runs, "busy": busy})
+    return render(request, "reports/rollup_status.html", {
+        "runs": runs, "busy": busy, "can_refresh": policy.may_refresh_rollup(request.user),
+        "live_seconds": settings.LIVE_ROLLUP_SECONDS})
