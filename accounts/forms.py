@@ -43,6 +43,9 @@ class QueuedPasswordResetForm(PasswordResetForm):
                   html_email_template_name=None):
         if not _within(f"pwreset:user:{context['user'].pk}", settings.PASSWORD_RESETS_PER_USER_HOUR):
             return  # this account's mailbox already got its resets for the hour
+        # Every link the product mails starts with SITE_URL, the address people reach the site at
+        # (not the Host header of the request that asked).
+        context = {**context, "site_url": settings.SITE_URL.rstrip("/")}
         subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
         body = loader.render_to_string(email_template_name, context)
         mail.queue(to=[to_email], subject=subject, body=body)
