@@ -245,7 +245,8 @@ def run() -> int:
     host, port = _listen_address(env)
     # Links in e-mail and exports name the address the site is reached at (SITE_URL), which is
     # this one unless set: invitations from a site on port 8101 must not point at 8000.
-    env.setdefault("SITE_URL", f"http://{'127.0.0.1' if host in ('0.0.0.0', '::', '') else host}:{port}")
+    wildcard = host in ("0.0.0.0", "::", "")  # noqa: S104 (a listen address, compared, never bound here)
+    env.setdefault("SITE_URL", f"http://{'127.0.0.1' if wildcard else host}:{port}")
     started = start_services(env)
     children: list[subprocess.Popen] = []
     try:
