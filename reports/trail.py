@@ -210,8 +210,9 @@ def page(request, figure: str, scope: Scope, rows, per_page: int | None = None):
 
 def summary(figure: str, scope: Scope, rows, page) -> dict:
     """The trail's own total (live) next to the page's figure for the same scope (rollup), and
-    for allocations the split per OPD ("Rp20 miliar terbagi di 12 OPD"). One or two queries.
-    The realizations' total is never a SUM over millions of rows (``trail_keys.total``)."""
+    for allocations the split per OPD ("Rp20 miliar terbagi di 12 OPD"); for decisions the groups
+    approved (the rollup's, as the page shows them) and the value handed over (live). One or two
+    queries. Neither total is ever a SUM over millions of rows (``trail_keys``)."""
     if figure == "kelompok":
         empty = {"ikm": 0, "kpm": 0, "delivered": 0}
         return {"groups": empty if scope.unmatched else trail_keys.decision_totals(scope)}
