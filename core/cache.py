@@ -153,13 +153,20 @@ def public_page(view=None, *, params: dict | None = None):
             if as_of:
                 response["Last-Modified"] = http_date(as_of.timestamp())
             if anonymous:
-                patch_cache_control(response, public=True, max_age=60)
+                patch_cache_control(response, public=True, max_age=browser_seconds())
             else:
                 patch_cache_control(response, private=True, no_cache=True)
         patch_vary_headers(response, ["Cookie"])
         return response
 
     return wrapper
+
+
+def browser_seconds() -> int:
+    """How long a browser or shared cache may keep a rollup page without asking again (then a
+    304 through the ETag costs no render): a minute, or the live-figures tick when it is
+    shorter, so that a change is on screen within a minute of being saved (issue 24)."""
+    return min(60, settings.LIVE_ROLLUP_SECONDS or 60)
 
 
 def live_public_page(view):
