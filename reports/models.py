@@ -141,6 +141,9 @@ class RollupRun(JobLiveness):
         indexes = [
             # "Data as of": the latest successful run.
             models.Index(fields=["status", "-finished_at"], name="programs_rolluprun_status"),
+            # The status page's newest runs: a live run every few seconds in office hours adds
+            # thousands of rows a day (issue 24).
+            models.Index(fields=["-queued_at", "-id"], name="programs_rolluprun_queued"),
             # The reaper: runs still queued or running.
             models.Index(fields=["status"], name="programs_rolluprun_open",
                          condition=models.Q(status__in=["queued", "running"])),

@@ -144,7 +144,17 @@ def main() -> int:
                 cursor.execute(f"DROP TABLE {table}")
 
     floor_runs = [timed(floor)[0] for _ in range(3)]
-    rollup_runs = [timed(rollup_run) for _ in range(3)]
+    breakdowns: list[list[tuple[str, float]]] = []
+
+    def stepped_run():
+        """A full run, with the time of each of its steps (``rollup_run``'s ``on_step``)."""
+        marks: list[tuple[str, float]] = [("lock", time.perf_counter())]
+        run = rollup_run(on_step=lambda name: marks.append((name, time.perf_counter())))
+        marks.append(("end", time.perf_counter()))
+        breakdowns.append([(name, later - at) for (name, at), (_, later) in zip(marks, marks[1:], strict=False)])
+        return run
+
+    rollup_runs = [timed(stepped_run) for _ in range(3)]
     floor_s = statistics.median(floor_runs)
     rollup_s = statistics.median(t for t, _ in rollup_runs)
     run = rollup_runs[-1][1]
@@ -266,6 +276,8 @@ def main() -> int:
     print(f"rollup (lock, scan, build, swap)  {rollup_s:8.2f} s  ({rollup_s / floor_s:.2f}× the floor; runs: "
           + ", ".join(f"{t:.2f} s = {t / floor_s:.2f}×" for t, _ in rollup_runs) + ")")
     print("floor runs                        " + ", ".join(f"{t:.2f} s" for t in floor_runs))
+    print("full run by step (each run)       " + " | ".join(
+        ", ".join(f"{name} {seconds:.2f}" for name, seconds in steps if seconds >= 0.01) for steps in breakdowns))
     print(f"PostgreSQL                        {server_version}")
     print(f"rollup rows                       {run.bucket_rows:,} buckets, {run.monthly_rows:,} monthly")
     print(f"mismatches vs raw aggregate       {mismatches}")
