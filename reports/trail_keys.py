@@ -69,13 +69,15 @@ _NOT_HANDOVER = (f"NOT EXISTS (SELECT 1 FROM {S} s WHERE s.realization_id = r.id
                  f"(r.reverses_id IS NULL OR NOT EXISTS (SELECT 1 FROM {S} s WHERE s.realization_id = r.reverses_id))")
 
 
-def _cursor(cursor, backward: bool) -> tuple[str, list]:
+def _cursor(cursor, backward: bool, alias: str = "r", column: str = "date") -> tuple[str, list]:
+    """The condition "after ``cursor`` = (value, id)" on ``alias.column, alias.id``."""
     if cursor is None:
         return "", []
-    date, pk = cursor
+    value, pk = cursor
     op = ">" if backward else "<"
-    # ``date <= x`` is an index condition on its own; the row comparison settles ties.
-    return f" AND r.date {op}= %s AND (r.date {op} %s OR r.id {op} %s)", [date, date, pk]
+    key = f"{alias}.{column}"
+    # ``key <= x`` is an index condition on its own; the row comparison settles ties.
+    return f" AND {key} {op}= %s AND ({key} {op} %s OR {alias}.id {op} %s)", [value, value, pk]
 
 
 def _handovers_in(scope) -> tuple[str, list]:
@@ -110,9 +112,9 @@ def _parts(scope, *, cursor=None, backward: bool = False, limit: int | None = No
     return sql, params
 
 
-def _order(backward: bool) -> str:
+def _order(backward: bool, alias: str = "r", column: str = "date") -> str:
     direction = "ASC" if backward else "DESC"
-    return f"ORDER BY r.date {direction}, r.id {direction}"
+    return f"ORDER BY {alias}.{column} {direction}, {alias}.id {direction}"
 
 
 def keys(scope):
@@ -192,27 +194,14 @@ def _programs(scope) -> tuple[str, list]:
     return f"SELECT p.id FROM {P} p WHERE {' AND '.join(where)}", params
 
 
-def _step_cursor(cursor, backward: bool) -> tuple[str, list]:
-    if cursor is None:
-        return "", []
-    created_at, pk = cursor
-    op = ">" if backward else "<"
-    return f" AND s.created_at {op}= %s AND (s.created_at {op} %s OR s.id {op} %s)", [created_at, created_at, pk]
-
-
-def _step_order(backward: bool) -> str:
-    direction = "ASC" if backward else "DESC"
-    return f"ORDER BY s.created_at {direction}, s.id {direction}"
-
-
 def _decision_rows(scope, *, columns: str = "s.id, s.created_at", cursor=None, backward: bool = False,
                    limit: int | None = None, ordered: bool = True, delivered: bool = False) -> tuple[str, list]:
     """(SQL, parameters) of the public steps in scope as ``columns``: in the page's order after
     ``cursor`` (``ordered``; otherwise in any order, to count or sum), at most ``limit``;
     deliveries only when ``delivered``."""
-    cursor_sql, cursor_params = _step_cursor(cursor, backward)
+    cursor_sql, cursor_params = _cursor(cursor, backward, alias="s", column="created_at")
     programs, p_params = _programs(scope)
-    order = _step_order(backward) if ordered else ""
+    order = _order(backward, alias="s", column="created_at") if ordered else ""
     limit_sql, limit_params = (" LIMIT %s", [limit]) if limit is not None else ("", [])
     public = "s.to_state = 'delivered' AND " + _PUBLIC_SQL if delivered else _PUBLIC_SQL
     if scope.regency is not None:
