@@ -18,7 +18,16 @@ workbox.core.clientsClaim();
 workbox.precaching.precacheAndRoute({{ precache|safe }});
 
 var FIELD_APP = "{{ field_app_url }}";
-var pages = new workbox.strategies.NetworkFirst({cacheName: "ikmrelief-field-app", networkTimeoutSeconds: 4});
+var FIELD_CACHE = "ikmrelief-field-app";
+var pages = new workbox.strategies.NetworkFirst({cacheName: FIELD_CACHE, networkTimeoutSeconds: 4});
+
+// Kept when the worker installs, so the field check works offline from the very first visit
+// (the page that registered the worker was loaded before the worker could keep it).
+self.addEventListener("install", function (event) {
+  event.waitUntil(caches.open(FIELD_CACHE).then(function (cache) {
+    return cache.add(new Request(FIELD_APP, {credentials: "same-origin"}));
+  }).catch(function () {}));
+});
 
 // The field-check page: from the network when there is one, else the copy kept on the device.
 workbox.routing.registerRoute(function (options) {
@@ -29,7 +38,7 @@ workbox.routing.registerRoute(function (options) {
 // ?selected=…): the field-check page kept under its plain address.
 workbox.routing.setCatchHandler(function (options) {
   if (options.request.mode === "navigate") {
-    return caches.match(FIELD_APP, {ignoreSearch: true}).then(function (page) { return page || Response.error(); });
+    return caches.match(FIELD_APP, {ignoreSearch: true, cacheName: FIELD_CACHE}).then(function (page) { return page || Response.error(); });
   }
   return Response.error();
 });

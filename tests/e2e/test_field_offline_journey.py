@@ -116,3 +116,27 @@ def test_field_checks_offline_sync_once_and_a_moved_application_shows_the_confli
     databases = page.evaluate("indexedDB.databases().then(d => d.map(x => x.name))")
     assert "ikmrelief-lapangan" not in databases
     assert page.evaluate("navigator.serviceWorker.getRegistrations().then(r => r.length)") == 0
+
+
+def test_a_brand_new_profile_keeps_the_field_check_from_its_first_visit(site, four_at_field_check):
+    """The first "take to the field" on a fresh browser: no second online visit before going offline."""
+    page = site.page("serang", viewport=PHONE)
+    page.goto(f"{site.url}/kelola/verifikasi/")
+    for name in NAMES[:3]:
+        page.get_by_label(f"Pilih {name}").check()
+    page.get_by_test_id("take-offline").click()
+    cards = page.get_by_test_id("field-card")
+    expect(cards).to_have_count(3)
+    # The worker installs (keeping the page) and takes this page over without a reload.
+    assert page.evaluate("""navigator.serviceWorker.ready.then(() => navigator.serviceWorker.controller ? true :
+        new Promise(done => navigator.serviceWorker.addEventListener("controllerchange", () => done(true))))""")
+
+    page.context.set_offline(True)
+    page.reload()
+    expect(cards).to_have_count(3)
+    for name in NAMES[:3]:
+        expect(page.locator("[data-testid=field-card]", has_text=name)).to_be_visible()
+    page.goto(f"{site.url}/kelola/lapangan/")  # the plain address, also offline
+    expect(cards).to_have_count(3)
+    expect(page.get_by_test_id("connection")).to_contain_text("Tanpa sinyal")
+    site.shoot(page, "field-offline-first-visit")
