@@ -10,6 +10,20 @@ from django.core.exceptions import ValidationError
 from core.params import BadParameter, StrictIntegerField, parse_rupiah
 
 
+class PublishesFields:
+    """A form whose listed fields appear on the public pages as typed: each is marked
+    "Dipublikasikan" beside its label (``includes/form_fields.html``, ``includes/published.html``),
+    so nobody writes a name or a private reason into a published field unwarned."""
+
+    published: tuple[str, ...] = ()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in self.published:
+            if name in self.fields:
+                self.fields[name].published = True
+
+
 class RupiahField(forms.CharField):
     """Whole rupiah as people type them: ``180000000``, ``180.000.000``, ``Rp180.000.000``.
 

@@ -9,7 +9,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.forms import RupiahField, SubmissionForm, VersionedForm
+from core.forms import PublishesFields, RupiahField, SubmissionForm, VersionedForm
 from core.models import Region
 from core.params import StrictIntegerField, StrictYearField
 from programs.models import FundingSource, Program
@@ -18,7 +18,8 @@ from programs.selectors import agencies_visible_to, ceilings_visible_to, program
 YEAR_FIELD = {"min_value": 2000, "max_value": 2100}
 
 
-class CeilingCreateForm(SubmissionForm):
+class CeilingCreateForm(PublishesFields, SubmissionForm):
+    published = ("fiscal_year", "funding_source", "amount")
     fiscal_year = StrictYearField(label=_("Tahun anggaran"), **YEAR_FIELD)
     funding_source = forms.ModelChoiceField(label=_("Sumber dana"), queryset=FundingSource.objects.all())
     amount = RupiahField(label=_("Pagu (Rp)"), help_text=_("Rupiah bulat, mis. 20.000.000.000."))
@@ -29,12 +30,14 @@ class CeilingCreateForm(SubmissionForm):
         self.fields["fiscal_year"].initial = timezone.localdate().year
 
 
-class CeilingEditForm(VersionedForm):
+class CeilingEditForm(PublishesFields, VersionedForm):
+    published = ("amount",)
     amount = RupiahField(label=_("Pagu (Rp)"))
     note = forms.CharField(label=_("Catatan"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
 
-class AllocationCreateForm(SubmissionForm):
+class AllocationCreateForm(PublishesFields, SubmissionForm):
+    published = ("program", "regency", "amount")
     ceiling = forms.ModelChoiceField(label=_("Pagu"), queryset=None)
     program = forms.ModelChoiceField(label=_("Program"), queryset=None)
     regency = forms.ModelChoiceField(
@@ -57,16 +60,19 @@ class AllocationCreateForm(SubmissionForm):
         self.fields["regency"].queryset = Region.objects.regencies().filter(parent_id=user.province_id)
 
 
-class RevisionForm(VersionedForm):
+class RevisionForm(PublishesFields, VersionedForm):
+    published = ("new_amount", "reason")
     new_amount = RupiahField(label=_("Jumlah baru (Rp)"))
     reason = forms.CharField(
         label=_("Alasan revisi"),
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("Wajib, mis. “refocusing anggaran 2020 untuk penanganan Covid-19”."),
+        help_text=_("Wajib; dipublikasikan di jejak anggaran, mis. “refocusing anggaran 2020 untuk penanganan "
+                    "Covid-19”. Jangan tulis nama orang."),
     )
 
 
-class RealizationForm(SubmissionForm):
+class RealizationForm(PublishesFields, SubmissionForm):
+    published = ("date", "amount", "description", "document_number")
     date = forms.DateField(label=_("Tanggal"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     amount = RupiahField(label=_("Jumlah (Rp)"), min_value=1)
     description = forms.CharField(
@@ -75,7 +81,8 @@ class RealizationForm(SubmissionForm):
     )
     document_number = forms.CharField(
         label=_("Nomor SP2D / berita acara"), max_length=100, required=False,
-        help_text=_("Surat perintah pencairan dana, atau berita acara serah terima untuk barang."),
+        help_text=_("Surat perintah pencairan dana, atau berita acara serah terima untuk barang; "
+                    "dipublikasikan di rincian realisasi."),
     )
 
     def __init__(self, *args, fiscal_year: int | None = None, **kwargs):
@@ -89,12 +96,17 @@ class RealizationForm(SubmissionForm):
             self.fields["date"].widget.attrs.update({"min": first.isoformat(), "max": last.isoformat()})
 
 
-class ReversalForm(SubmissionForm):
+class ReversalForm(PublishesFields, SubmissionForm):
+    published = ("reason",)
     reason = forms.CharField(label=_("Alasan koreksi"), max_length=250,
-                             help_text=_("Mis. “salah input: nominal seharusnya Rp18 juta”."))
+                             help_text=_("Dipublikasikan apa adanya di rincian realisasi dan jejak anggaran, "
+                                         "mis. “salah input: nominal seharusnya Rp18 juta”. Jangan tulis nama "
+                                         "orang atau data pribadi."))
 
 
-class ProgramForm(forms.ModelForm):
+class ProgramForm(PublishesFields, forms.ModelForm):
+    published = ("agency", "fiscal_year", "name", "kind", "description", "criteria_text", "target_count",
+                 "target_unit", "status")
     criteria_text = forms.CharField(
         label=_("Kriteria kelayakan"),
         required=False,

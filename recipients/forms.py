@@ -3,7 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from core.forms import RupiahField
+from core.forms import PublishesFields, RupiahField
 from core.models import Region
 from core.params import StrictIntegerField
 from programs.models import Allocation, Program
@@ -14,7 +14,7 @@ from recipients.models import RecipientGroup, State
 from recipients.services import GroupData, MemberData, nib_problem, nik_problem, phone_problem
 
 
-class GroupForm(forms.ModelForm):
+class GroupForm(PublishesFields, forms.ModelForm):
     members_text = forms.CharField(
         label=_("Anggota"),
         required=False,
@@ -30,6 +30,9 @@ class GroupForm(forms.ModelForm):
     version = StrictIntegerField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, user, **kwargs):
+        # An IKM group's name and sector are published once it is approved; a KPM family is never named.
+        kind = kwargs["instance"].kind if kwargs.get("instance") else user.district_office
+        self.published = ("name", "sector") if kind == RecipientGroup.Kind.IKM else ()
         super().__init__(*args, **kwargs)
         # NIKs as this user may see them (``policy.may_see_nik``): an officer correcting an approved
         # group sees and sends them masked, and a masked NIK sent back means "unchanged".
@@ -137,8 +140,11 @@ class ProposeForm(forms.Form):
         self.fields["program"].label_from_instance = lambda p: f"{p.agency} · {p.name} ({p.fiscal_year})"
 
 
-class StepForm(forms.Form):
-    """One verification move. Which fields matter depends on ``to_state``."""
+class StepForm(PublishesFields, forms.Form):
+    """One verification move. Which fields matter depends on ``to_state``. A rejection is final,
+    so it is confirmed on the form itself (``confirm_final``), with or without JavaScript."""
+
+    published = ("sk_number", "handover_date", "handover_items", "handover_amount")
 
     to_state = forms.ChoiceField(choices=State.choices, widget=forms.HiddenInput)
     expected_state = forms.ChoiceField(choices=State.choices, widget=forms.HiddenInput)
@@ -157,6 +163,8 @@ class StepForm(forms.Form):
     missing_documents = forms.CharField(
         label=_("Dokumen yang kurang atau salah"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("Satu dokumen per baris, mis. “Fotokopi NIB”."))
+    confirm_final = forms.BooleanField(
+        label=_("Saya paham penolakan bersifat final: usulan ini tidak dapat diusulkan lagi."), required=False)
 
     def __init__(self, *args, application, user, carried=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -173,6 +181,12 @@ class StepForm(forms.Form):
         self.fields["allocation"].queryset = Allocation.objects.filter(
             program=application.program, ceiling__province_id=user.province_id
         ).select_related("ceiling__funding_source", "regency")
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("to_state") == State.REJECTED and not cleaned.get("confirm_final"):
+            self.add_error("confirm_final", _("Centang untuk menegaskan penolakan; penolakan tidak dapat dibatalkan."))
+        return cleaned
 
     def answers(self) -> dict:
         result = {}

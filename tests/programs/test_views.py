@@ -303,6 +303,9 @@ def test_a_reversal_brings_realized_down_and_the_public_figure_follows_the_rollu
     assert "Rp9 juta" in realized_card()
     page = login(banten_officer).get(reverse("programs:realization-reverse", args=[wrong.pk]))
     assert page.status_code == 200 and "entri pembalik" in page.content.decode()
+    # The reason is published as typed, and the form says so beside it; the submission asks first.
+    reason_label = page.content.decode().split('for="id_reason"')[1].split("</label>")[0]
+    assert 'data-testid="published"' in reason_label and "data-confirm=" in page.content.decode()
     refused = client.post(reverse("programs:realization-reverse", args=[wrong.pk]), {"reason": ""})
     assert refused.status_code == 200 and "harus diisi" in refused.content.decode()
     assert Realization.objects.count() == 1
@@ -311,6 +314,7 @@ def test_a_reversal_brings_realized_down_and_the_public_figure_follows_the_rollu
     assert banten_allocation.realized_total == 0
     reversal = Realization.objects.get(reverses=wrong)
     assert reversal.amount == -9_000_000 and reversal.date == wrong.date and "900 ribu" in reversal.description
+    assert "nominal seharusnya 900 ribu" in client.get(reverse("reports:trail", args=["realisasi"])).content.decode()
     detail = client.get(reverse("programs:allocation-detail", args=[banten_allocation.pk])).content.decode()
     assert "dikoreksi" in detail and "entri koreksi" in detail and "SP2D-0042" in detail
     with pytest.raises(ValidationError, match="sudah dikoreksi"):

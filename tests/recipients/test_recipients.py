@@ -1,4 +1,5 @@
 import datetime as dt
+import re
 import threading
 
 import pytest
@@ -97,6 +98,28 @@ def test_document_check_ladder(client, personas, application, who, expected, mov
     assert (application.state == State.DOC_CHECKED) is moved
     if not moved:
         assert db_state() == before
+
+
+def test_a_rejection_is_confirmed_on_the_form_and_each_button_says_its_move(client, personas, application):
+    """Reject is final: without the confirmation box ticked nothing moves and the form says why."""
+    c = as_user(client, personas["serang"])
+    page = c.get(reverse("recipients:application-detail", args=[application.pk])).content.decode()
+    buttons = re.findall(r'<button[^>]*name="move"[^>]*>([^<]*)</button>', page)
+    assert buttons == ["Nyatakan lolos cek dokumen", "Kembalikan untuk perbaikan", "Tolak usulan (final)"]
+    assert "data-confirm=" in page
+    url = reverse("recipients:application-advance", args=[application.pk])
+    post = {"move": "rejected", "rejected-to_state": "rejected", "rejected-expected_state": "proposed",
+            "rejected-note": "Bukan usaha industri"}
+    before = db_state()
+    response = c.post(url, post)
+    assert response.status_code == 200
+    assert "penolakan tidak dapat dibatalkan" in response.content.decode()
+    application.refresh_from_db()
+    assert application.state == State.PROPOSED and db_state() == before
+    response = c.post(url, {**post, "rejected-confirm_final": "on"})
+    assert response.status_code == 302
+    application.refresh_from_db()
+    assert application.state == State.REJECTED
 
 
 @pytest.mark.parametrize(("who", "expected"), [(None, 302), ("lebak", 200), ("serang", 200), ("banten", 200)])
