@@ -16,6 +16,8 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
+from core.i18n import shown
+
 # Who may act where: a change of any of these is a row in the user's history (who changed it, when).
 SCOPE_FIELDS = ("role", "province", "regency", "agency", "district_office", "is_active")
 
@@ -203,6 +205,9 @@ class Notification(models.Model):
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(_("jenis"), max_length=15, choices=Kind.choices)
     text = models.CharField(_("isi"), max_length=300)
+    # The same message as written in the code, and its values: shown in the reader's language.
+    message = models.CharField(max_length=300, blank=True, default="")
+    params = models.JSONField(default=dict, blank=True)
     url = models.CharField(max_length=300)
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
@@ -220,6 +225,12 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+    @property
+    def shown(self) -> str:
+        """The message in the active language (``text``, as first written, for older rows)."""
+        return shown({"msgid": self.message, "params": self.params, "message": self.text}) if self.message \
+            else self.text
 
 
 @pgtrigger.register(pgtrigger.Protect(name="append_only", operation=pgtrigger.Update | pgtrigger.Delete))

@@ -19,13 +19,21 @@ from accounts import mail
 from accounts.models import Notification, User
 
 
-def notify(*, users, kind: str, text: str, url: str) -> list[Notification]:
-    """One notification per active user in ``users``; mail for those who want each event."""
+def notify(*, users, kind: str, message: str, params: dict | None = None, url: str) -> list[Notification]:
+    """One notification per active user in ``users``; mail for those who want each event.
+
+    ``message`` is the text as written in the code (mark it with ``gettext_noop``) and ``params``
+    its values: the inbox shows it in each reader's language; ``text`` and the mail are in the
+    site's language."""
     recipients = list({u.pk: u for u in users if u is not None and u.is_active}.values())
     if not recipients:
         return []
+    params = params or {}
+    with translation.override(settings.LANGUAGE_CODE):
+        text = _(message) % params if params else _(message)
     created = Notification.objects.bulk_create(
-        [Notification(user=u, kind=kind, text=text[:300], url=url[:300]) for u in recipients]
+        [Notification(user=u, kind=kind, text=text[:300], message=message[:300], params=params, url=url[:300])
+         for u in recipients]
     )
     for user, notification in zip(recipients, created, strict=True):
         if user.email and user.notification_email == User.EmailChoice.EACH:

@@ -187,6 +187,7 @@ def group_history(group: RecipientGroup, *, show_nik: bool) -> list[dict]:
             continue  # the registration itself; the group page shows what it is now
         entry["changes"] = [(labels[f], nik(o) if f == "leader_nik" else o, nik(n) if f == "leader_nik" else n)
                             for f, o, n in entry["changes"]]
+        entry["verb"] = _("mengubah")
         entries.append(entry)
     events = list(Member.pgh_event_model.objects.filter(group_id=group.pk).select_related("pgh_context")
                   .order_by("pgh_id"))
@@ -200,14 +201,17 @@ def group_history(group: RecipientGroup, *, show_nik: bool) -> list[dict]:
             continue  # registered with the group
         who = names.get(e.pgh_context.metadata.get("user")) if e.pgh_context else None
         label = f"{_('Anggota')} {nik(e.nik)}"
+        now = f"{e.name} ({roles.get(e.role, e.role)})"
+        # An added or removed member is one value (old is None), a changed one old → new.
         if e.pgh_label == "insert":
-            change = (label, "–", f"{e.name} ({roles.get(e.role, e.role)})")
+            verb, change = _("menambah anggota"), (label, None, now)
         elif e.pgh_label == "delete":
-            change = (label, f"{e.name} ({roles.get(e.role, e.role)})", _("dihapus"))
+            verb, change = _("menghapus anggota"), (label, None, now)
         else:
             old = f"{before.name} ({roles.get(before.role, before.role)})" if before else "?"
-            change = (label, old, f"{e.name} ({roles.get(e.role, e.role)})")
-        entries.append({"when": e.pgh_created_at, "who": who, "created": False, "changes": [change], "reason": ""})
+            verb, change = _("mengubah anggota"), (label, old, now)
+        entries.append({"when": e.pgh_created_at, "who": who, "created": False, "verb": verb, "changes": [change],
+                        "reason": ""})
     entries.sort(key=lambda x: x["when"], reverse=True)
     return entries
 

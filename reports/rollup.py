@@ -30,12 +30,10 @@ import logging
 import time
 from collections.abc import Callable
 
-from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
 from django.urls import reverse
-from django.utils import timezone, translation
-from django.utils.translation import gettext as _
+from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from accounts.models import Notification, User
@@ -435,10 +433,9 @@ def _notify_failure(run: RollupRun) -> None:
         return
     users = [run.requested_by] if run.requested_by_id else list(
         User.objects.filter(is_active=True, role=User.Role.NATIONAL_ADMIN))
-    with translation.override(settings.LANGUAGE_CODE):
-        text = _("Rekap anggaran gagal (%(trigger)s): angka publik masih dari rekap sebelumnya.") % {
-            "trigger": run.trigger}
-    notify(users=users, kind=Notification.Kind.ROLLUP_FAILED, text=text, url=reverse("reports:rollup-status"))
+    notify(users=users, kind=Notification.Kind.ROLLUP_FAILED,
+           message=gettext_noop("Rekap anggaran gagal (%(trigger)s): angka publik masih dari rekap sebelumnya."),
+           params={"trigger": run.trigger}, url=reverse("reports:rollup-status"))
 
 
 # Reasons the reaper writes; translated where they are shown (the status page).

@@ -9,16 +9,16 @@ import logging
 from contextlib import contextmanager
 from dataclasses import asdict
 
-from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, IntegrityError, connection, connections, transaction
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from accounts.models import Notification
 from accounts.notifications import notify
+from core.i18n import source_language, stored
 from core.jobs import IMPORT_LOCK_CLASS, owner_label, reap, resend, session_lock
 from recipients.imports.reading import UnreadableFile, is_light, read_rows
 from recipients.imports.validation import Parsed, validate_rows
@@ -53,11 +53,14 @@ def _finish(batch: ImportBatch, **fields) -> ImportBatch:
 def batch_validate(batch: ImportBatch) -> ImportBatch:
     """Fill ``batch.errors`` and its status. Writes nothing but the batch row.
 
+    The errors are kept in the source language with their values, and shown in the reader's
+    (``core.i18n``), whichever language the request or worker that checked the file had.
+
     Runs while holding the batch's advisory lock (its proof of life for ``batches_reap``);
     a batch another worker is already validating is returned untouched. Whatever goes wrong
     ends as INVALID with a message the uploader can act on, never as a batch left "validating".
     """
-    with session_lock(IMPORT_LOCK_CLASS, batch.pk) as mine:
+    with source_language(), session_lock(IMPORT_LOCK_CLASS, batch.pk) as mine:
         if not mine:
             return batch
         batch.refresh_from_db()
@@ -74,12 +77,12 @@ def batch_validate(batch: ImportBatch) -> ImportBatch:
             parsed = validate_rows(rows, batch.created_by, on_progress=progress)
         except UnreadableFile as exc:
             return _finish(batch, status=ImportBatch.Status.INVALID,
-                           errors=[{"row": 1, "column": "", "message": str(exc)}])
+                           errors=[{"row": 1, "column": "", **exc.entry}])
         except Exception as exc:
             log.exception("import batch %s could not be validated", batch.pk)
-            return _finish(batch, status=ImportBatch.Status.INVALID, errors=[{"row": 0, "column": "", "message": _(
-                "Berkas tidak dapat diperiksa (%(error)s). Periksa formatnya atau hubungi admin.")
-                % {"error": type(exc).__name__}}])
+            return _finish(batch, status=ImportBatch.Status.INVALID, errors=[{"row": 0, "column": "", **stored(_(
+                "Berkas tidak dapat diperiksa (%(error)s). Periksa formatnya atau hubungi admin."),
+                error=type(exc).__name__)}])
         if not parsed.errors:
             _keep_parsed(batch, parsed)
         return _finish(
@@ -115,7 +118,7 @@ def batch_commit(batch: ImportBatch) -> ImportBatch:
     Holds the batch's advisory lock like ``batch_validate``; any failure ends as FAILED with the
     reason, and nothing of the batch is written.
     """
-    with session_lock(IMPORT_LOCK_CLASS, batch.pk) as mine:
+    with source_language(), session_lock(IMPORT_LOCK_CLASS, batch.pk) as mine:
         if not mine:
             return batch
         batch.refresh_from_db()
@@ -141,14 +144,14 @@ def batch_commit(batch: ImportBatch) -> ImportBatch:
             if recheck.errors:
                 return _finish(batch, status=ImportBatch.Status.INVALID, errors=recheck.errors)
             log.exception("import batch %s failed", batch.pk)
-            return _finish(batch, status=ImportBatch.Status.FAILED, errors=[{"row": 0, "column": "", "message": _(
-                "Penyimpanan gagal, tidak ada yang tersimpan (%(error)s). Coba lagi atau hubungi admin.")
-                % {"error": "IntegrityError"}}])
+            return _finish(batch, status=ImportBatch.Status.FAILED, errors=[{"row": 0, "column": "", **stored(_(
+                "Penyimpanan gagal, tidak ada yang tersimpan (%(error)s). Coba lagi atau hubungi admin."),
+                error="IntegrityError")}])
         except Exception as exc:  # whatever it was, nothing of the batch is written; the user is told
             log.exception("import batch %s failed", batch.pk)
-            return _finish(batch, status=ImportBatch.Status.FAILED, errors=[{"row": 0, "column": "", "message": _(
-                "Penyimpanan gagal, tidak ada yang tersimpan (%(error)s). Coba lagi atau hubungi admin.")
-                % {"error": type(exc).__name__}}])
+            return _finish(batch, status=ImportBatch.Status.FAILED, errors=[{"row": 0, "column": "", **stored(_(
+                "Penyimpanan gagal, tidak ada yang tersimpan (%(error)s). Coba lagi atau hubungi admin."),
+                error=type(exc).__name__)}])
         batch.refresh_from_db()
         return batch
 
@@ -222,13 +225,14 @@ def _write_all(batch: ImportBatch, parsed: Parsed, progress) -> None:
 
 def notify_uploader(batch: ImportBatch) -> ImportBatch:
     """Tell the uploader that a batch a worker handled has finished (ready, invalid, saved, failed)."""
-    done = {ImportBatch.Status.READY: _("siap disimpan"), ImportBatch.Status.COMMITTED: _("tersimpan"),
-            ImportBatch.Status.INVALID: _("ada baris yang salah"), ImportBatch.Status.FAILED: _("gagal")}
+    done = {ImportBatch.Status.READY: gettext_noop("Impor %(name)s: siap disimpan."),
+            ImportBatch.Status.COMMITTED: gettext_noop("Impor %(name)s: tersimpan."),
+            ImportBatch.Status.INVALID: gettext_noop("Impor %(name)s: ada baris yang salah."),
+            ImportBatch.Status.FAILED: gettext_noop("Impor %(name)s: gagal.")}
     if batch.status in done:
         failed = batch.status in (ImportBatch.Status.INVALID, ImportBatch.Status.FAILED)
-        with translation.override(settings.LANGUAGE_CODE):
-            text = _("Impor %(name)s: %(status)s.") % {"name": batch.original_name, "status": done[batch.status]}
-        notify(users=[batch.created_by], text=text, url=reverse("recipients:import-detail", args=[batch.pk]),
+        notify(users=[batch.created_by], message=done[batch.status], params={"name": batch.original_name},
+               url=reverse("recipients:import-detail", args=[batch.pk]),
                kind=Notification.Kind.IMPORT_FAILED if failed else Notification.Kind.IMPORT_DONE)
     return batch
 

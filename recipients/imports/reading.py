@@ -14,6 +14,7 @@ import zipfile
 from django.utils.translation import gettext as _
 from openpyxl import load_workbook
 
+from core.i18n import stored
 from recipients.models import Member, Sector
 
 log = logging.getLogger(__name__)
@@ -54,7 +55,12 @@ def parse_sector(text: str) -> str | None:
 
 
 class UnreadableFile(ValueError):
-    """The file cannot be read as a table; ``str()`` is the message for the user."""
+    """The file cannot be read as a table; ``str()`` is the message for the user, ``entry`` the same
+    message kept for another reader's language (``core.i18n.stored``)."""
+
+    def __init__(self, message, **params):
+        self.entry = stored(message, **params)
+        super().__init__(self.entry["message"])
 
 
 # Files heavier than this are read and checked by a Celery worker, never inside a web request.
@@ -97,7 +103,7 @@ def _csv_rows(content: bytes) -> list[list[str]]:
     try:
         return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     except csv.Error as exc:
-        raise UnreadableFile(_("CSV tidak dapat dibaca: %(error)s.") % {"error": exc})
+        raise UnreadableFile(_("CSV tidak dapat dibaca: %(error)s."), error=str(exc))
 
 
 def _xlsx_unpacked_size(content: bytes) -> int:
@@ -156,7 +162,7 @@ def read_rows(content: bytes, filename: str) -> list[dict]:
     missing = [c for c in REQUIRED if c not in headers]
     if missing:
         raise UnreadableFile(_("Kolom wajib tidak ada: %(columns)s. Baris pertama harus berisi judul kolom "
-                               "seperti pada templat.") % {"columns": ", ".join(missing)})
+                               "seperti pada templat."), columns=", ".join(missing))
     rows = []
     for number, cells in enumerate(table[1:], start=2):  # the header is row 1, as in a spreadsheet
         if not any(str(c).strip() for c in cells):

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
+from core.i18n import stored
 from core.models import Region
 from core.params import BadParameter, parse_int
 from recipients import policy
@@ -68,8 +69,9 @@ def validate_rows(rows: list[dict], user, on_progress=None) -> Parsed:
     first_row: dict[tuple[int, str], int] = {}
     member_rows: dict[str, int] = {}
 
-    def err(row_no, column, message):
-        errors.append({"row": row_no, "column": column, "message": message})
+    def err(row_no, column, message, **params):
+        # Kept as the message and its values (core.i18n): the uploader may read it in English.
+        errors.append({"row": row_no, "column": column, **stored(message, **params)})
 
     for index, row in enumerate(rows):
         row_no = row.get(ROW_NUMBER, index + 2)
@@ -81,19 +83,19 @@ def validate_rows(rows: list[dict], user, on_progress=None) -> Parsed:
                 err(row_no, column, _("Wajib diisi."))
         for column, limit in MAX_LENGTHS.items():
             if len(row.get(column, "")) > limit:
-                err(row_no, column, _("Paling banyak %(n)s karakter.") % {"n": limit})
+                err(row_no, column, _("Paling banyak %(n)s karakter."), n=limit)
         if row.get("telepon") and (problem := phone_problem(row["telepon"])):
             err(row_no, "telepon", problem)
         code = row.get("kode_wilayah", "")
         regency = allowed.get(code)
         if code and regency is None:
             if code in known_codes:
-                err(row_no, "kode_wilayah", _("Kabupaten/kota %(code)s di luar wilayah tugas Anda.") % {"code": code})
+                err(row_no, "kode_wilayah", _("Kabupaten/kota %(code)s di luar wilayah tugas Anda."), code=code)
             else:
-                err(row_no, "kode_wilayah", _("Kode wilayah %(code)s tidak dikenal (contoh: 36.04).") % {"code": code})
+                err(row_no, "kode_wilayah", _("Kode wilayah %(code)s tidak dikenal (contoh: 36.04)."), code=code)
         sector = parse_sector(row.get("sektor", ""))
         if row.get("sektor") and sector is None:
-            err(row_no, "sektor", _("Sektor “%(value)s” tidak dikenal.") % {"value": row["sektor"]})
+            err(row_no, "sektor", _("Sektor “%(value)s” tidak dikenal."), value=row["sektor"])
         for column in ("nik_ketua", "nik_anggota"):
             if row.get(column) and (problem := nik_problem(row[column])):
                 err(row_no, column, problem)
@@ -115,7 +117,7 @@ def validate_rows(rows: list[dict], user, on_progress=None) -> Parsed:
         if nik:
             if nik in member_rows:
                 err(row_no, "nik_anggota",
-                    _("NIK ini sudah ada di baris %(row)s.") % {"row": member_rows[nik]})
+                    _("NIK ini sudah ada di baris %(row)s."), row=member_rows[nik])
             else:
                 member_rows[nik] = row_no
         if regency is None or not row.get("nama_kelompok") or sector is None:
@@ -133,8 +135,8 @@ def validate_rows(rows: list[dict], user, on_progress=None) -> Parsed:
             )
             first_row[key] = row_no
         elif row.get("nama_ketua") and row["nama_ketua"] != group.leader_name:
-            err(row_no, "nama_ketua", _("Ketua berbeda dengan baris %(row)s untuk kelompok yang sama.")
-                % {"row": first_row[key]})
+            err(row_no, "nama_ketua", _("Ketua berbeda dengan baris %(row)s untuk kelompok yang sama."),
+                row=first_row[key])
         if nik and role is not None:
             group.members.append(MemberData(name=row["nama_anggota"], nik=nik, role=role))
         if on_progress and (index + 1) % PROGRESS_EVERY == 0:

@@ -6,13 +6,13 @@ statements), look-alike flags and their decision, and the verification moves, wh
 import datetime as dt
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.models import Notification
 from accounts.notifications import notify
@@ -95,15 +95,19 @@ def _flag_pairs(pairs: dict[int, tuple[Application, list[Application]]]) -> int:
 
 
 def _notify_duplicate(application: Application, others: list[Application]) -> None:
-    """The officers acting for each application of the pair (in its own province)."""
+    """The officers acting for each application of the pair (in its own province), each told of
+    their own side with a link to it: the item leaves their unread list when the flag is decided
+    (``duplicate_resolve``) or the application moves on."""
     pairs = [application, *Application.objects.filter(pk__in=[o.pk for o in others])
              .select_related("group__regency", "program__agency")]
-    users = {u.pk: u for a in pairs for u in province_officers(a.group.regency.parent_id, a.program)}
-    with translation.override(settings.LANGUAGE_CODE):
-        text = _("Indikasi penerima ganda: %(group)s (%(program)s) perlu keputusan provinsi.") % {
-            "group": application.group.name, "program": application.program.name}
-    notify(users=list(users.values()), kind=Notification.Kind.DUPLICATE,
-           text=text, url=reverse("recipients:duplicate-list"))
+    told: set[int] = set()
+    for side in pairs:
+        users = [u for u in province_officers(side.group.regency.parent_id, side.program) if u.pk not in told]
+        told |= {u.pk for u in users}
+        notify(users=users, kind=Notification.Kind.DUPLICATE,
+               message=gettext_noop("Indikasi penerima ganda: %(group)s (%(program)s) perlu keputusan provinsi."),
+               params={"group": side.group.name, "program": side.program.name},
+               url=reverse("recipients:application-detail", args=[side.pk]))
 
 
 @transaction.atomic
@@ -324,26 +328,25 @@ def _notify_next(application: Application, step: VerificationStep) -> None:
     Notification.objects.filter(url=url, read_at__isnull=True).update(read_at=timezone.now())
     names = {"group": application.group.name, "program": application.program.name}
     resubmitted = step.from_state == State.RETURNED and step.to_state in (State.PROPOSED, State.DOC_CHECKED)
-    with translation.override(settings.LANGUAGE_CODE):
-        if step.to_state == State.RETURNED:
-            kind, text = Notification.Kind.RETURNED, _(
-                "Dikembalikan untuk perbaikan: %(group)s (%(program)s) — %(reason)s") % {**names, "reason": step.note}
-        elif resubmitted:
-            kind, text = Notification.Kind.RESUBMITTED, _(
-                "Sudah diperbaiki dan diusulkan lagi: %(group)s (%(program)s)") % names
-        elif step.to_state == State.FIELD_CHECKED:
-            kind, text = Notification.Kind.READY_FOR_APPROVAL, _(
-                "Siap disetujui: %(group)s (%(program)s), cek lapangan selesai.") % names
-        elif step.to_state == State.APPROVED:
-            kind, text = Notification.Kind.APPROVED, _(
-                "Disetujui (SK %(sk)s): %(group)s (%(program)s); kabari kelompoknya.") % {**names, "sk": step.sk_number}
-        else:
-            return
+    if step.to_state == State.RETURNED:
+        kind, message, params = Notification.Kind.RETURNED, gettext_noop(
+            "Dikembalikan untuk perbaikan: %(group)s (%(program)s) — %(reason)s"), {**names, "reason": step.note}
+    elif resubmitted:
+        kind, message, params = Notification.Kind.RESUBMITTED, gettext_noop(
+            "Sudah diperbaiki dan diusulkan lagi: %(group)s (%(program)s)"), names
+    elif step.to_state == State.FIELD_CHECKED:
+        kind, message, params = Notification.Kind.READY_FOR_APPROVAL, gettext_noop(
+            "Siap disetujui: %(group)s (%(program)s), cek lapangan selesai."), names
+    elif step.to_state == State.APPROVED:
+        kind, message, params = Notification.Kind.APPROVED, gettext_noop(
+            "Disetujui (SK %(sk)s): %(group)s (%(program)s); kabari kelompoknya."), {**names, "sk": step.sk_number}
+    else:
+        return
     users = who_acts_next(application, step.to_state)
     if resubmitted:
         returned = latest_return(application)
         users = [returned.actor] if returned and returned.actor_id and returned.actor_id != step.actor_id else []
-    notify(users=users, kind=kind, text=text, url=url)
+    notify(users=users, kind=kind, message=message, params=params, url=url)
 
 
 @transaction.atomic
@@ -369,3 +372,7 @@ def duplicate_resolve(*, flag: DuplicateFlag, actor, resolution: str) -> None:
     for app_id in (flag.application_id, flag.other_id):
         if not DuplicateFlag.objects.filter(application_id=app_id, resolved_at__isnull=True).exists():
             Application.objects.filter(pk=app_id).update(has_duplicate=False)
+            # Decided: the "possible duplicate" item for this application is done.
+            Notification.objects.filter(kind=Notification.Kind.DUPLICATE, read_at__isnull=True,
+                                        url=reverse("recipients:application-detail", args=[app_id]),
+                                        ).update(read_at=timezone.now())

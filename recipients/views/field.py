@@ -55,6 +55,10 @@ def field_app(request):
             "max_bytes": settings.EVIDENCE_MAX_BYTES,
             "photos_max": fieldcheck.PHOTOS_MAX,
             "types": list(evidence.IMAGES),
+            # Times are shown in the site's zone, as every other page shows them.
+            "time_zone": settings.TIME_ZONE,
+            "zone_label": "WIB" if settings.TIME_ZONE == "Asia/Jakarta" else settings.TIME_ZONE,
+            "language": request.LANGUAGE_CODE,
         },
     })
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from core.i18n import shown
 from core.jobs import dispatch
 from core.spreadsheets import spreadsheet_response
 from recipients import exports, imports, policy, selectors
@@ -55,7 +56,7 @@ def import_detail(request, pk):
 def import_errors(request, pk):
     """Every error of the batch as a CSV (the page shows the first ``ERRORS_SHOWN``)."""
     batch = get_object_or_404(selectors.imports_visible_to(request.user), pk=pk)
-    rows = ([e["row"], e["column"], e["message"]] for e in batch.errors)
+    rows = ([e["row"], e["column"], shown(e)] for e in batch.errors)
     return spreadsheet_response("csv", ["baris", "kolom", "masalah"], rows, sheet="kesalahan",
                                 filename=f"kesalahan-impor-{batch.pk}")
 

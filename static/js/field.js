@@ -25,6 +25,16 @@
     return node;
   }
   function say(text) { status.textContent = text; }
+  // An ISO instant as the site's clock reads it (Asia/Jakarta), whatever the device's zone.
+  function when(iso, withTime) {
+    var at = new Date(iso);
+    var date = new Intl.DateTimeFormat(config.language === "en" ? "en-GB" : "id-ID",
+      {timeZone: config.time_zone, day: "numeric", month: "short", year: "numeric"}).format(at);
+    if (!withTime) return date;
+    var time = new Intl.DateTimeFormat("en-GB", {timeZone: config.time_zone, hour: "2-digit", minute: "2-digit",
+      hourCycle: "h23"}).format(at);  // 15:01, as the server's pages write it
+    return date + ", " + time + " " + config.zone_label;
+  }
   function showConnection() {
     connection.textContent = navigator.onLine ? connection.dataset.online : connection.dataset.offline;
     connection.className = "badge " + (navigator.onLine ? "badge-ok" : "badge-warn");
@@ -69,7 +79,7 @@
           if ((c.changes || []).length) {
             box.appendChild(el("p", {text: S.changes}));
             box.appendChild(el("ul", {}, c.changes.map(function (s) {
-              return el("li", {text: s.at.slice(0, 10) + " · " + s.actor + ": " + s.from + " → " + s.to + (s.note ? " — " + s.note : "")});
+              return el("li", {text: when(s.at, true) + " · " + s.actor + ": " + (s.from === s.to ? "" : s.from + " → ") + s.to + (s.note ? " — " + s.note : "")});
             })));
           }
           box.appendChild(el("p", {text: S.kept}));
@@ -88,7 +98,7 @@
       });
       var sentList = document.getElementById("field-sent");
       sentList.replaceChildren.apply(sentList, sent.map(function (s) {
-        return el("li", {text: s.group + " — " + (s.state_label || "") + " · " + s.at.slice(0, 16).replace("T", " ")});
+        return el("li", {text: s.group + " — " + (s.state_label || "") + " · " + when(s.at, true)});
       }));
       if (openId && !apps.some(function (a) { return a.id === openId; })) { openId = null; formBox.replaceChildren(); }
     });
@@ -171,7 +181,7 @@
     form.appendChild(el("details", {}, [el("summary", {text: S.members + " (" + a.group.members.length + ")"}),
       el("ul", {}, a.group.members.map(function (m) { return el("li", {text: m.name + " · " + m.role + " · " + m.nik}); }))]));
     form.appendChild(el("details", {}, [el("summary", {text: S.steps}),
-      el("ol", {}, a.steps.map(function (s) { return el("li", {text: s.at.slice(0, 10) + " · " + s.actor + ": " + s.to + (s.note ? " — " + s.note : "")}); }))]));
+      el("ol", {}, a.steps.map(function (s) { return el("li", {text: when(s.at, true) + " · " + s.actor + ": " + s.to + (s.note ? " — " + s.note : "")}); }))]));
     var submit = el("button", {type: "submit", class: "button primary", "data-testid": "save-check", text: S.save});
     var close = el("button", {type: "button", class: "button", text: S.close});
     close.addEventListener("click", function () { openId = null; formBox.replaceChildren(); });

@@ -39,7 +39,7 @@ def test_every_email_links_to_site_url_and_each_link_answers(client, settings, r
     # 1. an invitation; 2. a notification mailed at once; 3. the daily digest;
     user_invite(user=User(username="ani", email="ani@dinsos.bantenprov.go.id", role=User.Role.DISTRICT_STAFF,
                           regency=regions["36.04"], district_office=User.Office.IKM), actor=coordinator)
-    notify(users=[each, digest], kind=Notification.Kind.RETURNED, text="Usulan dikembalikan",
+    notify(users=[each, digest], kind=Notification.Kind.RETURNED, message="Usulan dikembalikan",
            url=reverse("recipients:application-list"))
     send_digests()
     # 4. a password changed (the notice to its owner); 5. a new address (its confirmation link);

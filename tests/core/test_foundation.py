@@ -61,7 +61,9 @@ def test_login_with_demo_persona_lands_on_dashboard(client, banten_officer):
 def test_wrong_password_shows_indonesian_error(client, banten_officer):
     response = client.post(reverse("accounts:login"), {"username": "rina", "password": "salah"})
     assert response.status_code == 200
-    assert "nama pengguna dan sandi yang benar" in response.content.decode().lower()
+    page = response.content.decode()
+    # The glossary's words (locale/id overrides Django's "sandi"), and the field named once.
+    assert "Nama pengguna atau kata sandi salah." in page and "nama pengguna nama pengguna" not in page.lower()
 
 
 @pytest.mark.parametrize(

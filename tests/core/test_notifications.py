@@ -55,6 +55,18 @@ def test_a_return_and_a_field_check_each_tell_the_next_person_once(client, peopl
     assert ">1</span>" not in client.get(reverse("accounts:inbox")).content.decode()
 
 
+def test_an_item_leaves_the_unread_list_once_what_it_points_at_has_moved(people):
+    officer, district, application = people
+    services.application_advance(application=application, to_state=State.DOC_CHECKED, actor=district)
+    services.application_advance(application=application, to_state=State.FIELD_CHECKED, actor=district,
+                                 answers={"Sangat terdampak": {"met": True}})
+    ready = Notification.objects.get(user=officer, kind=Notification.Kind.READY_FOR_APPROVAL)
+    assert ready.read_at is None
+    services.application_advance(application=application, to_state=State.APPROVED, actor=officer, sk_number="SK-1")
+    ready.refresh_from_db()
+    assert ready.read_at is not None
+
+
 def test_mail_off_or_as_a_daily_digest(client, people, smtp_server, celery_worker_thread):
     officer, district, application = people
     client.force_login(district)
@@ -86,6 +98,11 @@ def test_duplicate_flag_and_failed_rollup_tell_the_province_and_the_requester(pe
     # The same group proposed to a second program of the year: the province is asked to decide.
     services.application_propose(group=application.group, program=other, actor=district)
     assert Notification.objects.filter(user=officer, kind=Notification.Kind.DUPLICATE).count() == 1
+    # Decided: the item leaves the unread list.
+    from recipients.models import DuplicateFlag
+    services.duplicate_resolve(flag=DuplicateFlag.objects.filter(application=application).get(), actor=officer,
+                               resolution="Dua program berbeda, keduanya sah")
+    assert not Notification.objects.filter(user=officer, kind=Notification.Kind.DUPLICATE, read_at__isnull=True)
 
     def boom(step):
         raise RuntimeError("disk full")

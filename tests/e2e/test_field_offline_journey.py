@@ -7,6 +7,7 @@ three new steps with their photo, and the fourth, which the province returned me
 the conflict with what changed and keeps the verifier's answers on the device.
 """
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -94,6 +95,13 @@ def test_field_checks_offline_sync_once_and_a_moved_application_shows_the_confli
     expect(page.get_by_test_id("field-sent").locator("li")).to_have_count(3)
     for name in NAMES[:3]:
         expect(page.get_by_test_id("field-sent")).to_contain_text(name)
+    # Sent at the site's time (WIB), not the device's UTC clock.
+    from django.utils import timezone
+    last = VerificationStep.objects.filter(submission_id__isnull=False).latest("created_at")
+    sent_at = timezone.localtime(last.created_at)
+    sent_text = page.get_by_test_id("field-sent").inner_text()
+    minutes = {f"{(sent_at + dt.timedelta(minutes=m)):%H:%M} WIB" for m in (-1, 0, 1)}
+    assert any(m in sent_text for m in minutes), (sent_text, minutes)
     site.shoot(page, "field-offline-conflict")
 
     made = VerificationStep.objects.filter(submission_id__isnull=False)

@@ -109,8 +109,9 @@ def test_district_corrects_group_and_members_with_history(client, group, at_fiel
 
     history = client.get(reverse("recipients:group-detail", args=[group.pk])).content.decode()
     assert "Siti → Siti Aminah" in history                      # group field, old → new
-    assert "Dedi (Anggota) → dihapus" in history                # member removed
-    assert "– → Rina (Anggota)" in history                       # member added
+    assert "menghapus anggota" in history and "Dedi (Anggota)</li>" in history   # member removed
+    assert "menambah anggota" in history and "Rina (Anggota)</li>" in history    # member added
+    assert "→ dihapus" not in history and "– → Rina" not in history
     assert serang_staff.get_full_name() in history
 
 

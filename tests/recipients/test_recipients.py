@@ -107,6 +107,7 @@ def test_a_rejection_is_confirmed_on_the_form_and_each_button_says_its_move(clie
     buttons = re.findall(r'<button[^>]*name="move"[^>]*>([^<]*)</button>', page)
     assert buttons == ["Nyatakan lolos cek dokumen", "Kembalikan untuk perbaikan", "Tolak usulan (final)"]
     assert "data-confirm=" in page
+    assert "Diusulkan → " not in page  # the proposal itself is one state, not "A → A"
     url = reverse("recipients:application-advance", args=[application.pk])
     post = {"move": "rejected", "rejected-to_state": "rejected", "rejected-expected_state": "proposed",
             "rejected-note": "Bukan usaha industri"}
@@ -367,6 +368,40 @@ def test_import_preview_lists_every_bad_row_then_the_fixed_file_commits(client, 
     # A double click on "save all": the batch is committed once.
     c.post(reverse("recipients:import-commit", args=[batch.pk]))
     assert RecipientGroup.objects.count() == 2
+
+
+def test_import_errors_and_inbox_items_are_shown_in_the_readers_language(client, serang_staff, masks_program):
+    """Checked while the uploader browses in English, read later in Indonesian, and the other way
+    round: the stored message is the same, each reader sees their language."""
+    bad = HEADER + (
+        "99.99,Kelompok B,masker,,,Budi,,,,,,,\n"                      # unknown regency (a value)
+        "36.04,Kelompok C,masker,,,Ani,123,,,,,,\n"                     # bad NIK (no value)
+        "36.04,Kelompok D,batik tulis,,,Asep,,,,,,,\n"                  # unknown sector (a value)
+    )
+    c = as_user(client, serang_staff)
+    c.get("/bahasa/en/?next=/")
+    c.post(reverse("recipients:import-upload"), {"file": SimpleUploadedFile("kelompok.csv", bad.encode())})
+    batch = ImportBatch.objects.get()
+    assert batch.status == ImportBatch.Status.INVALID
+    assert "Kode wilayah 99.99 tidak dikenal (contoh: 36.04)." in [e["message"] for e in batch.errors]
+    detail = reverse("recipients:import-detail", args=[batch.pk])
+    english = c.get(detail).content.decode()
+    assert "Unknown region code 99.99" in english and "Unknown sector “batik tulis”" in english
+    assert "tidak dikenal" not in english
+    errors_csv = c.get(reverse("recipients:import-errors", args=[batch.pk])).content.decode()
+    assert "Unknown region code 99.99" in errors_csv
+    c.get("/bahasa/id/?next=/")
+    indonesian = c.get(detail).content.decode()
+    assert "Kode wilayah 99.99 tidak dikenal" in indonesian and "Sektor “batik tulis” tidak dikenal" in indonesian
+
+    from accounts.models import Notification
+    from accounts.notifications import notify
+    notify(users=[serang_staff], kind=Notification.Kind.IMPORT_FAILED, message="Impor %(name)s: gagal.",
+           params={"name": "kelompok.csv"}, url=detail)
+    inbox = reverse("accounts:inbox")
+    assert "Impor kelompok.csv: gagal." in c.get(inbox).content.decode()
+    c.get("/bahasa/en/?next=/")
+    assert "Import kelompok.csv: failed." in c.get(inbox).content.decode()
 
 
 def test_ten_thousand_rows_with_fifty_bad_ones_are_all_named_and_nothing_is_written(serang_staff, tmp_path):
