@@ -1,4 +1,5 @@
-"""The group list as a spreadsheet, at any size, in the user's scope.
+"""Staff tables as spreadsheets — the group list and the budget tables (``programs.exports``) — at
+any size, in the user's scope, with the page's filters and sort.
 
 - **Up to ``EXPORT_SYNC_MAX_ROWS`` rows, CSV:** streamed from the request
   (``StreamingHttpResponse`` over a server-side cursor): memory stays flat and the first bytes
@@ -16,7 +17,6 @@ own district office, whose export is a row in the access log (``recipients.acces
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import logging
@@ -27,24 +27,31 @@ from django.conf import settings
 from django.core.files import File
 from django.http import StreamingHttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
+from core.exports import Table, csv_lines
 from core.jobs import EXPORT_LOCK_CLASS, dispatch, owner_label, reap, resend, session_lock
 from core.pagination import capped_count
+from core.sorting import PARAM
 from core.spreadsheets import XLSX, safe_cell
+from programs import exports as budget_exports
 from recipients import access, policy, selectors
 from recipients.filters import GroupFilter
-from recipients.models import ExportJob, PersonalDataView
+from recipients.imports.reading import ROLE_WORDS
+from recipients.models import ExportJob, Member, PersonalDataView
 
 log = logging.getLogger(__name__)
 
+# The import's columns (``recipients.imports``), one row per member: an exported file imports back
+# unchanged. ``kabupaten_kota`` is for people reading it; the import goes by ``kode_wilayah``.
 HEADER = ["kode_wilayah", "kabupaten_kota", "nama_kelompok", "sektor", "kecamatan", "desa", "nama_ketua",
-          "nik_ketua", "nib", "jumlah_anggota"]
-FILENAME = "kelompok-ikm"
+          "nik_ketua", "telepon", "nib", "jumlah_anggota", "nama_anggota", "nik_anggota", "peran_anggota"]
 BUILD_TASK = "recipients.tasks.build_export"
 CHUNK = 2000
 PROGRESS_EVERY = 5000
 WORKER_LOST = gettext_noop("Pekerja latar belakang berhenti berulang kali; ekspor dibatalkan. Coba lagi.")
+ROLE_WORD = {role: word for word, role in ROLE_WORDS.items() if word}
 
 
 def filtered(user, params):
@@ -54,11 +61,14 @@ def filtered(user, params):
     return filterset, filterset.qs.order_by("regency_id", "name", "id")
 
 
-def clean_params(filterset) -> dict:
-    """The filters that passed validation, JSON-ready (a job re-applies them in the worker)."""
-    if not filterset.is_valid():
-        return {}
+def clean_params(filterset, params=None) -> dict:
+    """The filters that passed validation, and the sort asked for, JSON-ready (a job re-applies
+    them in the worker)."""
     out = {}
+    if params is not None and params.get(PARAM):
+        out[PARAM] = str(params.get(PARAM))[:40]
+    if not filterset.is_valid():
+        return out
     for name, value in filterset.form.cleaned_data.items():
         if value in (None, ""):
             continue
@@ -82,34 +92,31 @@ def describe(filterset) -> list[str]:
 
 
 def rows(user, groups, shown: list[int] | None = None):
-    """The table rows; the ids of the groups whose full leader NIK went out are added to ``shown``
-    (for the access log)."""
-    for g in groups.iterator(chunk_size=CHUNK):
-        nik = policy.shown_nik(user, g, g.leader_nik)
-        if shown is not None and g.leader_nik and nik == g.leader_nik:
+    """One row per member (a group without members: one row); the ids of the groups whose full
+    NIKs went out are added to ``shown`` (for the access log)."""
+    for g in groups.prefetch_related("members").iterator(chunk_size=CHUNK):
+        leader = policy.shown_nik(user, g, g.leader_nik)
+        members = sorted(g.members.all(), key=lambda m: (m.role != Member.Role.LEADER, m.pk))
+        full = bool(g.leader_nik) and leader == g.leader_nik
+        head = [g.regency.code, g.regency.name, g.name, g.get_sector_display(), g.kecamatan, g.desa, g.leader_name,
+                leader, g.contact_phone, g.nib, g.members_count]
+        for m in members or [None]:
+            nik = policy.shown_nik(user, g, m.nik) if m else ""
+            full = full or (m is not None and nik == m.nik)
+            yield [safe_cell(v) for v in (*head, m.name if m else "", nik, ROLE_WORD.get(m.role, "") if m else "")]
+        if shown is not None and full:
             shown.append(g.pk)
-        yield [safe_cell(v) for v in (g.regency.code, g.regency.name, g.name, g.get_sector_display(), g.kecamatan,
-                                      g.desa, g.leader_name, nik, g.nib, g.members_count)]
 
 
-def is_small(groups) -> bool:
-    n, more = capped_count(groups, cap=max(settings.EXPORT_SYNC_MAX_ROWS, 1))
+GROUPS = Table(slug="kelompok", title=_("Daftar kelompok"), header=HEADER, filtered=filtered, rows=rows,
+               allowed=policy.reads_recipients, list_url="recipients:group-list", personal=True)
+TABLES = {t.slug: t for t in (GROUPS, budget_exports.CEILINGS, budget_exports.ALLOCATIONS,
+                              budget_exports.REALIZATIONS)}
+
+
+def is_small(queryset) -> bool:
+    n, more = capped_count(queryset, cap=max(settings.EXPORT_SYNC_MAX_ROWS, 1))
     return not more and n <= settings.EXPORT_SYNC_MAX_ROWS
-
-
-class _Echo:
-    def write(self, value):
-        return value
-
-
-def csv_lines(table_rows):
-    """The CSV as text lines: a BOM (so spreadsheet programs read the names as UTF-8), the
-    header, then ``table_rows``. The same for the streamed response and the worker's file."""
-    writer = csv.writer(_Echo())
-    yield "\ufeff"
-    yield writer.writerow(HEADER)
-    for row in table_rows:
-        yield writer.writerow(row)
 
 
 def _logged(lines, user, shown: list[int], path: str):
@@ -120,21 +127,26 @@ def _logged(lines, user, shown: list[int], path: str):
         access.record(viewer=user, where=PersonalDataView.Where.EXPORT, group_ids=shown, path=path)
 
 
-def stream_csv(user, groups, path: str = "") -> StreamingHttpResponse:
+def stream_csv(user, table: Table, queryset, path: str = "") -> StreamingHttpResponse:
     shown: list[int] = []
-    response = StreamingHttpResponse(_logged(csv_lines(rows(user, groups, shown)), user, shown, path),
+    lines = csv_lines(table.header, table.rows(user, queryset, shown))
+    response = StreamingHttpResponse(_logged(lines, user, shown, path) if table.personal else lines,
                                      content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{FILENAME}.csv"'
+    response["Content-Disposition"] = f'attachment; filename="{filename(table)}.csv"'
     return response
 
 
-def job_start(user, fmt: str, params: dict) -> ExportJob:
+def filename(table: Table) -> str:
+    return {"kelompok": "kelompok-ikm"}.get(table.slug, table.slug)
+
+
+def job_start(user, table: Table, fmt: str, params: dict) -> ExportJob:
     """A new job, or the creator's same export still queued or running (a double click)."""
-    same = ExportJob.objects.filter(created_by=user, fmt=fmt, params=params,
+    same = ExportJob.objects.filter(created_by=user, table=table.slug, fmt=fmt, params=params,
                                     status__in=ExportJob.BUSY).first()
     if same is not None:
         return same
-    job = ExportJob.objects.create(created_by=user, fmt=fmt, params=params)
+    job = ExportJob.objects.create(created_by=user, table=table.slug, fmt=fmt, params=params)
     dispatch(BUILD_TASK, ExportJob, job.pk, job_id=job.pk)
     return job
 
@@ -173,10 +185,18 @@ class _Counted:
                 self.progress(self.done)
 
 
+def _row_count(table: Table, queryset) -> int:
+    """How many rows the file will have: a group's row per member (one without members)."""
+    if table is GROUPS:
+        return (Member.objects.filter(group__in=queryset.order_by().values("pk")).count()
+                + queryset.filter(members__isnull=True).count())
+    return queryset.count()
+
+
 def _build(job: ExportJob) -> None:
-    user = job.created_by
-    _, groups = filtered(user, job.params)
-    total = groups.count()
+    user, table = job.created_by, TABLES[job.table]
+    _, queryset = table.filtered(user, job.params)
+    total = _row_count(table, queryset)
     ExportJob.objects.filter(pk=job.pk).update(rows_total=total, rows_done=0)
 
     def progress(done):
@@ -184,27 +204,28 @@ def _build(job: ExportJob) -> None:
 
     with tempfile.TemporaryFile() as out:
         shown: list[int] = []
-        counted = _Counted(rows(user, groups, shown), progress)
+        counted = _Counted(table.rows(user, queryset, shown), progress)
         if job.fmt == ExportJob.Format.XLSX:
             from openpyxl import Workbook  # noqa: PLC0415 - loaded by the workers that write XLSX only
 
             workbook = Workbook(write_only=True)
-            sheet = workbook.create_sheet("kelompok")
-            sheet.append(HEADER)
+            sheet = workbook.create_sheet(table.slug)
+            sheet.append(table.header)
             for row in counted:
                 sheet.append(row)
             workbook.save(out)
         else:
             text = io.TextIOWrapper(out, encoding="utf-8", newline="", write_through=True)
-            text.writelines(csv_lines(counted))
+            text.writelines(csv_lines(table.header, counted))
             text.flush()
             text.detach()
         done = counted.done
         out.seek(0)
         now = timezone.now()
-        job.file.save(f"{FILENAME}-{job.pk}.{job.fmt}", File(out), save=False)
-    access.record(viewer=user, where=PersonalDataView.Where.EXPORT, group_ids=shown,
-                  path=f"ekspor {job.pk} ({job.fmt})")
+        job.file.save(f"{filename(table)}-{job.pk}.{job.fmt}", File(out), save=False)
+    if table.personal:
+        access.record(viewer=user, where=PersonalDataView.Where.EXPORT, group_ids=shown,
+                      path=f"ekspor {job.pk} ({job.fmt})")
     ExportJob.objects.filter(pk=job.pk).update(
         file=job.file.name, status=ExportJob.Status.DONE, rows_done=done, rows_total=max(total, done),
         finished_at=now, heartbeat_at=now, expires_at=now + dt.timedelta(hours=settings.EXPORT_KEEP_HOURS))

@@ -411,9 +411,11 @@ class ExportJob(JobLiveness):
     BUSY = (Status.QUEUED, Status.RUNNING)
 
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # Which staff table (``recipients.exports.TABLES``): the groups, or a budget table.
+    table = models.CharField(max_length=12, default="kelompok")
     fmt = models.CharField(max_length=4, choices=Format.choices)
-    # The group list's filters as validated (regency, sector, q): the worker applies them again
-    # in the creator's scope, so the file holds what the creator's list shows.
+    # The table's filters as validated (and its sort): the worker applies them again in the
+    # creator's scope, so the file holds what the creator's list shows.
     params = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
     rows_total = models.PositiveIntegerField(default=0)

@@ -12,6 +12,7 @@ urlpatterns = [
     path("kelola/kelompok/baru/", groups.group_create, name="group-create"),
     path("kelola/kelompok/ekspor.<str:fmt>", transfer.group_export, name="group-export"),
     path("kelola/ekspor/", transfer.export_create, name="export-create"),
+    path("kelola/ekspor/<slug:table>.<str:fmt>", transfer.table_export, name="table-export"),
     path("kelola/ekspor/<int:pk>/", transfer.export_detail, name="export-detail"),
     path("kelola/ekspor/<int:pk>/unduh/", transfer.export_download, name="export-download"),
     path("kelola/kelompok/<int:pk>/", groups.group_detail, name="group-detail"),

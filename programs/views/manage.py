@@ -19,9 +19,10 @@ from django.views.decorators.http import require_http_methods
 from core.history import record_history
 from core.pagination import seek_page
 from core.params import lenient, parse_id
+from core.sorting import sort
 from core.views_utils import apply_errors, paginate, refresh_version
-from programs import services
-from programs.filters import AllocationFilter, CeilingFilter, ProgramFilter, RealizationFilter
+from programs import exports, services
+from programs.filters import AllocationFilter, ProgramFilter, RealizationFilter
 from programs.forms import (
     AllocationCreateForm,
     CeilingCreateForm,
@@ -60,9 +61,10 @@ def _on_duplicate(request, url_name: str, pk: int):
 @login_required
 def ceiling_list(request):
     _require_view(request.user)
-    filterset = CeilingFilter(request.GET, queryset=ceilings_visible_to(request.user), request=request)
-    page = paginate(request, filterset.qs)
-    return render(request, "programs/ceiling_list.html", {"filter": filterset, "page": page})
+    filterset, rows = exports.ceilings(request.user, request.GET)
+    return render(request, "programs/ceiling_list.html", {
+        "filter": filterset, "page": paginate(request, rows), "table": exports.CEILINGS,
+        "sort": sort(request.GET, exports.CEILING_SORT, exports.CEILING_ORDER)})
 
 
 @login_required
@@ -143,9 +145,10 @@ def ceiling_edit(request, pk):
 @login_required
 def allocation_list(request):
     _require_view(request.user)
-    filterset = AllocationFilter(request.GET, queryset=allocations_visible_to(request.user), request=request)
-    page = paginate(request, filterset.qs)
-    return render(request, "programs/allocation_list.html", {"filter": filterset, "page": page})
+    filterset, rows = exports.allocations(request.user, request.GET)
+    return render(request, "programs/allocation_list.html", {
+        "filter": filterset, "page": paginate(request, rows), "table": exports.ALLOCATIONS,
+        "sort": sort(request.GET, exports.ALLOCATION_SORT, exports.ALLOCATION_ORDER)})
 
 
 @login_required
@@ -235,9 +238,11 @@ def allocation_revise(request, pk):
 def realization_list(request):
     _require_view(request.user)
     filterset = RealizationFilter(request.GET, queryset=realizations_visible_to(request.user), request=request)
-    page = seek_page(request, filterset.qs, ("-date", "-id"))
-    return render(request, "programs/realization_list.html", {"filter": filterset, "page": page,
-                                                            "total": _realized_total(request, filterset)})
+    order = sort(request.GET, exports.REALIZATION_SORT, exports.REALIZATION_ORDER)
+    page = seek_page(request, filterset.qs, order.ordering)
+    return render(request, "programs/realization_list.html", {
+        "filter": filterset, "page": page, "total": _realized_total(request, filterset), "sort": order,
+        "table": exports.REALIZATIONS})
 
 
 def _realized_total(request, filterset) -> int:

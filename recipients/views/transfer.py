@@ -19,7 +19,6 @@ from core.spreadsheets import spreadsheet_response
 from recipients import exports, imports, policy, selectors
 from recipients.forms import ImportForm
 from recipients.models import ExportJob, ImportBatch
-from recipients.views import require_staff
 
 
 @login_required
@@ -87,46 +86,62 @@ def _send_to_worker(task, batch: ImportBatch) -> None:
     dispatch(task, ImportBatch, batch.pk, batch_id=batch.pk)
 
 
+def _table(user, slug: str):
+    table = exports.TABLES.get(slug)
+    if table is None:
+        raise Http404
+    if not table.allowed(user):
+        raise PermissionDenied
+    return table
+
+
 @login_required
 def group_export(request, fmt):
-    """A small CSV streams at once; a big one, and every XLSX, is offered as a background export."""
-    require_staff(request.user)
+    return table_export(request, "kelompok", fmt)
+
+
+@login_required
+def table_export(request, table, fmt):
+    """A staff table as its page shows it (scope, filters, sort): a small CSV streams at once; a
+    big one, and every XLSX, is offered as a background export."""
+    table = _table(request.user, table)
     if fmt not in ExportJob.Format.values:
         raise Http404
-    filterset, groups = exports.filtered(request.user, request.GET)
-    if fmt == ExportJob.Format.CSV and exports.is_small(groups):
-        return exports.stream_csv(request.user, groups, path=request.get_full_path())
+    filterset, queryset = table.filtered(request.user, request.GET)
+    if fmt == ExportJob.Format.CSV and exports.is_small(queryset):
+        return exports.stream_csv(request.user, table, queryset, path=request.get_full_path())
     return render(request, "recipients/export_start.html", {
-        "fmt": fmt, "params": exports.clean_params(filterset), "described": exports.describe(filterset),
-        "jobs": selectors.exports_visible_to(request.user)[:5],
+        "table": table, "fmt": fmt, "params": exports.clean_params(filterset, request.GET),
+        "described": exports.describe(filterset), "jobs": selectors.exports_visible_to(request.user)[:5],
     })
 
 
 @login_required
 @require_POST
 def export_create(request):
-    require_staff(request.user)
+    table = _table(request.user, request.POST.get("table", "kelompok"))
     fmt = request.POST.get("fmt", "")
     if fmt not in ExportJob.Format.values:
         messages.error(request, _("Pilih format unduhan: CSV atau XLSX."))
-        return redirect("recipients:group-list")
-    filterset, _groups = exports.filtered(request.user, request.POST)
-    job = exports.job_start(request.user, fmt, exports.clean_params(filterset))
+        return redirect(table.list_url)
+    filterset, _rows = table.filtered(request.user, request.POST)
+    job = exports.job_start(request.user, table, fmt, exports.clean_params(filterset, request.POST))
     return redirect("recipients:export-detail", pk=job.pk)
 
 
 @login_required
 def export_detail(request, pk):
     job = get_object_or_404(selectors.exports_visible_to(request.user), pk=pk)
-    return render(request, "recipients/export_detail.html", {"job": job})
+    return render(request, "recipients/export_detail.html", {"job": job, "table": exports.TABLES[job.table]})
 
 
 @login_required
 def export_download(request, pk):
     job = get_object_or_404(selectors.exports_visible_to(request.user), pk=pk)
     if job.status != ExportJob.Status.DONE or (job.expires_at and job.expires_at <= timezone.now()):
-        messages.error(request, _("Berkas ini belum siap atau sudah kedaluwarsa; buat ekspor baru dari daftar "
-                                  "kelompok."))
-        return render(request, "recipients/export_detail.html", {"job": job}, status=410 if job.expires_at else 409)
+        messages.error(request, _("Berkas ini belum siap atau sudah kedaluwarsa; buat ekspor baru dari "
+                                  "daftarnya."))
+        return render(request, "recipients/export_detail.html", {"job": job, "table": exports.TABLES[job.table]},
+                      status=410 if job.expires_at else 409)
     return FileResponse(job.file.open("rb"), content_type=exports.content_type(job), as_attachment=True,
-                        filename=f"{exports.FILENAME}.{job.fmt}")
+                        filename=f"{exports.filename(exports.TABLES[job.table])}.{job.fmt}")
