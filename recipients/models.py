@@ -366,6 +366,10 @@ class ImportBatch(JobLiveness):
     rows_done = models.PositiveIntegerField(default=0)
     groups_count = models.PositiveIntegerField(default=0)
     members_count = models.PositiveIntegerField(default=0)
+    # Groups in the file already registered exactly so (an exported file imported back): skipped.
+    unchanged_count = models.PositiveIntegerField(default=0)
+    # The first groups as they will be saved (NIKs masked), for the preview page.
+    preview = models.JSONField(default=list, blank=True)
     # [{"row": 12, "column": "nik_anggota", "message": "…"}], every error of every row.
     errors = models.JSONField(default=list, blank=True)
     # The validated groups and members (JSON, kept with the upload), so the commit writes what

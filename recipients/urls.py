@@ -33,4 +33,5 @@ urlpatterns = [
     path("kelola/impor/<int:pk>/", transfer.import_detail, name="import-detail"),
     path("kelola/impor/<int:pk>/simpan/", transfer.import_commit, name="import-commit"),
     path("kelola/impor/<int:pk>/kesalahan.csv", transfer.import_errors, name="import-errors"),
+    path("kelola/impor/templat.<str:fmt>", transfer.import_template, name="import-template"),
 ]

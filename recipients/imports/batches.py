@@ -20,9 +20,11 @@ from accounts.models import Notification
 from accounts.notifications import notify
 from core.i18n import source_language, stored
 from core.jobs import IMPORT_LOCK_CLASS, owner_label, reap, resend, session_lock
+from core.models import Region
 from recipients.imports.reading import UnreadableFile, is_light, read_rows
 from recipients.imports.validation import Parsed, validate_rows
 from recipients.models import ImportBatch, Member, RecipientGroup
+from recipients.policy import mask_nik
 from recipients.services import (
     GroupData,
     MemberData,
@@ -88,8 +90,29 @@ def batch_validate(batch: ImportBatch) -> ImportBatch:
         return _finish(
             batch, status=ImportBatch.Status.INVALID if parsed.errors else ImportBatch.Status.READY,
             errors=parsed.errors, rows_done=len(rows), groups_count=len(parsed.groups),
-            members_count=sum(len(g.members) for g in parsed.groups.values()),
+            members_count=sum(len(g.members) for g in parsed.groups.values()), unchanged_count=parsed.unchanged,
+            preview=[] if parsed.errors else preview(parsed),
         )
+
+
+PREVIEW_GROUPS = 10
+
+
+def preview(parsed: Parsed) -> list[dict]:
+    """The first groups as they will be saved, NIKs masked (the page is not an access to them);
+    sector and role as codes, named in the reader's language by the page."""
+    regencies = dict(Region.objects.filter(pk__in={g.regency_id for g in parsed.groups.values()})
+                     .values_list("pk", "name"))
+    out = []
+    for g in list(parsed.groups.values())[:PREVIEW_GROUPS]:
+        out.append({
+            "name": g.name, "regency": regencies.get(g.regency_id, ""), "sector": g.sector,
+            "kecamatan": g.kecamatan, "desa": g.desa, "leader_name": g.leader_name,
+            "leader_nik": mask_nik(g.leader_nik), "phone": g.contact_phone, "nib": g.nib,
+            "members_count": g.members_count if g.members_count is not None else len(g.members),
+            "members": [{"name": m.name, "nik": mask_nik(m.nik), "role": m.role} for m in g.members],
+        })
+    return out
 
 
 def _keep_parsed(batch: ImportBatch, parsed: Parsed) -> None:

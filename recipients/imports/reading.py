@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import datetime as dt
 import io
 import logging
 import zipfile
@@ -114,13 +115,33 @@ def _xlsx_unpacked_size(content: bytes) -> int:
         raise UnreadableFile(_("Berkas XLSX rusak atau bukan XLSX; simpan ulang dari program lembar kerja."))
 
 
+class Numeric(str):
+    """A cell the spreadsheet stored as a number: whatever leading zero it had is already gone, and a
+    number of more than 15 digits was rounded by the program that wrote it (``validation`` decides
+    what that means for a phone, a NIK or a NIB)."""
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int):
+        return Numeric(value)
+    if isinstance(value, float):
+        return Numeric(int(value) if value.is_integer() else value)
+    if isinstance(value, dt.datetime | dt.date):
+        return (value.date() if isinstance(value, dt.datetime) else value).isoformat()
+    return str(value)
+
+
 def _xlsx_rows(content: bytes) -> list[list[str]]:
     if _xlsx_unpacked_size(content) > XLSX_MAX_UNPACKED_BYTES:
         raise UnreadableFile(_("Berkas XLSX terlalu besar setelah dibuka; pecah menjadi beberapa berkas."))
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
         sheet = workbook.worksheets[0]
-        rows = [["" if v is None else str(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+        rows = [[_cell(v) for v in row] for row in sheet.iter_rows(values_only=True)]
         workbook.close()
     except UnreadableFile:
         raise
@@ -148,6 +169,11 @@ def is_light(content: bytes, filename: str) -> bool:
         return True
 
 
+def _stripped(value) -> str:
+    text = str(value).strip()
+    return Numeric(text) if isinstance(value, Numeric) else text
+
+
 def read_rows(content: bytes, filename: str) -> list[dict]:
     """Rows as dicts keyed by lower-case column names; raises UnreadableFile with the reason."""
     if filename.lower().endswith(".xlsx"):
@@ -167,7 +193,7 @@ def read_rows(content: bytes, filename: str) -> list[dict]:
     for number, cells in enumerate(table[1:], start=2):  # the header is row 1, as in a spreadsheet
         if not any(str(c).strip() for c in cells):
             continue  # blank lines, as spreadsheets leave them
-        row = {h: str(v).strip() for h, v in zip(headers, cells, strict=False) if h}
+        row = {h: _stripped(v) for h, v in zip(headers, cells, strict=False) if h}
         row[ROW_NUMBER] = number
         if any(str(v).strip() for v in cells[len(headers):]):
             row[EXTRA_CELLS] = True

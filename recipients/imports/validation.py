@@ -18,6 +18,7 @@ from recipients.imports.reading import (
     REQUIRED,
     ROLE_WORDS,
     ROW_NUMBER,
+    Numeric,
     parse_sector,
 )
 from recipients.models import Member, RecipientGroup
@@ -32,6 +33,8 @@ from recipients.services import (
 from recipients.services import normalize_name as _norm
 
 log = logging.getLogger(__name__)
+
+NIB_DIGITS = 13
 
 
 # The database's limits, applied in the preview so that a file marked ready always commits.
@@ -51,6 +54,18 @@ class Parsed:
     groups: dict[tuple[int, str], GroupData]
     errors: list[dict]
     rows: int
+    unchanged: int = 0  # groups already registered exactly as the file has them
+
+
+def _same(data: GroupData, group: RecipientGroup) -> bool:
+    """Whether the file's group is the registered one, field for field and member for member."""
+    mine = (data.name.strip(), data.sector, data.kecamatan, data.desa, data.leader_name, data.leader_nik,
+            data.contact_phone, data.nib, data.kind,
+            data.members_count if data.members_count is not None else len(data.members))
+    theirs = (group.name, group.sector, group.kecamatan, group.desa, group.leader_name, group.leader_nik,
+              group.contact_phone, group.nib, group.kind, group.members_count)
+    members = sorted((m.name, m.nik, m.role) for m in data.members)
+    return mine == theirs and members == sorted((m.name, m.nik, m.role) for m in group.members.all())
 
 
 def _allowed_regencies(user) -> dict[str, Region]:
@@ -58,6 +73,19 @@ def _allowed_regencies(user) -> dict[str, Region]:
     if policy.role_of(user) is None:
         return {}
     return {r.code: r for r in regencies_visible_to(user)}
+
+
+def _numbers_as_text(row: dict) -> list[str]:
+    """Cells an XLSX stored as numbers (``reading.Numeric``). A phone number gets back the 0 a
+    spreadsheet drops (``81234500003`` → ``081234500003``; one starting with the country code 62
+    is left as it is). A NIK (16 digits, more than a spreadsheet's 15 exact ones) or a NIB that is
+    short of its 13 digits cannot be trusted: those columns are named, to be typed again as text."""
+    phone = row.get("telepon", "")
+    if isinstance(phone, Numeric) and phone and not phone.startswith(("0", "62")):
+        row["telepon"] = "0" + phone
+    return [column for column in ("nik_ketua", "nik_anggota", "nib")
+            if isinstance(row.get(column), Numeric) and row[column]
+            and not (column == "nib" and len(row[column]) == NIB_DIGITS)]
 
 
 def validate_rows(rows: list[dict], user, on_progress=None) -> Parsed:
@@ -84,6 +112,10 @@ def validate_rows(rows: list[dict], user, on_progress=None) -> Parsed:
         for column, limit in MAX_LENGTHS.items():
             if len(row.get(column, "")) > limit:
                 err(row_no, column, _("Paling banyak %(n)s karakter."), n=limit)
+        numeric = _numbers_as_text(row)
+        for column in numeric:
+            err(row_no, column, _("Sel ini tersimpan sebagai angka, sehingga angka 0 di depan atau digit terakhirnya "
+                                  "hilang. Format kolom ini sebagai Teks di lembar kerja, lalu ketik ulang."))
         if row.get("telepon") and (problem := phone_problem(row["telepon"])):
             err(row_no, "telepon", problem)
         code = row.get("kode_wilayah", "")
@@ -97,9 +129,9 @@ def validate_rows(rows: list[dict], user, on_progress=None) -> Parsed:
         if row.get("sektor") and sector is None:
             err(row_no, "sektor", _("Sektor “%(value)s” tidak dikenal."), value=row["sektor"])
         for column in ("nik_ketua", "nik_anggota"):
-            if row.get(column) and (problem := nik_problem(row[column])):
+            if row.get(column) and column not in numeric and (problem := nik_problem(row[column])):
                 err(row_no, column, problem)
-        if row.get("nib") and (problem := nib_problem(row["nib"])):
+        if row.get("nib") and "nib" not in numeric and (problem := nib_problem(row["nib"])):
             err(row_no, "nib", problem)
         members_count = None
         if row.get("jumlah_anggota"):
@@ -146,15 +178,25 @@ def validate_rows(rows: list[dict], user, on_progress=None) -> Parsed:
     by_regency: dict[int, set[str]] = {}
     for regency_id, name in groups:
         by_regency.setdefault(regency_id, set()).add(name)
+    unchanged: set[tuple[int, str]] = set()
+    own_niks: set[str] = set()  # the file's members who are members of that very group already
     for regency_id, names in by_regency.items():
-        for name in RecipientGroup.objects.filter(regency_id=regency_id, normalized_name__in=names).values_list(
-            "normalized_name", flat=True
-        ):
-            err(first_row[(regency_id, name)], "nama_kelompok", _("Kelompok ini sudah terdaftar."))
+        registered = RecipientGroup.objects.filter(regency_id=regency_id, normalized_name__in=names
+                                                   ).prefetch_related("members")
+        for existing in registered:
+            key = (regency_id, existing.normalized_name)
+            own_niks |= {m.nik for m in existing.members.all()} & {m.nik for m in groups[key].members}
+            if _same(groups[key], existing):
+                unchanged.add(key)  # an exported file imported back: nothing to do for this group
+            else:
+                err(first_row[key], "nama_kelompok", _("Kelompok ini sudah terdaftar dengan data yang berbeda; "
+                                                       "ubah datanya di halaman kelompok."))
+    for key in unchanged:
+        del groups[key]
     # A NIK already registered in the uploader's own regencies is named as such; one registered
     # elsewhere is not (that would let anyone probe NIKs nationwide): the province reviews it.
     in_scope = {r.pk for r in allowed.values()}
-    for nik, regency_id in Member.objects.filter(nik__in=list(member_rows)).values_list(
+    for nik, regency_id in Member.objects.filter(nik__in=list(set(member_rows) - own_niks)).values_list(
         "nik", "group__regency_id"
     ).distinct():
         if regency_id in in_scope:
@@ -165,4 +207,4 @@ def validate_rows(rows: list[dict], user, on_progress=None) -> Parsed:
     for group in groups.values():
         if group.members_count is None:
             group.members_count = len(group.members)
-    return Parsed(groups=groups, errors=errors, rows=len(rows))
+    return Parsed(groups=groups, errors=errors, rows=len(rows), unchanged=len(unchanged))

@@ -18,7 +18,8 @@ from core.jobs import dispatch
 from core.spreadsheets import spreadsheet_response
 from recipients import exports, imports, policy, selectors
 from recipients.forms import ImportForm
-from recipients.models import ExportJob, ImportBatch
+from recipients.models import ExportJob, ImportBatch, Member, Sector
+from recipients.views import require_staff
 
 
 @login_required
@@ -45,10 +46,33 @@ def import_upload(request):
 def import_detail(request, pk):
     batch = get_object_or_404(selectors.imports_visible_to(request.user), pk=pk)
     busy = batch.status in (ImportBatch.Status.VALIDATING, ImportBatch.Status.COMMITTING)
+    sectors, roles = dict(Sector.choices), dict(Member.Role.choices)
+    preview = [{**g, "sector": sectors.get(g["sector"], g["sector"]),
+                "members": [{**m, "role": roles.get(m["role"], m["role"])} for m in g["members"]]}
+               for g in batch.preview] if batch.status == ImportBatch.Status.READY else []
     return render(request, "recipients/import_detail.html", {
-        "batch": batch, "busy": busy, "errors": batch.errors[:imports.ERRORS_SHOWN],
+        "batch": batch, "busy": busy, "errors": batch.errors[:imports.ERRORS_SHOWN], "preview": preview,
         "more_errors": max(0, len(batch.errors) - imports.ERRORS_SHOWN),
     })
+
+
+# The import template: the columns of the group export, and one example row (illustrative: its
+# group is made up, its region is Kab. Serang, whose office the articles name).
+TEMPLATE_EXAMPLE = ["36.04", "Kabupaten Serang", "Kelompok Konveksi Contoh (contoh, hapus baris ini)", "Konveksi",
+                    "Ciruas", "Citerep", "Siti Aminah", "3604015203850001", "081234500003", "1234567890123", "2",
+                    "Siti Aminah", "3604015203850001", "ketua"]
+TEXT_COLUMNS = ("kode_wilayah", "nik_ketua", "telepon", "nib", "nik_anggota")
+
+
+@login_required
+def import_template(request, fmt):
+    """The file to fill in, as CSV or XLSX (NIK, phone and NIB columns formatted as Text)."""
+    require_staff(request.user)
+    if fmt not in ExportJob.Format.values:
+        raise Http404
+    second = [*TEMPLATE_EXAMPLE[:11], "Dedi", "3604011507900002", "anggota"]
+    return spreadsheet_response(fmt, exports.HEADER, [TEMPLATE_EXAMPLE, second], sheet="kelompok",
+                                filename="templat-impor-kelompok", text_columns=TEXT_COLUMNS)
 
 
 @login_required
