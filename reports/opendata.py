@@ -8,17 +8,24 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from django.http import Http404, HttpResponse, JsonResponse
+from django.db.models import OuterRef, Subquery, Sum
+from django.db.models.functions import Coalesce
+from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_safe
 
 from core.cache import canonical_query, public_page
+from core.exports import csv_lines
 from core.models import Region
 from core.params import BadParameter, optional, parse_id, parse_region_code, parse_year
-from core.spreadsheets import spreadsheet_response
+from core.spreadsheets import safe_cell, spreadsheet_response
 from core.views import bad_request
 from programs.models import FundingSource, Program, SourceArticle
+from recipients.models import Sector, VerificationStep
+from reports import publication
 from reports.models import BudgetRollup
 from reports.rollup import rollup_as_of
 
@@ -114,6 +121,7 @@ def index(request):
     return render(request, "reports/opendata.html", {
         "as_of": rollup_as_of(), "columns": COLUMNS, "query": canonical_query(request, PARAMS),
         "provinces": Region.objects.provinces().order_by("code"),
+        "years": BudgetRollup.objects.order_by("-fiscal_year").values_list("fiscal_year", flat=True).distinct(),
     })
 
 
@@ -137,9 +145,9 @@ def download(request, fmt):
     return response
 
 
-def _table_schema() -> dict:
+def _table_schema(fields_of=None) -> dict:
     fields = []
-    for f in FIELDS:
+    for f in fields_of or FIELDS:
         constraints = dict(f.constraints)
         if f.name == "funding_source":
             constraints["enum"] = list(FundingSource.objects.order_by("code").values_list("code", flat=True))
@@ -161,7 +169,8 @@ def datapackage_descriptor(request) -> dict:
         "profile": "tabular-data-package",
         "name": "ikm-relief-anggaran",
         "title": "Anggaran bantuan IKM terdampak Covid-19 / IKM Covid-19 relief budgets",
-        "description": _("Rekap malam (01.00 WIB) dari pagu, alokasi dan realisasi yang dicatat OPD; angka demo "
+        "description": _("Rekap pagu, alokasi dan realisasi yang dicatat OPD, diperbarui sekitar satu menit setelah "
+                         "setiap perubahan dan dihitung ulang penuh setiap malam (01.00 WIB); angka demo "
                          "bersumber dari artikel berita yang dikutip pada tiap halaman program."),
         "homepage": request.build_absolute_uri("/"),
         "version": as_of.strftime("%Y%m%d.%H%M%S") if as_of else "0",
@@ -179,11 +188,70 @@ def datapackage_descriptor(request) -> dict:
             "format": "csv", "mediatype": "text/csv", "encoding": "utf-8",
             "dialect": {"delimiter": ",", "header": True},
             "schema": _table_schema(),
+        }, {
+            "name": "kelompok-penerima",
+            "title": "Kelompok IKM penerima bantuan / Aided IKM groups",
+            "description": _("Kelompok IKM yang usulannya disetujui atau sudah menerima bantuan; tanpa data pribadi."),
+            "path": "kelompok-penerima.csv",
+            "profile": "tabular-data-resource",
+            "format": "csv", "mediatype": "text/csv", "encoding": "utf-8",
+            "dialect": {"delimiter": ",", "header": True},
+            "schema": _table_schema(AIDED_FIELDS),
         }],
         "x_downloads": {fmt: request.build_absolute_uri(reverse("opendata:download", args=[fmt]))
                         for fmt in ("csv", "xlsx", "json")},
         "x_api": request.build_absolute_uri(reverse("api:api-root")),
     }
+
+
+# The aided IKM groups (``/penerima/``) as a resource: published fields only, a row per approved
+# or delivered application, the value handed over to the group so far.
+AIDED_FIELDS = [
+    Field("application_id", "id", "integer", "ID usulan", "Application id", "", {"required": True}),
+    Field("fiscal_year", "program__fiscal_year", "integer", "Tahun anggaran", "Fiscal year", "", {"required": True}),
+    Field("province_code", "group__regency__parent__code", "string", "Kode provinsi", "Province code", "",
+          {"required": True, "pattern": "[0-9]{2}"}),
+    Field("regency_code", "group__regency__code", "string", "Kode kabupaten/kota", "Regency code", "",
+          {"required": True, "pattern": "[0-9]{2}\\.[0-9]{2}"}),
+    Field("regency", "group__regency__name", "string", "Kabupaten/kota", "Regency or city", "", {"required": True}),
+    Field("group", "group__name", "string", "Kelompok IKM", "IKM group",
+          "Kosong bila provinsi tidak mempublikasikan nama / empty when the province withholds the name"),
+    Field("name_withheld_reason", "group__name_withheld_reason", "string", "Alasan nama tidak dipublikasikan",
+          "Why the name is withheld", ""),
+    Field("sector", "group__sector", "string", "Sektor", "Sector", "", {"enum": list(Sector.values)}),
+    Field("program_id", "program_id", "integer", "ID program", "Program id", "", {"required": True}),
+    Field("program", "program__name", "string", "Program", "Program", "", {"required": True}),
+    Field("agency", "program__agency__name", "string", "OPD", "Agency", "", {"required": True}),
+    Field("state", "state", "string", "Tahap", "Stage", "", {"enum": ["approved", "delivered"]}),
+    Field("sk_number", "sk_number", "string", "Nomor SK", "Decree number", ""),
+    Field("handed_over_amount", "handed_over", "integer", "Diserahkan (Rp)", "Handed over (IDR)",
+          "Rupiah bulat / whole rupiah", {"required": True, "minimum": 0}),
+]
+
+
+def _aided_rows(params):
+    handed = (VerificationStep.objects.filter(application=OuterRef("pk"), handover_amount__isnull=False)
+              .order_by().values("application").annotate(total=Sum("handover_amount")).values("total"))
+    rows = (publication.aided_groups(**publication.aided_filters(params)).order_by("id")
+            .annotate(handed_over=Coalesce(Subquery(handed), 0))
+            .values_list(*[f.source for f in AIDED_FIELDS]))
+    withheld = [f.name for f in AIDED_FIELDS].index("name_withheld_reason")
+    name = [f.name for f in AIDED_FIELDS].index("group")
+    for row in rows.iterator(chunk_size=2000):
+        row = ["" if v is None else v for v in row]
+        if row[withheld]:
+            row[name] = ""  # a withheld name is never published, here as on the page
+        yield [safe_cell(v) for v in row]
+
+
+@require_safe
+@cache_control(public=True, max_age=60)
+def aided_groups(request):
+    """``kelompok-penerima.csv``: the list ``/penerima/`` shows, with the same filters, streamed."""
+    response = StreamingHttpResponse(csv_lines([f.name for f in AIDED_FIELDS], _aided_rows(request.GET)),
+                                     content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="kelompok-penerima.csv"'
+    return response
 
 
 @public_page(params={})

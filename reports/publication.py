@@ -12,11 +12,15 @@ choices comes with its label (``state`` and ``state_label``).
 from __future__ import annotations
 
 import functools
+from urllib.parse import urlencode
 
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Sum
 from rest_framework import serializers
 
+from core.models import Region
+from core.params import lenient, parse_id, parse_region_code, parse_year
+from programs.models import Program
 from recipients.models import Application, RecipientGroup, State, VerificationStep
 
 PUBLIC_STATES = (State.APPROVED, State.DELIVERED)
@@ -56,7 +60,7 @@ def published_rows(objects, model=None) -> list[dict]:
     return published_serializer(model or type(objects[0]))(objects, many=True).data
 
 
-def aided_groups(*, province=None, program=None):
+def aided_groups(*, province=None, regency=None, program=None, year=None, q=""):
     """Approved or delivered applications of IKM groups, newest first, paginated by the caller
     with ``core.pagination.seek_page`` over ``("-id",)``: the primary key's index answers every
     page at national scale (270,000 aided groups), where sorting by regency and name sorted all
@@ -67,9 +71,37 @@ def aided_groups(*, province=None, program=None):
             .select_related("group__regency", "program__agency"))
     if province is not None:
         rows = rows.filter(group__province=province)
+    if regency is not None:
+        rows = rows.filter(group__regency=regency)
     if program is not None:
         rows = rows.filter(program=program)
+    if year is not None:
+        rows = rows.filter(program__fiscal_year=year)
+    if q:
+        # Published names only: a withheld name is never found by typing it (trigram index on the name).
+        rows = rows.filter(group__name__icontains=q, group__name_withheld_reason="")
     return rows
+
+
+def aided_filters(params) -> dict:
+    """``provinsi``, ``kabupaten``, ``program``, ``tahun``, ``q`` of the aided-groups list and its
+    CSV; an unknown or malformed value means no filter (a regency implies its province)."""
+    regency = Region.objects.regencies().select_related("parent").filter(
+        code=lenient(parse_region_code, params.get("kabupaten"))).first()
+    province = regency.parent if regency else Region.objects.provinces().filter(
+        code=lenient(parse_region_code, params.get("provinsi"))).first()
+    return {"province": province, "regency": regency,
+            "program": Program.objects.public().filter(pk=lenient(parse_id, params.get("program"))).first(),
+            "year": lenient(parse_year, params.get("tahun")),
+            "q": " ".join(str(params.get("q", "")).split())[:80]}
+
+
+def aided_query(f: dict) -> str:
+    """The filters as a query string (for the CSV link)."""
+    pairs = {"provinsi": f["province"].code if f["province"] else "",
+             "kabupaten": f["regency"].code if f["regency"] else "",
+             "program": f["program"].pk if f["program"] else "", "tahun": f["year"] or "", "q": f["q"]}
+    return urlencode({k: v for k, v in pairs.items() if v})
 
 
 def public_rows(applications) -> list[dict]:

@@ -17,6 +17,7 @@ from core.search import document, query
 from programs.models import Agency, BudgetCeiling, Indicator, Program
 from recipients.models import State
 from recipients.workflow import FUNNEL
+from reports import publication
 from reports.models import ApplicationRollup, BudgetRollup, RealizationMonthly
 
 
@@ -200,6 +201,9 @@ def agency_report(agency) -> dict:
     return {"totals": _totals(rows), "programs": programs}
 
 
+GROUPS_FOUND = 20
+
+
 def public_search(q: str, limit: int = 50) -> dict:
     """Regions (by name or Kemendagri code), OPD and published programs (name, description,
     criteria) matching every word of ``q`` as a prefix, through the GIN-indexed full-text
@@ -207,7 +211,7 @@ def public_search(q: str, limit: int = 50) -> dict:
     q = q.strip()
     tsquery = query(q) if len(q) >= 2 else None
     if tsquery is None:
-        return {"regions": [], "programs": [], "agencies": []}
+        return {"regions": [], "programs": [], "agencies": [], "groups": []}
     regions = Region.objects.select_related("parent").annotate(doc=document("name"))
     if re.fullmatch(r"[0-9]{2}(\.[0-9]{0,2})?", q):
         regions = regions.filter(code__startswith=q)  # the code's own index (unique)
@@ -218,8 +222,10 @@ def public_search(q: str, limit: int = 50) -> dict:
                 .order_by("-fiscal_year", "name")[:limit])
     agencies = (Agency.objects.select_related("province").annotate(doc=document("name", "short_name"))
                 .filter(doc=tsquery).order_by("province__code", "name")[:limit])
+    # Aided IKM groups by a word of their published name (trigram index), newest first.
+    groups = publication.public_rows(publication.aided_groups(q=q).order_by("-id")[:GROUPS_FOUND])
     return {"regions": list(regions.order_by("code")[:limit]), "programs": list(programs),
-            "agencies": list(agencies)}
+            "agencies": list(agencies), "groups": groups}
 
 
 def funnel(province=None, program=None, regency=None, year: int | None = None) -> list[dict]:

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from core.cache import live_public_page, public_page
 from core.models import Region
 from core.pagination import seek_page
-from core.params import lenient, parse_id, parse_region_code, parse_year
+from core.params import lenient, parse_year
 from programs.models import Agency, Program
 from reports import policy, publication, trail
 from reports.models import RollupRun
@@ -127,13 +127,14 @@ def aided_groups(request):
 
     Read live, not from the rollup-keyed page cache: a name the province withholds is gone
     within the minute, not at the next rollup. Three queries (capped count, page, amounts)."""
-    province = Region.objects.provinces().filter(code=lenient(parse_region_code, request.GET.get("provinsi"))).first()
-    program = Program.objects.public().filter(pk=lenient(parse_id, request.GET.get("program"))).first()
-    page = seek_page(request, publication.aided_groups(province=province, program=program), ("-id",))
+    f = publication.aided_filters(request.GET)
+    page = seek_page(request, publication.aided_groups(**f), ("-id",))
     page.object_list = publication.public_rows(page.object_list)
     return render(request, "reports/aided_groups.html", {
-        "page": page, "province": province, "program": program, "as_of": rollup_as_of(),
-        "provinces": Region.objects.provinces().order_by("code"),
+        "page": page, **f, "as_of": rollup_as_of(), "provinces": Region.objects.provinces().order_by("code"),
+        "regencies": Region.objects.regencies().filter(parent=f["province"]).order_by("code") if f["province"] else [],
+        "years": Program.objects.public().order_by("-fiscal_year").values_list("fiscal_year", flat=True).distinct(),
+        "csv_query": publication.aided_query(f),
     })
 
 

@@ -66,6 +66,19 @@
     return lines;
   }
 
+  // One line of at most ``max`` characters: the beginning and the end in whole words around an
+  // ellipsis, where names like "Pemulihan ekonomi terdampak Covid-19 — DKP Pangan Banten" differ.
+  // The full name is in the tooltip and in the data table.
+  function abbreviate(label, max) {
+    label = String(label);
+    if (label.length <= max) return label;
+    // A third for the beginning, the rest for the end (where the names of OPD and places are).
+    var head = label.slice(0, Math.floor(max / 3)).replace(/\s+\S*$/, "");
+    var rest = max - head.length - 3;
+    var tail = label.slice(label.length - rest).replace(/^\S*\s+/, "").replace(/^[—–-]\s*/, "");
+    return head + " … " + tail;
+  }
+
   function isEmpty(series) {
     return !series.labels.length || series.datasets.every(function (d) {
       return d.data.every(function (v) { return !v; });
@@ -91,14 +104,15 @@
     }
     if (typeof Chart === "undefined" || !Chart.registry.controllers.get("sankey")) return;
     var palette = ["#0a3d33", "#1f5f8b", "#6b3fa0", "#d0701f", "#5c6675"];
-    var perColumn = [0, 0, 0, 0, 0], short = {};
+    var perColumn = [0, 0, 0, 0, 0], short = {}, last = 0;
+    var measure = document.createElement("canvas").getContext("2d");
+    measure.font = "11px " + Chart.defaults.font.family;
     Object.keys(flow.columns).forEach(function (key) {
       perColumn[flow.columns[key]] += 1;
-      // One line per node: "Pemulihan ekonomi … — Dinsos Banten" keeps where names differ.
-      var words = wrap(flow.labels[key], 26);
-      short[key] = words.length > 1 ? words[0] + " … " + words[words.length - 1] : words[0];
+      short[key] = abbreviate(flow.labels[key], 34);
+      if (flow.columns[key] === 4) last = Math.max(last, measure.measureText(short[key]).width);
     });
-    box.style.height = Math.max(360, Math.max.apply(null, perColumn) * 28 + 40) + "px";
+    box.style.height = Math.max(320, Math.max.apply(null, perColumn) * 26 + 40) + "px";
     new Chart(canvas, {
       type: "sankey",
       data: { datasets: [{
@@ -111,7 +125,9 @@
         font: { size: 11 }
       }] },
       options: {
-        responsive: true, maintainAspectRatio: false, animation: false, layout: { padding: { right: 130 } },
+        // Room right of the last column for its longest label: none is cut.
+        responsive: true, maintainAspectRatio: false, animation: false,
+        layout: { padding: { right: Math.ceil(last * 1.1) + 24 } },
         plugins: { tooltip: { callbacks: { label: function (ctx) {
           var link = ctx.raw;
           return flow.labels[link.from] + " → " + flow.labels[link.to] + ": " + rupiahShort(link.flow);

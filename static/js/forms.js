@@ -95,3 +95,19 @@ document.addEventListener("submit", function (event) {
     event.stopImmediatePropagation();
   }
 }, true);
+
+// Staff tables read as cards on a phone (the public ones are written so): each cell is labelled
+// with its column's header, and the table stacks below 600 px (app.css, .data-table.stack).
+document.querySelectorAll("body.manage main table.data-table:not(.stack)").forEach(function (table) {
+  var heads = Array.prototype.map.call(table.querySelectorAll("thead th"), function (th) {
+    return th.textContent.trim();
+  });
+  table.querySelectorAll("tbody tr").forEach(function (row) {
+    Array.prototype.forEach.call(row.children, function (cell, i) {
+      if (cell.tagName === "TD" && heads[i] && !cell.hasAttribute("data-label") && !cell.hasAttribute("colspan")) {
+        cell.setAttribute("data-label", heads[i]);
+      }
+    });
+  });
+  table.classList.add("stack");
+});

@@ -197,6 +197,14 @@ def test_5_anonymous_visitor_browses_switches_language_downloads(site):
     content = Path(download.value.path()).read_text(encoding="utf-8")
     assert content.startswith("fiscal_year,province_code,province,") and ",36,Banten," in content
     assert ",180000000," in content
+    # The province chosen in the form is what the button downloads, without pressing anything else.
+    page.goto(f"{site.url}/data/")
+    page.select_option("#provinsi", "63")
+    page.select_option("#tahun", "2020")
+    with page.expect_download() as download:
+        page.get_by_test_id("download-csv").click()
+    chosen = Path(download.value.path()).read_text(encoding="utf-8").splitlines()
+    assert len(chosen) > 1 and all(line.startswith("2020,63,") for line in chosen[1:])
 
 
 def test_6_bad_input_double_click_and_over_ceiling(site):

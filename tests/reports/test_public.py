@@ -104,6 +104,8 @@ def test_the_data_package_is_valid_for_frictionless(client, demo, tmp_path):
     assert client.get("/data/metadata.json").json()["resources"] == descriptor["resources"]
     (tmp_path / "datapackage.json").write_text(json.dumps(descriptor))
     (tmp_path / "anggaran.csv").write_bytes(client.get("/data/anggaran.csv").content)
+    aided = client.get("/data/kelompok-penerima.csv")
+    (tmp_path / "kelompok-penerima.csv").write_bytes(b"".join(aided.streaming_content))
     report = validate(str(tmp_path / "datapackage.json"))
     assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
     assert descriptor["licenses"][0]["name"] == "CC-BY-4.0" and descriptor["as_of"]
@@ -114,6 +116,9 @@ def test_the_data_package_is_valid_for_frictionless(client, demo, tmp_path):
     assert fields["allocated_amount"]["titles"] == {"id": "Alokasi (Rp)", "en": "Allocated (IDR)"}
     rows = Package(str(tmp_path / "datapackage.json")).get_resource("anggaran").read_rows()
     assert {r["regency_code"] for r in rows if r["regency_code"]} >= {"36.04"}
+    groups = Package(str(tmp_path / "datapackage.json")).get_resource("kelompok-penerima").read_rows()
+    assert groups and {r["state"] for r in groups} <= {"approved", "delivered"}
+    assert all(r["group"] or r["name_withheld_reason"] for r in groups)
 
 
 def test_csv_json_and_api_share_one_set_of_field_names(client, demo):
@@ -325,8 +330,9 @@ def test_search_is_an_index_scan_not_a_like_scan(demo):
         finally:
             cursor.execute("SET enable_seqscan = on")
     assert "programs_program_search" in plan and "LIKE" not in plan.upper()
-    assert public_search("a") == {"regions": [], "programs": [], "agencies": []}  # one letter: no search
-    assert public_search("%_'") == {"regions": [], "programs": [], "agencies": []}  # no word: nothing run
+    nothing = {"regions": [], "programs": [], "agencies": [], "groups": []}
+    assert public_search("a") == nothing  # one letter: no search
+    assert public_search("%_'") == nothing  # no word: nothing run
 
 
 def test_a_handover_counts_where_the_money_arrived_and_only_once(client, demo):
