@@ -44,7 +44,8 @@ def test_filters_search_and_the_csv_agree(client, demo):  # noqa: F811
     assert _names(client, program=one.program_id, kabupaten=regency.code) == [
         a.group.name for a in aided.filter(program=one.program, group__regency=regency).order_by("-id")]
     # Nonsense is no filter, never an error.
-    assert client.get(reverse("reports:aided-groups"), {"kabupaten": "x", "tahun": "２０２０", "q": "'"}).status_code == 200
+    nonsense = {"kabupaten": "x", "tahun": "２０２０", "q": "'"}
+    assert client.get(reverse("reports:aided-groups"), nonsense).status_code == 200
     # A name the province withholds is not found by typing it, on the page, in the CSV or in search.
     type(one.group).objects.filter(pk=one.group_id).update(name_withheld_reason="Permintaan kelompok")
     assert one.group.name not in _names(client, q=word)
