@@ -315,11 +315,14 @@ def realization_reverse(request, pk):
 @login_required
 def program_list(request):
     _require_view(request.user)
-    filterset = ProgramFilter(
-        request.GET, queryset=programs_visible_to(request.user).order_by("-fiscal_year", "name"), request=request
-    )
-    page = paginate(request, filterset.qs)
-    return render(request, "programs/program_list.html", {"filter": filterset, "page": page})
+    order = sort(request.GET, PROGRAM_SORT, ("-fiscal_year", "name", "id"))
+    filterset = ProgramFilter(request.GET, queryset=programs_visible_to(request.user), request=request)
+    return render(request, "programs/program_list.html", {
+        "filter": filterset, "page": paginate(request, filterset.qs.order_by(*order.ordering)), "sort": order})
+
+
+PROGRAM_SORT = {"tahun": ("fiscal_year",), "opd": ("agency__name",), "program": ("name",), "jenis": ("kind",),
+                "target": ("target_count",), "status": ("status",)}
 
 
 @login_required

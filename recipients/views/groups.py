@@ -15,8 +15,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from core.exceptions import StaleEdit
 from core.pagination import seek_page
+from core.sorting import sort
 from core.views_utils import apply_errors, refresh_version
-from recipients import access, policy, selectors, services
+from recipients import access, exports, policy, selectors, services
 from recipients.filters import GroupFilter
 from recipients.forms import GroupForm, ProposeForm
 from recipients.models import PersonalDataView, State
@@ -27,8 +28,9 @@ from recipients.views import require_staff
 def group_list(request):
     require_staff(request.user)
     filterset = GroupFilter(request.GET, queryset=selectors.groups_visible_to(request.user), request=request)
-    return render(request, "recipients/group_list.html",
-                  {"filter": filterset, "page": seek_page(request, filterset.qs, ("name", "id"))})
+    order = sort(request.GET, exports.GROUP_SORT, ("name", "id"))
+    return render(request, "recipients/group_list.html", {
+        "filter": filterset, "page": seek_page(request, filterset.qs, order.ordering), "sort": order})
 
 
 @login_required

@@ -35,8 +35,11 @@ def urls() -> list[str]:
               f"?kabupaten={serang.code}", f"?kabupaten={serang.code}&tahun=2020", f"?opd={agency.pk}",
               f"?program={program.pk}", f"?pagu={ceiling.pk}", f"?provinsi=36&tahun=2020&opd={agency.pk}"]
     out = ["/", "/provinsi/36/", f"/kabupaten/{serang.code}/", f"/program/{program.pk}/", f"/opd/{agency.pk}/",
-           "/cari/?q=jahit", "/cari/?q=serang", "/penerima/", "/penerima/?provinsi=36",
-           f"/penerima/?program={program.pk}", "/definisi/", "/data/", "/data/anggaran.csv",
+           "/cari/?q=jahit", "/cari/?q=serang", "/cari/?q=zzqx", "/penerima/", "/penerima/?provinsi=36",
+           f"/penerima/?program={program.pk}", f"/penerima/?kabupaten={serang.code}",
+           f"/penerima/?kabupaten={serang.code}&tahun=2021", "/penerima/?q=jahit", "/penerima/?q=zzqx",
+           "/penerima/?provinsi=36&q=jahit", f"/data/kelompok-penerima.csv?kabupaten={serang.code}",
+           "/definisi/", "/data/", "/data/anggaran.csv",
            "/data/datapackage.json", "/api/v1/", "/api/v1/anggaran/", "/api/v1/anggaran/?provinsi=36&tahun=2020",
            "/api/v1/program/", "/api/v1/kelompok/", "/api/v1/kelompok/?provinsi=36", "/api/v1/wilayah/"]
     for figure in ("pagu", "alokasi", "realisasi", "kelompok"):

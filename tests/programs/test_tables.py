@@ -18,6 +18,9 @@ TABLES = [("programs:ceiling-list", "pagu", ["provinsi", "tahun", "sumber", "pag
           ("programs:allocation-list", "alokasi",
            ["program", "tahun", "opd", "wilayah", "sumber", "alokasi", "realisasi", "sisa"]),
           ("programs:realization-list", "realisasi", ["tanggal", "jumlah"])]
+# Sorted, not (yet) downloadable as a table of their own: programs; groups download from their list.
+SORT_ONLY = [("programs:program-list", ["tahun", "opd", "program", "jenis", "target", "status"]),
+             ("recipients:group-list", ["nama", "kabupaten", "anggota"])]
 
 
 def _csv(response) -> list[list[str]]:
@@ -40,6 +43,28 @@ def test_every_column_sorts_both_ways_and_an_unknown_one_is_the_default(client, 
     # The download links carry the page's filters and sort.
     sorted_page = client.get(reverse(url), {"urut": f"-{columns[-1]}", "fiscal_year": "2020"}).content.decode()
     assert f"/kelola/ekspor/{slug}.csv?urut=-{columns[-1]}&amp;fiscal_year=2020" in sorted_page
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("url", "columns"), SORT_ONLY)
+def test_the_program_and_group_lists_sort_by_their_columns(client, demo, url, columns):  # noqa: F811
+    client.force_login(User.objects.get(username="serang" if "group" in url else "banten"))
+    for column in columns:
+        for asked in (column, f"-{column}"):
+            response = client.get(reverse(url), {"urut": asked})
+            assert response.status_code == 200 and f'data-testid="sort-{column}"' in response.content.decode()
+    # The database's own order (its collation decides where "KPM" goes against "Kelompok").
+    from programs.selectors import programs_visible_to
+    from recipients.selectors import groups_visible_to
+
+    user = User.objects.get(username="serang" if "group" in url else "banten")
+    if "group" in url:
+        shown = [g.pk for g in client.get(reverse(url), {"urut": "-nama"}).context["page"]]
+        expected = groups_visible_to(user).order_by("-name", "-id")
+    else:
+        shown = [p.pk for p in client.get(reverse(url), {"urut": "-program"}).context["page"]]
+        expected = programs_visible_to(user).order_by("-name", "-id")
+    assert shown == list(expected.values_list("pk", flat=True)[:len(shown)]) and len(shown) > 1
 
 
 @pytest.mark.django_db
