@@ -7,6 +7,7 @@ FROM python:3.11-slim-bookworm
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
 WORKDIR /app
 COPY requirements.txt ./
+COPY verifier ./verifier
 RUN pip install --no-cache-dir -r requirements.txt
 COPY . .
 COPY --from=assets /app/node_modules ./node_modules
