@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "core",
+    "ledger",
     "accounts",
     "programs",
     "recipients",
@@ -220,6 +221,12 @@ CELERY_RESULT_EXPIRES = 24 * 3600
 # run and "refresh now"). A change shows within this plus the incremental run (~0.2 s at
 # national scale) and the worker's pick-up.
 LIVE_ROLLUP_SECONDS = env_int("LIVE_ROLLUP_SECONDS", 15, minimum=0)
+# The public ledger (ledger/): its name in checkpoints (default: SITE_URL's host + /buku-besar),
+# its Ed25519 signing key (PRIVATE+KEY+…; `manage.py ledger_key` makes one; unset, one derived
+# from DJANGO_SECRET_KEY), and how often beat integrates new entries and signs a checkpoint.
+LEDGER_ORIGIN = env_str("LEDGER_ORIGIN", "")
+LEDGER_SIGNING_KEY = env_str("LEDGER_SIGNING_KEY", "")
+LEDGER_SECONDS = env_int("LEDGER_SECONDS", 10, minimum=1)
 CELERY_BEAT_SCHEDULE_FILENAME = env_str("CELERY_BEAT_SCHEDULE_FILENAME", str(BASE_DIR / "var" / "celerybeat-schedule"))
 # The whole beat schedule, one comment per entry. Times are Asia/Jakarta (CELERY_TIMEZONE).
 CELERY_BEAT_SCHEDULE = {
@@ -236,6 +243,13 @@ CELERY_BEAT_SCHEDULE = {
     # on its way, one incremental run (reports.rollup.queue_if_changed). 0 turns it off.
     **({"rollup-live": {"task": "reports.tasks.rollup_if_changed", "schedule": LIVE_ROLLUP_SECONDS}}
        if LIVE_ROLLUP_SECONDS else {}),
+    # The public ledger: pending entries into the log, tiles grown, a checkpoint signed
+    # (ledger.log.integrate); an entry is in a signed checkpoint within LEDGER_SECONDS.
+    "ledger-integrate": {"task": "ledger.tasks.integrate", "schedule": LEDGER_SECONDS},
+    # The database against the log: every published record against its latest entry; what
+    # contradicts the log is shown to the national admin and on the rollup page. 01:30 WIB.
+    "ledger-audit": {"task": "reports.tasks.audit_ledger",
+                     "schedule": env_crontab("LEDGER_AUDIT_CRONTAB", "30 1 * * *")},
     # Catch-up: when the last successful rollup is older than a day (the worker was down at
     # 01:00, or the run failed), run it at the next full hour instead of waiting a night.
     "rollup-catch-up": {

@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("programs.urls")),
     path("", include("recipients.urls")),
     path("", include("core.urls")),
+    path("", include("ledger.urls")),
 ]
 
 handler400 = "core.views.bad_request"

@@ -8,6 +8,7 @@ from programs.policy import sees_province_budgets
 from programs.selectors import ceilings_visible_to
 from recipients.policy import acts_in_verification
 from recipients.selectors import latest_returns, waiting_summary
+from reports import ledger_audit
 from reports.models import RollupRun
 from reports.policy import sees_national_overview, sees_opd_absorption, sees_province_absorption
 from reports.rollup import last_success
@@ -35,4 +36,5 @@ def dashboard(request):
         context["national"] = national_overview()
         context["last_success"] = last_success()
         context["last_run"] = RollupRun.objects.order_by("-queued_at", "-id").first()
+        context["ledger_audit"] = ledger_audit.latest()
     return render(request, "core/dashboard.html", context)

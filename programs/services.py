@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from core.exceptions import StaleEdit
 from core.models import Region
 from core.money import rupiah
+from ledger import entries as ledger
 from programs.models import (
     Agency,
     Allocation,
@@ -166,6 +167,7 @@ def ceiling_create(
     try:
         with transaction.atomic(), _history(actor):
             ceiling.save()
+            ledger.record(ledger.CEILING_SET, ceiling, actor)
     except IntegrityError:
         # A concurrent submit of the same form, or of the same bucket, won the race.
         _check_submission(BudgetCeiling, submission_id)
@@ -192,6 +194,7 @@ def ceiling_update(
     ceiling.amount, ceiling.note, ceiling.version = amount, note, ceiling.version + 1
     with _history(actor):
         ceiling.save(update_fields=["amount", "note", "version", "updated_at"])
+        ledger.record(ledger.CEILING_CHANGED, ceiling, actor)
     return ceiling
 
 
@@ -262,6 +265,7 @@ def allocation_create(
         BudgetCeiling.objects.filter(pk=ceiling.pk).update(
             allocated_total=F("allocated_total") + amount, version=F("version") + 1
         )
+        ledger.record(ledger.ALLOCATION_MADE, allocation, actor)
     return allocation
 
 
@@ -305,6 +309,7 @@ def allocation_revise(
         BudgetCeiling.objects.filter(pk=ceiling.pk).update(
             allocated_total=F("allocated_total") + delta, version=F("version") + 1
         )
+        ledger.record(ledger.ALLOCATION_REVISED, revision, actor, also={"allocation": allocation.pk})
     return revision
 
 
@@ -314,10 +319,12 @@ def allocation_revise(
 @transaction.atomic
 def realization_create(
     *, allocation: Allocation, date: dt.date, amount: int, description: str, actor=None, submission_id=None,
-    document_number: str = "", is_illustrative: bool = False,
+    document_number: str = "", is_illustrative: bool = False, logged: bool = True,
 ) -> Realization:
     """Record money spent against an allocation, dated inside its fiscal year and not in the
     future. Locks the allocation row. Cost: 4 queries (ceiling lookup, lock, insert, total update).
+    ``logged=False``: the caller puts it in the public ledger itself, once it is complete (a
+    handover's realization, published under the handover's public wording, not the group's name).
     """
     province_id, fiscal_year, agency_id, agency_level = Allocation.objects.filter(pk=allocation.pk).values_list(
         "ceiling__province_id", "ceiling__fiscal_year", "program__agency_id", "program__agency__level").get()
@@ -351,6 +358,8 @@ def realization_create(
     with _history(actor):
         realization.save()
         Allocation.objects.filter(pk=allocation.pk).update(realized_total=F("realized_total") + amount)
+        if logged:
+            ledger.record(ledger.REALIZATION_RECORDED, realization, actor)
     return realization
 
 
@@ -385,4 +394,5 @@ def realization_reverse(*, realization: Realization, reason: str, actor=None, su
     with _history(actor, reason=reason):
         reversal.save()
         Allocation.objects.filter(pk=allocation.pk).update(realized_total=F("realized_total") - original.amount)
+        ledger.record(ledger.REALIZATION_REVERSED, reversal, actor)
     return reversal

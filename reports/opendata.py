@@ -23,6 +23,7 @@ from core.models import Region
 from core.params import BadParameter, optional, parse_id, parse_region_code, parse_year
 from core.spreadsheets import safe_cell, spreadsheet_response
 from core.views import bad_request
+from ledger import log as ledger_log
 from programs.models import FundingSource, Program, SourceArticle
 from recipients.models import Sector, VerificationStep
 from reports import publication
@@ -201,6 +202,10 @@ def datapackage_descriptor(request) -> dict:
         "x_downloads": {fmt: request.build_absolute_uri(reverse("opendata:download", args=[fmt]))
                         for fmt in ("csv", "xlsx", "json")},
         "x_api": request.build_absolute_uri(reverse("api:api-root")),
+        # The public ledger these figures' records are logged in, and the key to check it with.
+        "x_ledger": {**{k: v for k, v in ledger_log.public_key().items() if k != "key_id"},
+                     "checkpoint": request.build_absolute_uri(reverse("ledger:checkpoint")),
+                     "page": request.build_absolute_uri(reverse("ledger:index"))},
     }
 
 

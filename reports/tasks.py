@@ -67,3 +67,14 @@ def rollup_if_changed() -> dict:
     """Every LIVE_ROLLUP_SECONDS: an incremental run when something changed (live figures)."""
     run = rollup.queue_if_changed()
     return {"status": "queued", "run": run.pk} if run else {"status": "idle"}
+
+
+@shared_task(acks_late=True)
+def audit_ledger() -> dict:
+    """Nightly: the database against the public ledger (reports.ledger_audit)."""
+    from reports import ledger_audit  # noqa: PLC0415
+
+    audit = ledger_audit.run()
+    if audit.problem_count:
+        log.warning("ledger audit: %s records contradict the log", audit.problem_count)
+    return {"checked": audit.checked, "problems": audit.problem_count}

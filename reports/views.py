@@ -19,7 +19,7 @@ from core.models import Region
 from core.pagination import seek_page
 from core.params import lenient, parse_year
 from programs.models import Agency, Program
-from reports import policy, publication, trail
+from reports import ledger_audit, policy, publication, trail
 from reports.models import RollupRun
 from reports.rollup import request_rollup, rollup_as_of
 from reports.selectors import (
@@ -206,4 +206,4 @@ def rollup_status(request):
     busy = any(r.status in (RollupRun.Status.QUEUED, RollupRun.Status.RUNNING) for r in runs)
     return render(request, "reports/rollup_status.html", {
         "runs": runs, "busy": busy, "can_refresh": policy.may_refresh_rollup(request.user),
-        "live_seconds": settings.LIVE_ROLLUP_SECONDS})
+        "live_seconds": settings.LIVE_ROLLUP_SECONDS, "ledger_audit": ledger_audit.latest()})

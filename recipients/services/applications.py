@@ -16,8 +16,9 @@ from django.utils.translation import gettext_noop
 
 from accounts.models import Notification
 from accounts.notifications import notify
+from ledger import entries as ledger
 from programs import services as budget_services
-from programs.models import Allocation, Program
+from programs.models import Allocation, Program, Realization
 from recipients.evidence import check as evidence_check
 from recipients.models import (
     Application,
@@ -206,6 +207,7 @@ class Handover:
     items: str
     amount: int
     allocation: Allocation
+    is_illustrative: bool = False  # demo data that no article gives
 
 
 @transaction.atomic
@@ -303,6 +305,7 @@ def application_advance(
         realization = budget_services.realization_create(
             allocation=handover.allocation, date=handover.date, amount=handover.amount,
             description=_("Serah terima kepada %(group)s") % {"group": application.group.name}, actor=actor,
+            is_illustrative=handover.is_illustrative, logged=False,
         )
         step.handover_date, step.handover_items = handover.date, handover.items.strip()
         step.handover_amount, step.realization = handover.amount, realization
@@ -315,6 +318,14 @@ def application_advance(
     application.state = to_state
     application.version += 1
     application.save(update_fields=["state", "sk_number", "version", "updated_at"])
+    if to_state == State.APPROVED:
+        ledger.record(ledger.APPLICATION_APPROVED, application, actor)
+    elif to_state == State.DELIVERED:
+        # The realization as published once the handover is linked ("Serah terima bantuan", never
+        # the group's name: it may be a KPM family), then the handover itself.
+        realization = Realization.objects.select_related("handover").get(pk=step.realization_id)
+        ledger.record(ledger.REALIZATION_RECORDED, realization, actor)
+        ledger.record(ledger.HANDOVER_RECORDED, step, actor)
     _notify_next(application, step)
     return step
 

@@ -14,6 +14,7 @@ from lokal.nik import parse_nik
 
 from core.exceptions import StaleEdit
 from core.models import Region
+from ledger import entries as ledger
 from recipients.models import (
     Member,
     RecipientGroup,
@@ -187,7 +188,10 @@ def group_withhold_name(*, group: RecipientGroup, reason: str, actor) -> Recipie
     if not may_withhold_name(actor, group):
         raise PermissionDenied(_("Hanya provinsi kelompok ini yang memutuskan publikasi namanya."))
     reason = (reason or "").strip()[:300]
-    with pghistory.context(user=actor.pk, reason=reason):
+    with transaction.atomic(), pghistory.context(user=actor.pk, reason=reason):
         RecipientGroup.objects.filter(pk=group.pk).update(name_withheld_reason=reason)
-    group.name_withheld_reason = reason
+        group.name_withheld_reason = reason
+        # The fact and the reason (or that the name is published again); the name itself only when
+        # it is published (RecipientGroup.public_name).
+        ledger.record(ledger.NAME_WITHHELD, group, actor)
     return group

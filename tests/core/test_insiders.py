@@ -243,6 +243,12 @@ def test_production_settings_pass_check_deploy(monkeypatch):
            "DJANGO_SECURE_SSL_REDIRECT": "1", "DJANGO_SECURE_HSTS_SECONDS": "31536000",
            "DJANGO_SECURE_HSTS_PRELOAD": "1", "DJANGO_ALLOWED_HOSTS": "ikmrelief.example.go.id",
            "PATH": "/usr/bin:/bin"}
+    from ikmrelief_verify.note import Signer
+
+    without_key = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+                                 cwd=settings.BASE_DIR, env=env, capture_output=True, text=True)
+    assert without_key.returncode != 0 and "ledger.E001" in without_key.stdout + without_key.stderr
+    env["LEDGER_SIGNING_KEY"] = Signer.generate("ikmrelief.example.go.id/buku-besar").key
     for name in ("DATABASE_URL", "REDIS_URL"):
         if name in __import__("os").environ:
             env[name] = __import__("os").environ[name]

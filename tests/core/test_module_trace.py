@@ -27,7 +27,7 @@ from tests.core.test_permission_matrix import demo  # noqa: F401 (the fixture)
 # selectors, services, the workflow and the views; now each app's policy module holds them).
 QUESTION = re.compile(r"^_?(may_|can_|acts_|role_of|reads_|registers_|decides_|runs_|sees_|grantable_|manages_)")
 
-LAYERS = ("core", "programs", "accounts", "recipients", "reports", "ikmrelief")
+LAYERS = ("core", "ledger", "programs", "accounts", "recipients", "reports", "ikmrelief")
 
 
 def _product_module(frame) -> str | None:

@@ -59,10 +59,14 @@ def test_1_officer_sets_ceiling_allocates_revises_realizes(site):
     page.get_by_role("link", name="Koreksi", exact=True).click()
     page.fill("#id_reason", "Salah input: mesin jahit belum diterima")
     site.shoot(page, "1-reversal-form")
+    # The reversal cannot be undone: the browser asks first; "OK".
+    questions = []
+    page.once("dialog", lambda dialog: (questions.append(dialog.message), dialog.accept()))
     page.click("text=Catat koreksi")
     expect(page.get_by_test_id("allocation-headroom")).to_have_text("Rp150 juta")
     expect(page.locator("table").first).to_contain_text("dikoreksi")
     expect(page.locator("table").first).to_contain_text("entri koreksi")
+    assert questions and "tidak dapat dihapus" in questions[0]
     site.shoot(page, "1-allocation-reversed")
 
 
