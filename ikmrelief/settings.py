@@ -227,6 +227,9 @@ LIVE_ROLLUP_SECONDS = env_int("LIVE_ROLLUP_SECONDS", 15, minimum=0)
 LEDGER_ORIGIN = env_str("LEDGER_ORIGIN", "")
 LEDGER_SIGNING_KEY = env_str("LEDGER_SIGNING_KEY", "")
 LEDGER_SECONDS = env_int("LEDGER_SECONDS", 10, minimum=1)
+# Witnesses asked to cosign each new checkpoint: "URL VKEY" pairs, comma-separated (the URL is the
+# witness's submission prefix; ikmrelief-witness, from verifier/, is one).
+LEDGER_WITNESSES = env_list("LEDGER_WITNESSES", [])
 CELERY_BEAT_SCHEDULE_FILENAME = env_str("CELERY_BEAT_SCHEDULE_FILENAME", str(BASE_DIR / "var" / "celerybeat-schedule"))
 # The whole beat schedule, one comment per entry. Times are Asia/Jakarta (CELERY_TIMEZONE).
 CELERY_BEAT_SCHEDULE = {

@@ -8,9 +8,13 @@ entries, ~``n / 256 + log₂₅₆ N`` tile rows written, one checkpoint.
 
 from __future__ import annotations
 
+import base64
 import functools
 import hashlib
+import logging
 import re
+import urllib.error
+import urllib.request
 from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -20,9 +24,12 @@ from django.utils import timezone
 from ikmrelief_verify import merkle, note, tiles
 from ikmrelief_verify.checkpoint import Checkpoint as CheckpointBody
 
-from ledger.models import Checkpoint, Entry, PendingEntry, Tile
+from ledger.models import Checkpoint, Cosignature, Entry, PendingEntry, Tile
+
+log = logging.getLogger(__name__)
 
 LOCK = 7_250_001  # pg_advisory_xact_lock key of the integrator
+WITNESS_TIMEOUT = 10
 BATCH = 20_000
 TILE_PATH = re.compile(r"^tile/(\d+)/((?:x\d{3}/)*\d{3})(?:\.p/(\d+))?$")
 
@@ -79,6 +86,16 @@ def fetch(path: str) -> bytes:
     return _stored_tile(level, index, width)
 
 
+def _kept_leaves(first_tile: int, kept: int) -> list[bytes]:
+    """The leaf hashes of the last partial tile, hashed again from the entries themselves: an entry
+    changed behind the log's back (its triggers disabled) then makes a root inconsistent with the
+    last checkpoint, which the witnesses refuse to cosign."""
+    start = first_tile * tiles.WIDTH
+    bodies = Entry.objects.filter(index__gte=start, index__lt=start + kept).order_by("index").values_list(
+        "body", flat=True)
+    return [merkle.leaf_hash(bytes(b)) for b in bodies]
+
+
 def _grow_tiles(old_size: int, new_leaves: list[bytes]) -> None:
     """Append ``new_leaves`` to the tiles of a tree of ``old_size``: level by level, the old
     partial tile plus the new hashes; each tile that fills up gives one hash to the level above."""
@@ -87,8 +104,11 @@ def _grow_tiles(old_size: int, new_leaves: list[bytes]) -> None:
     rows = []
     while new_hashes:
         first_tile, kept = divmod(size, tiles.WIDTH)
-        hashes = [bytes(_stored_tile(level, first_tile, kept)[i * 32:(i + 1) * 32]) for i in range(kept)] \
-            if kept else []
+        if level == 0:
+            hashes = _kept_leaves(first_tile, kept) if kept else []
+        else:
+            hashes = [bytes(_stored_tile(level, first_tile, kept)[i * 32:(i + 1) * 32]) for i in range(kept)] \
+                if kept else []
         hashes += new_hashes
         above = []
         for offset in range(0, len(hashes), tiles.WIDTH):
@@ -132,3 +152,65 @@ def integrate(limit: int = BATCH) -> Checkpoint | None:
 
 def latest() -> Checkpoint | None:
     return Checkpoint.objects.order_by("-size").first()
+
+
+def served(checkpoint: Checkpoint) -> str:
+    """The checkpoint as served: the log's signed note and the witnesses' cosignature lines."""
+    return checkpoint.note + "".join(checkpoint.cosignatures.order_by("witness").values_list("line", flat=True))
+
+
+def witnesses() -> list[tuple[str, note.Verifier]]:
+    """(submission URL, verifier key) of each configured witness (``LEDGER_WITNESSES``)."""
+    out = []
+    for item in settings.LEDGER_WITNESSES:
+        url, _, vkey = item.strip().partition(" ")
+        out.append((url.rstrip("/"), note.Verifier.from_vkey(vkey.strip())))
+    return out
+
+
+def _post(url: str, body: bytes) -> tuple[int, str]:
+    if not url.startswith(("http://", "https://")):
+        raise ValueError(f"a witness URL is http(s): {url}")
+    request = urllib.request.Request(f"{url}/add-checkpoint", data=body, method="POST",  # noqa: S310 - checked
+                                     headers={"Content-Type": "text/plain; charset=utf-8"})
+    try:
+        with urllib.request.urlopen(request, timeout=WITNESS_TIMEOUT) as response:  # noqa: S310 - configured URL
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode(errors="replace")
+
+
+def cosign(checkpoint: Checkpoint) -> dict[str, str]:
+    """Ask each witness to cosign ``checkpoint``, with a consistency proof from the last checkpoint
+    it cosigned (C2SP tlog-witness); keep the cosignatures that verify. Returns each witness's
+    outcome ("cosigned", or why not)."""
+    outcome = {}
+    full = tiles.TileReader(checkpoint.size, fetch).full
+    for url, verifier in witnesses():
+        last = (Checkpoint.objects.filter(cosignatures__witness=verifier.name, size__lte=checkpoint.size)
+                .order_by("-size").values_list("size", flat=True).first() or 0)
+        try:
+            for _attempt in range(2):
+                proof = merkle.consistency_proof(last, checkpoint.size, full) if 0 < last < checkpoint.size else []
+                body = f"old {last}\n" + "".join(base64.b64encode(h).decode() + "\n" for h in proof) + "\n"
+                status, text = _post(url, body.encode() + checkpoint.note.encode())
+                if status == 409 and text.strip().isdigit():
+                    last = int(text.strip())  # the witness knows another size: prove from that one
+                    continue
+                break
+        except (OSError, ValueError) as exc:
+            outcome[verifier.name] = f"unreachable: {exc}"
+            continue
+        if status != 200:
+            outcome[verifier.name] = f"refused ({status}): {text.strip()[:200]}"
+            log.warning("witness %s refused checkpoint %s: %s %s", verifier.name, checkpoint.size, status, text[:200])
+            continue
+        try:
+            _text, signed = note.open_note(checkpoint.note + text, [verifier])
+        except note.NoteError as exc:
+            outcome[verifier.name] = f"bad cosignature: {exc}"
+            continue
+        line = next(line + "\n" for line in text.splitlines() if line.startswith(f"— {verifier.name} "))
+        Cosignature.objects.get_or_create(checkpoint=checkpoint, witness=verifier.name, defaults={"line": line})
+        outcome[verifier.name] = "cosigned"
+    return outcome

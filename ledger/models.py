@@ -73,6 +73,23 @@ class Checkpoint(models.Model):
         return f"checkpoint {self.size}"
 
 
+class Cosignature(models.Model):
+    """A witness's cosignature of a checkpoint (C2SP tlog-cosignature): a signature line served with
+    the checkpoint."""
+
+    checkpoint = models.ForeignKey(Checkpoint, on_delete=models.PROTECT, related_name="cosignatures")
+    witness = models.CharField(max_length=200)
+    line = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        triggers = [APPEND_ONLY]
+        constraints = [models.UniqueConstraint(fields=["checkpoint", "witness"], name="ledger_cosignature_once")]
+
+    def __str__(self) -> str:
+        return f"{self.witness} on {self.checkpoint_id}"
+
+
 class Audit(models.Model):
     """One comparison of the database with the log (``reports.ledger_audit``, nightly): every
     published record against its latest entry. ``problems`` holds the first ones found."""

@@ -9,7 +9,10 @@ from ledger import log
 def integrate() -> dict:
     signed = None
     while (checkpoint := log.integrate()) is not None:  # a burst bigger than one batch: all of it
-        signed = checkpoint.size
+        signed = checkpoint
         if not log.PendingEntry.objects.exists():
             break
-    return {"size": log.tree_size(), "signed": signed}
+    # The witnesses cosign the newest head (after the commit: writers never wait on them).
+    latest = signed or log.latest()
+    witnessed = log.cosign(latest) if latest is not None and log.witnesses() else {}
+    return {"size": log.tree_size(), "signed": signed.size if signed else None, "witnesses": witnessed}

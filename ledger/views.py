@@ -29,7 +29,7 @@ def checkpoint(request):
     latest = log.latest()
     if latest is None:
         raise Http404
-    return HttpResponse(latest.note, content_type="text/plain; charset=utf-8")
+    return HttpResponse(log.served(latest), content_type="text/plain; charset=utf-8")
 
 
 def _index_and_width(path: str, width: str | None) -> tuple[int, int]:
@@ -93,5 +93,8 @@ def index(request):
         "latest": latest, "root": base64.b64encode(bytes(latest.root)).decode() if latest else "",
         "key": log.public_key(), "checkpoints": Checkpoint.objects.order_by("-size")[:10], "recent": recent,
         "pending": PendingEntry.objects.count(), "seconds": settings.LEDGER_SECONDS,
+        "witnesses": [{"name": v.name, "vkey": v.vkey, "cosigned": bool(latest) and latest.cosignatures.filter(
+            witness=v.name).exists()} for _url, v in log.witnesses()],
+        "served": log.served(latest) if latest else "",
         "prefix": request.build_absolute_uri("/buku-besar"),
     })

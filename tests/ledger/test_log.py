@@ -97,10 +97,10 @@ def test_the_log_refuses_update_delete_and_truncate(demo):  # noqa: F811
                       "UPDATE ledger_checkpoint SET size = size + 1", "DELETE FROM ledger_checkpoint"):
         with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(statement)
-    for table in ("ledger_entry", "ledger_checkpoint"):
+    for table in ("ledger_entry", "ledger_checkpoint", "ledger_cosignature"):
         with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
             cursor.execute("SET LOCAL ikmrelief.allow_truncate = 'off'")
-            cursor.execute(f"TRUNCATE {table}")
+            cursor.execute(f"TRUNCATE {table} CASCADE")
     assert Entry.objects.count() and Checkpoint.objects.count()
 
 
