@@ -59,3 +59,23 @@ def test_the_verifier_package_needs_no_django():
             "assert not [m for m in sys.modules if m.split('.')[0] == 'django'], 'django imported'")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_verifier_installs_with_pip_into_a_fresh_venv_and_verifies_the_site(live_server, demo, tmp_path):  # noqa: F811
+    import venv
+    from pathlib import Path
+
+    from django.conf import settings
+
+    log.integrate()
+    env_dir = tmp_path / "citizen"
+    venv.create(env_dir, with_pip=True)
+    install = subprocess.run([str(env_dir / "bin" / "python"), "-m", "pip", "install", "--quiet",
+                              "--disable-pip-version-check", str(Path(settings.BASE_DIR) / "verifier")],
+                             capture_output=True, text=True, timeout=600)
+    assert install.returncode == 0, install.stderr[-2000:]
+    check = subprocess.run([str(env_dir / "bin" / "ikmrelief-verify"), f"{live_server.url}/buku-besar",
+                            "--key", log.signer().verifier.vkey], capture_output=True, text=True, timeout=120)
+    assert check.returncode == 0, check.stderr
+    assert f"{Entry.objects.count()} entri" in check.stdout
