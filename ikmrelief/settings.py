@@ -312,6 +312,8 @@ STATICFILES_DIRS = [
     *[("vendor/workbox", BASE_DIR / "node_modules" / f"workbox-{m}" / "build")
       for m in ("core", "routing", "strategies", "precaching")],
     ("vendor/idb", BASE_DIR / "node_modules" / "idb" / "build"),
+    # The public ledger's in-browser check: Ed25519 signatures (@noble/ed25519, an ES module).
+    ("vendor/noble-ed25519", BASE_DIR / "node_modules" / "@noble" / "ed25519"),
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Max, Q
 from django.utils import timezone
 from ikmrelief_verify import merkle, note, tiles
 from ikmrelief_verify.checkpoint import Checkpoint as CheckpointBody
@@ -214,3 +215,17 @@ def cosign(checkpoint: Checkpoint) -> dict[str, str]:
         Cosignature.objects.get_or_create(checkpoint=checkpoint, witness=verifier.name, defaults={"line": line})
         outcome[verifier.name] = "cosigned"
     return outcome
+
+
+def latest_entries(keys) -> dict[tuple[str, int], int]:
+    """The index of the latest entry of each (record type, record id): one query for a page."""
+    by_type: dict[str, set[int]] = {}
+    for record_type, record_id in keys:
+        by_type.setdefault(record_type, set()).add(record_id)
+    if not by_type:
+        return {}
+    condition = Q()
+    for record_type, ids in by_type.items():
+        condition |= Q(record_type=record_type, record_id__in=ids)
+    rows = Entry.objects.filter(condition).values("record_type", "record_id").annotate(last=Max("index"))
+    return {(r["record_type"], r["record_id"]): r["last"] for r in rows}

@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_http_methods, require_safe
@@ -18,6 +19,7 @@ from core.cache import live_public_page, public_page
 from core.models import Region
 from core.pagination import seek_page
 from core.params import lenient, parse_year
+from ledger import log as ledger_log
 from programs.models import Agency, Program
 from reports import ledger_audit, policy, publication, trail
 from reports.models import RollupRun
@@ -151,12 +153,26 @@ def figure_trail(request, figure):
     rows = trail.records(figure, scope)
     page = trail.page(request, figure, scope, rows)
     summary = trail.summary(figure, scope, rows, page)
-    page.object_list = publication.published_rows(page.object_list, rows.model)
+    objects = list(page.object_list)
+    keys = [_ledger_key(figure, obj) for obj in objects]
+    logged = ledger_log.latest_entries(keys)
+    page.object_list = publication.published_rows(objects, rows.model)
+    for row, key in zip(page.object_list, keys, strict=True):
+        row["ledger_entry"], row["ledger_record"] = logged.get(key), key[1]
     return render(request, "reports/trail.html", {
         "figure": trail.FIGURES[figure], "scope": scope, "page": page, "summary": summary,
         "seek": figure in trail.SEEK_ORDERING,
         "trails": [trail.FIGURES[key] for key in trail.TRAILS], "as_of": rollup_as_of(),
+        "ledger": {**ledger_log.public_key(), "prefix": reverse("ledger:index").rstrip("/")},
     })
+
+
+def _ledger_key(figure: str, obj) -> tuple[str, int]:
+    """The public-ledger record behind a trail row: the row itself, or for a decision the approved
+    application (an approval) or the handover step."""
+    if figure == "kelompok" and obj.to_state == "approved":
+        return ("recipients.application", obj.application_id)
+    return (obj._meta.label_lower, obj.pk)
 
 
 @require_safe

@@ -67,8 +67,10 @@ def _costliest(demo_scope) -> dict[str, int]:
     RESET included; the same at national scale, tests/bench/public_pages.py)."""
     q = "tahun=2020&provinsi=36&kabupaten=36.04&opd={agency}&program={program}&pagu={ceiling}".format(**demo_scope)
     return {
-        f"/jejak/realisasi/?{q}": 12, f"/jejak/kelompok/?{q}": 12, f"/jejak/alokasi/?{q}": 10,
-        f"/jejak/pagu/?{q}": 7, f"/api/v1/jejak/realisasi/?{q}": 11, f"/api/v1/jejak/kelompok/?{q}": 10,
+        # An HTML trail also reads its rows' public-ledger entries (one query, for "Periksa"); this
+        # scope has realizations and decisions, and no ceiling or allocation row.
+        f"/jejak/realisasi/?{q}": 13, f"/jejak/kelompok/?{q}": 13, f"/jejak/alokasi/?{q}": 10,
+        f"/jejak/pagu/?{q}": 7,
         f"/penerima/?provinsi=36&kabupaten=36.04&tahun=2020&q=masker&program={demo_scope['program']}": 10,
         "/cari/?q=masker": 7, f"/api/v1/anggaran/?tahun=2020&provinsi=36&program={demo_scope['program']}": 4,
         "/provinsi/36/?tahun=2020": 15, "/kabupaten/36.04/?tahun=2020": 6,

@@ -136,18 +136,19 @@ def test_kpm_families_and_withheld_names_are_never_in_a_trail(client, demo):
     assert "Keluarga penerima manfaat (KPM)" in page and "Permintaan kelompok (UU PDP)" in page
 
 
+# Every HTML trail page also reads its rows' public-ledger entries (one query, for "Periksa").
 @pytest.mark.parametrize("url, queries", [
-    ("/jejak/pagu/?provinsi=36&tahun=2020", 5),              # province, count, page, total, rollup figure
-    ("/jejak/alokasi/?provinsi=36&tahun=2020", 7),           # … + revisions, per-OPD split
-    ("/jejak/alokasi/?pagu={ceiling}", 6),                   # ceiling, count, page, revisions, total, split
+    ("/jejak/pagu/?provinsi=36&tahun=2020", 6),              # province, count, page, total, rollup figure, ledger
+    ("/jejak/alokasi/?provinsi=36&tahun=2020", 8),           # … + revisions, per-OPD split
+    ("/jejak/alokasi/?pagu={ceiling}", 7),                   # ceiling, count, page, revisions, total, split
     # program, count, the page's keys (reports.trail_keys), page, revisions, total, rollup
-    ("/jejak/realisasi/?program={program}", 7),
-    ("/jejak/realisasi/?kabupaten=36.04&tahun=2020", 7),
-    ("/jejak/realisasi/", 5),                                # no scope: the (date, id) index, no keys query
+    ("/jejak/realisasi/?program={program}", 8),
+    ("/jejak/realisasi/?kabupaten=36.04&tahun=2020", 8),
+    ("/jejak/realisasi/", 6),                                # no scope: the (date, id) index, no keys query
     # province, count, the page's keys, page, approved groups (rollup), value handed over
-    ("/jejak/kelompok/?provinsi=36", 6),
-    ("/jejak/kelompok/?kabupaten=36.04&tahun=2020", 6),
-    ("/jejak/kelompok/", 4),                                 # no scope: the partial (created_at, id) index
+    ("/jejak/kelompok/?provinsi=36", 7),
+    ("/jejak/kelompok/?kabupaten=36.04&tahun=2020", 7),
+    ("/jejak/kelompok/", 5),                                 # no scope: the partial (created_at, id) index
     ("/api/v1/jejak/realisasi/?provinsi=36", 5),             # province, count, keys, page, revisions
     ("/api/v1/jejak/realisasi/", 3),                         # count, page, revisions
     ("/definisi/", 0),
