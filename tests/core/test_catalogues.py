@@ -26,7 +26,7 @@ pytestmark = pytest.mark.django_db
 PUBLIC = ["/", "/provinsi/36/", "/provinsi/63/", "/kabupaten/36.04/", "/cari/?q=masker", "/cari/?q=jahit",
           "/penerima/", "/penerima/?provinsi=36", "/jejak/realisasi/", "/jejak/alokasi/?provinsi=36",
           "/jejak/kelompok/", "/jejak/pagu/", "/definisi/", "/data/", "/akun/masuk/", "/akun/sandi/lupa/",
-          "/halaman-yang-tidak-ada/", "/provinsi/36/?tahun=abc"]
+          "/halaman-yang-tidak-ada/", "/provinsi/36/?tahun=abc", "/buku-besar/"]
 OFF_GLOSSARY = re.compile(r"(?<![Kk]ata )\b[Ss]andi\b|\banda\b")
 
 

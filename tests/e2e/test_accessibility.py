@@ -16,7 +16,7 @@ RULES = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 PUBLIC = ["/", "/provinsi/36/", "/kabupaten/36.04/", "/cari/?q=masker", "/penerima/", "/jejak/realisasi/",
           "/jejak/alokasi/?provinsi=36", "/definisi/", "/data/", "/akun/masuk/", "/akun/sandi/lupa/", "/api/docs/",
-          "/api/redoc/", "/halaman-yang-tidak-ada/"]
+          "/api/redoc/", "/halaman-yang-tidak-ada/", "/buku-besar/"]
 
 
 def _staff_pages():
