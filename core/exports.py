@@ -19,6 +19,15 @@ class Table:
     allowed: Callable             # (user) -> bool
     list_url: str                 # the URL name of the table's page
     personal: bool = False        # full NIKs may go out: each export is a row in the access log
+    filename: str = ""            # the download's name without extension (default: the slug)
+    count: Callable | None = None  # (queryset) -> rows in the file, when not one per record
+
+    @property
+    def download_name(self) -> str:
+        return self.filename or self.slug
+
+    def row_count(self, queryset) -> int:
+        return self.count(queryset) if self.count else queryset.count()
 
 
 class _Echo:

@@ -113,7 +113,14 @@ def rows(user, groups, shown: list[int] | None = None):
             shown.append(g.pk)
 
 
+def _group_rows(groups) -> int:
+    """A group's row per member (one without members)."""
+    return (Member.objects.filter(group__in=groups.order_by().values("pk")).count()
+            + groups.filter(members__isnull=True).count())
+
+
 GROUPS = Table(slug="kelompok", title=_("Daftar kelompok"), header=HEADER, filtered=filtered, rows=rows,
+               filename="kelompok-ikm", count=_group_rows,
                allowed=policy.reads_recipients, list_url="recipients:group-list", personal=True)
 TABLES = {t.slug: t for t in (GROUPS, budget_exports.CEILINGS, budget_exports.ALLOCATIONS,
                               budget_exports.REALIZATIONS)}
@@ -137,12 +144,8 @@ def stream_csv(user, table: Table, queryset, path: str = "") -> StreamingHttpRes
     lines = csv_lines(table.header, table.rows(user, queryset, shown))
     response = StreamingHttpResponse(_logged(lines, user, shown, path) if table.personal else lines,
                                      content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename(table)}.csv"'
+    response["Content-Disposition"] = f'attachment; filename="{table.download_name}.csv"'
     return response
-
-
-def filename(table: Table) -> str:
-    return {"kelompok": "kelompok-ikm"}.get(table.slug, table.slug)
 
 
 def job_start(user, table: Table, fmt: str, params: dict) -> ExportJob:
@@ -190,18 +193,10 @@ class _Counted:
                 self.progress(self.done)
 
 
-def _row_count(table: Table, queryset) -> int:
-    """How many rows the file will have: a group's row per member (one without members)."""
-    if table is GROUPS:
-        return (Member.objects.filter(group__in=queryset.order_by().values("pk")).count()
-                + queryset.filter(members__isnull=True).count())
-    return queryset.count()
-
-
 def _build(job: ExportJob) -> None:
     user, table = job.created_by, TABLES[job.table]
     _, queryset = table.filtered(user, job.params)
-    total = _row_count(table, queryset)
+    total = table.row_count(queryset)
     ExportJob.objects.filter(pk=job.pk).update(rows_total=total, rows_done=0)
 
     def progress(done):
@@ -227,7 +222,7 @@ def _build(job: ExportJob) -> None:
         done = counted.done
         out.seek(0)
         now = timezone.now()
-        job.file.save(f"{filename(table)}-{job.pk}.{job.fmt}", File(out), save=False)
+        job.file.save(f"{table.download_name}-{job.pk}.{job.fmt}", File(out), save=False)
     if table.personal:
         access.record(viewer=user, where=PersonalDataView.Where.EXPORT, group_ids=shown,
                       path=f"ekspor {job.pk} ({job.fmt})")

@@ -168,4 +168,4 @@ def export_download(request, pk):
         return render(request, "recipients/export_detail.html", {"job": job, "table": exports.TABLES[job.table]},
                       status=410 if job.expires_at else 409)
     return FileResponse(job.file.open("rb"), content_type=exports.content_type(job), as_attachment=True,
-                        filename=f"{exports.filename(exports.TABLES[job.table])}.{job.fmt}")
+                        filename=f"{exports.TABLES[job.table].download_name}.{job.fmt}")

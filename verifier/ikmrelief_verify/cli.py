@@ -59,9 +59,11 @@ def fetcher(source: str):
     return read
 
 
-def check_tiles(size: int, fetch) -> dict[tuple[int, int], bytes]:
-    """Every tile and entry bundle of a tree of ``size``, each checked against what it summarises."""
+def check_tiles(size: int, fetch) -> dict[str, bytes]:
+    """Every tile and entry bundle of a tree of ``size``, each checked against what it summarises;
+    the tiles by path, so that the root and proofs are computed from these, not fetched again."""
     tile_data: dict[tuple[int, int], bytes] = {}
+    by_path: dict[str, bytes] = {}
     for level, index, width in tiles.tiles_for(size):
         path = tiles.path(level, index, width)
         data = fetch(path)
@@ -86,7 +88,8 @@ def check_tiles(size: int, fetch) -> dict[tuple[int, int], bytes]:
                     raise Unverified(f"{path}: hash {i} is not the root of "
                                      f"{tiles.path(level - 1, index * tiles.WIDTH + i)}")
         tile_data[(level, index)] = data
-    return tile_data
+        by_path[path] = data
+    return by_path
 
 
 def verify(source: str, log_key: str, witnesses: list[str], state: Path | None, quorum: int | None) -> Checkpoint:
@@ -104,8 +107,8 @@ def verify(source: str, log_key: str, witnesses: list[str], state: Path | None, 
     checkpoint = Checkpoint.parse(text)
     if checkpoint.origin != verifiers[0].name:
         raise Unverified(f"checkpoint: origin {checkpoint.origin!r} is not the key's name")
-    check_tiles(checkpoint.size, fetch)
-    reader = tiles.TileReader(checkpoint.size, fetch)
+    checked = check_tiles(checkpoint.size, fetch)
+    reader = tiles.TileReader(checkpoint.size, lambda path: checked[path] if path in checked else fetch(path))
     if merkle.tree_hash(checkpoint.size, reader.full) != checkpoint.root:
         raise Unverified("the root computed from the tiles is not the checkpoint's")
     if state is not None and state.exists():
