@@ -9,13 +9,14 @@ import datetime as dt
 import json
 
 from django.conf import settings
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_noop
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 from ikmrelief_verify import tiles
 
+from ledger import archive as zipped
 from ledger import entries as kinds
 from ledger import log
 from ledger.models import Checkpoint, Entry, PendingEntry, Tile
@@ -65,6 +66,20 @@ def entries(request, path, width=None):
     return HttpResponse(tiles.bundle([bytes(b) for b in bodies]), content_type="application/octet-stream")
 
 
+@require_safe
+@cache_control(public=True, max_age=60)
+def archive(request):
+    """``/data/buku-besar.zip``: the latest checkpoint and every tile and entry under it, streamed
+    (``ledger.archive``), for checking offline."""
+    latest = log.latest()
+    if latest is None:
+        raise Http404
+    response = StreamingHttpResponse(zipped.stream(latest, request.build_absolute_uri("/").rstrip("/")),
+                                     content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="buku-besar-{latest.size}.zip"'
+    return response
+
+
 KIND_LABELS = {  # shown through {% translate %} in the reader's language
     kinds.CEILING_SET: gettext_noop("Pagu ditetapkan"), kinds.CEILING_CHANGED: gettext_noop("Pagu diubah"),
     kinds.ALLOCATION_MADE: gettext_noop("Alokasi dibuat"), kinds.ALLOCATION_REVISED: gettext_noop("Alokasi direvisi"),
@@ -96,5 +111,5 @@ def index(request):
         "witnesses": [{"name": v.name, "vkey": v.vkey, "cosigned": bool(latest) and latest.cosignatures.filter(
             witness=v.name).exists()} for _url, v in log.witnesses()],
         "served": log.served(latest) if latest else "",
-        "prefix": request.build_absolute_uri("/buku-besar"),
+        "prefix": request.build_absolute_uri("/buku-besar"), "site": request.build_absolute_uri("/").rstrip("/"),
     })

@@ -205,6 +205,7 @@ def datapackage_descriptor(request) -> dict:
         # The public ledger these figures' records are logged in, and the key to check it with.
         "x_ledger": {**{k: v for k, v in ledger_log.public_key().items() if k != "key_id"},
                      "checkpoint": request.build_absolute_uri(reverse("ledger:checkpoint")),
+                     "download": request.build_absolute_uri(reverse("ledger:archive")),
                      "page": request.build_absolute_uri(reverse("ledger:index"))},
     }
 

@@ -194,3 +194,27 @@ def test_a_handover_is_logged_under_its_public_wording_never_the_group_name(demo
     assert delivered and all(b["fields"]["is_illustrative"] for b in delivered)
     names = set(RecipientGroup.objects.values_list("name", flat=True))
     assert not [b for b in bodies if any(name in json.dumps(b) for name in names)]
+
+
+def test_the_zip_download_streams_the_latest_checkpoint_in_few_queries(client, demo, django_assert_num_queries):  # noqa: F811
+    import io
+    import zipfile
+
+    assert client.get("/data/buku-besar.zip").status_code == 404  # no checkpoint yet: nothing to download
+    log.integrate()
+    from programs.models import BudgetCeiling
+
+    ceiling = BudgetCeiling.objects.first()
+    for _ in range(600):  # three level-0 tiles and a level-1 tile above the first two
+        entries.record(entries.CEILING_CHANGED, ceiling)
+    log.integrate()
+    size = log.tree_size()
+    with django_assert_num_queries(5):  # checkpoint, its cosignatures, one query per tile level (2), the entries
+        response = client.get("/data/buku-besar.zip")
+        body = b"".join(response.streaming_content)
+    assert response["Content-Disposition"] == f'attachment; filename="buku-besar-{size}.zip"'
+    names = zipfile.ZipFile(io.BytesIO(body)).namelist()
+    wanted = {f"buku-besar/{tiles.path(level, index, width)}" for level, index, width in tiles.tiles_for(size)}
+    wanted |= {f"buku-besar/{tiles.path('entries', index, width)}" for level, index, width in tiles.tiles_for(size)
+               if level == 0}
+    assert set(names) == wanted | {"buku-besar/checkpoint", "buku-besar/BACA.txt"}

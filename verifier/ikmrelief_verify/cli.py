@@ -2,13 +2,18 @@
 
     ikmrelief-verify https://ikmrelief.example.go.id/buku-besar --key 'origin+1234abcd+AB…' \\
         [--witness 'saksi.example+…' …] [--state ledger-state.json]
-    ikmrelief-verify ./unduhan/buku-besar --key …        # a downloaded copy (checkpoint + tile/…)
+    ikmrelief-verify buku-besar.zip --key …              # the open-data download (/data/buku-besar.zip)
+    ikmrelief-verify ./unduhan/buku-besar --key …        # a directory (checkpoint + tile/…)
+    ikmrelief-verify … --figure 'https://…/jejak/realisasi/?provinsi=36&tahun=2020'
 
 1. the checkpoint's signature against the log's published key (and the witnesses' cosignatures);
 2. every entry bundle against its level-0 tile, every tile against the tiles below it, the root
    recomputed from the tiles against the checkpoint — the first bad tile is named;
 3. with ``--state``, that the log only grew since the checkpoint saved there (a consistency proof
-   computed from the tiles), then the new checkpoint is saved.
+   computed from the tiles), then the new checkpoint is saved;
+4. with ``--figure`` (a trail page's URL), that every record behind that page's figure has an
+   entry in the verified log with the same amount, and that they add up to the figure the site's
+   pages show (``figures``).
 
 Exit status: 0 verified, 1 the log does not verify (the message says where), 2 could not check.
 """
@@ -21,9 +26,10 @@ import json
 import sys
 import urllib.error
 import urllib.request
+import zipfile
 from pathlib import Path
 
-from ikmrelief_verify import merkle, note, tiles
+from ikmrelief_verify import figures, merkle, note, tiles
 from ikmrelief_verify.checkpoint import Checkpoint
 
 
@@ -35,8 +41,26 @@ class Unreachable(Exception):
     """The log could not be read."""
 
 
+def _zip_reader(source: Path):
+    """``fetch`` for the open-data download: the files under the folder holding ``checkpoint``."""
+    archive = zipfile.ZipFile(source)
+    names = [n for n in archive.namelist() if n == "checkpoint" or n.endswith("/checkpoint")]
+    if not names:
+        raise Unverified(f"{source}: no checkpoint in the archive")
+    prefix = names[0][:-len("checkpoint")]
+
+    def read(path: str) -> bytes:
+        try:
+            return archive.read(prefix + path)
+        except KeyError:
+            raise Unverified(f"{path}: missing from {source}") from None
+        except (zipfile.BadZipFile, OSError) as exc:  # a damaged member: the log does not verify
+            raise Unverified(f"{path}: {exc}") from None
+    return read
+
+
 def fetcher(source: str):
-    """``fetch(path) -> bytes`` for a URL prefix or a directory."""
+    """``fetch(path) -> bytes`` for a URL prefix, a zip file or a directory."""
     if source.startswith(("http://", "https://")):
         prefix = source.rstrip("/") + "/"
 
@@ -50,6 +74,10 @@ def fetcher(source: str):
                 raise Unreachable(f"{prefix}{path}: {exc}") from None
         return fetch
     root = Path(source)
+    if root.is_file():
+        if not zipfile.is_zipfile(root):
+            raise Unreachable(f"{root}: neither a directory nor a zip file")
+        return _zip_reader(root)
 
     def read(path: str) -> bytes:
         try:
@@ -59,9 +87,10 @@ def fetcher(source: str):
     return read
 
 
-def check_tiles(size: int, fetch) -> dict[str, bytes]:
+def check_tiles(size: int, fetch, on_entry=None) -> dict[str, bytes]:
     """Every tile and entry bundle of a tree of ``size``, each checked against what it summarises;
-    the tiles by path, so that the root and proofs are computed from these, not fetched again."""
+    the tiles by path, so that the root and proofs are computed from these, not fetched again.
+    ``on_entry(index, body)`` sees every entry, in order."""
     tile_data: dict[tuple[int, int], bytes] = {}
     by_path: dict[str, bytes] = {}
     for level, index, width in tiles.tiles_for(size):
@@ -81,6 +110,8 @@ def check_tiles(size: int, fetch) -> dict[str, bytes]:
             for i, body in enumerate(bodies):
                 if merkle.leaf_hash(body) != hashes[i]:
                     raise Unverified(f"{bundle_path}: entry {index * tiles.WIDTH + i} does not hash to {path}")
+                if on_entry is not None:
+                    on_entry(index * tiles.WIDTH + i, body)
         else:
             for i, h in enumerate(hashes):
                 below = tile_data.get((level - 1, index * tiles.WIDTH + i))
@@ -92,7 +123,8 @@ def check_tiles(size: int, fetch) -> dict[str, bytes]:
     return by_path
 
 
-def verify(source: str, log_key: str, witnesses: list[str], state: Path | None, quorum: int | None) -> Checkpoint:
+def verify(source: str, log_key: str, witnesses: list[str], state: Path | None, quorum: int | None,
+           on_entry=None) -> Checkpoint:
     fetch = fetcher(source)
     verifiers = [note.Verifier.from_vkey(log_key), *(note.Verifier.from_vkey(w) for w in witnesses)]
     try:
@@ -107,7 +139,7 @@ def verify(source: str, log_key: str, witnesses: list[str], state: Path | None, 
     checkpoint = Checkpoint.parse(text)
     if checkpoint.origin != verifiers[0].name:
         raise Unverified(f"checkpoint: origin {checkpoint.origin!r} is not the key's name")
-    checked = check_tiles(checkpoint.size, fetch)
+    checked = check_tiles(checkpoint.size, fetch, on_entry)
     reader = tiles.TileReader(checkpoint.size, lambda path: checked[path] if path in checked else fetch(path))
     if merkle.tree_hash(checkpoint.size, reader.full) != checkpoint.root:
         raise Unverified("the root computed from the tiles is not the checkpoint's")
@@ -134,22 +166,42 @@ def verify(source: str, log_key: str, witnesses: list[str], state: Path | None, 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="ikmrelief-verify", description=__doc__.split("\n\n")[0])
-    parser.add_argument("source", help="the log's URL prefix (…/buku-besar) or a directory with its files")
+    parser.add_argument("source", help="the log's URL prefix (…/buku-besar), its zip (/data/buku-besar.zip) "
+                                       "or a directory with its files")
     parser.add_argument("--key", required=True, help="the log's verifier key (name+id+key), from a source you trust")
     parser.add_argument("--witness", action="append", default=[], help="a witness's verifier key (repeatable)")
     parser.add_argument("--quorum", type=int, help="cosignatures required (default: every --witness)")
     parser.add_argument("--state", type=Path, help="a file keeping the last checkpoint verified")
+    parser.add_argument("--figure", metavar="TRAIL_URL",
+                        help="a figure's trail page (…/jejak/realisasi/?provinsi=36&tahun=2020): its records must "
+                             "be in the log and add up to the figure")
     args = parser.parse_args(argv)
     try:
-        checkpoint = verify(args.source, args.key, args.witness, args.state, args.quorum)
-    except Unverified as exc:
+        expected = None
+        if args.figure:
+            site, figure, scope = figures.parse(args.figure)
+            expected = figures.Expected(figure, figures.records(site, figure, scope))
+            shown = figures.page_figure(site, figure, scope)
+        checkpoint = verify(args.source, args.key, args.witness, args.state, args.quorum,
+                            expected.see if expected else None)
+        if expected is not None:
+            total = expected.check()
+            if shown is not None and total != shown:
+                raise figures.Mismatch(f"the {len(expected.records)} record(s) in the log add up to {total:,}, "
+                                       f"the page shows {shown:,} (a change in the last minute is not yet in the "
+                                       "pages' figures: check again)")
+    except (Unverified, figures.Mismatch) as exc:
         print(f"TIDAK TERVERIFIKASI / NOT VERIFIED: {exc}", file=sys.stderr)
         return 1
-    except (Unreachable, note.NoteError, ValueError) as exc:
+    except (Unreachable, figures.FigureError, note.NoteError, ValueError) as exc:
         print(f"tidak dapat diperiksa / could not check: {exc}", file=sys.stderr)
         return 2
     print(f"terverifikasi / verified: {checkpoint.origin}, {checkpoint.size} entri, "
           f"root {base64.b64encode(checkpoint.root).decode()}")
+    if expected is not None:
+        rupiah = f"{total:,}".replace(",", ".")
+        print(f"angka / figure {figure} {scope or '(nasional)'}: Rp{rupiah} = {len(expected.records)} catatan, "
+              "semuanya di buku besar dengan jumlah yang sama / all in the ledger with the same amounts")
     return 0
 
 
