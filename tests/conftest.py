@@ -167,6 +167,25 @@ def celery_worker_thread(transactional_db):
         yield
 
 
+@pytest.fixture
+def celery_beat(tmp_path):
+    """`celery beat` as `make run` starts it, on the test's broker, with its schedule as configured
+    (the ledger every LEDGER_SECONDS, 10 s) but the live figures every 5 s."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = dict(os.environ, LIVE_ROLLUP_SECONDS="5", CELERY_BEAT_SCHEDULE_FILENAME=str(tmp_path / "beat"))
+    process = subprocess.Popen([str(Path(sys.executable).parent / "celery"), "-A", "ikmrelief", "beat",
+                                "-l", "warning"], env=env, cwd=Path(__file__).resolve().parents[1])
+    try:
+        yield process
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
 def wait_for(predicate, timeout=30.0):
     """Poll until ``predicate()`` is truthy (work done by the Celery worker thread)."""
     import time

@@ -3,33 +3,13 @@ presses anything — a real `celery beat` (ticking every LIVE_ROLLUP_SECONDS, 5 
 worker bring it to the public province page, the API and the officer's dashboard. The test polls
 for up to 60 s and prints how long it took."""
 
-import os
-import subprocess
-import sys
 import time
-from pathlib import Path
 
-import pytest
 from playwright.sync_api import expect
 
 from programs.models import Allocation, Program, Realization
 from reports.models import RollupRun
 from tests.e2e.test_journeys import MASKS_2020
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def beat(tmp_path):
-    """`celery beat` as `make run` starts it, on the test's broker, ticking every 5 s."""
-    env = dict(os.environ, LIVE_ROLLUP_SECONDS="5", CELERY_BEAT_SCHEDULE_FILENAME=str(tmp_path / "beat"))
-    process = subprocess.Popen([str(Path(sys.executable).parent / "celery"), "-A", "ikmrelief", "beat",
-                                "-l", "warning"], env=env, cwd=ROOT)
-    try:
-        yield process
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
 
 
 def _api_realized(page, url: str) -> int:
@@ -37,7 +17,7 @@ def _api_realized(page, url: str) -> int:
     return sum(row["realized_amount"] for row in body["results"])
 
 
-def test_a_recorded_realization_reaches_every_figure_by_itself(site, celery_worker_thread, beat):
+def test_a_recorded_realization_reaches_every_figure_by_itself(site, celery_worker_thread, celery_beat):
     allocation = Allocation.objects.get(program__name=MASKS_2020)
     program = Program.objects.get(name=MASKS_2020)
     api = f"{site.url}/api/v1/anggaran/?provinsi=36&program={program.pk}"

@@ -9,9 +9,14 @@ import base64
 import re
 from pathlib import Path
 
+import hypothesis
 import pytest
+import rfc8785
+from hypothesis import strategies as st
 from ikmrelief_verify import merkle, note, tiles
 from ikmrelief_verify.checkpoint import Checkpoint
+
+from ledger import entries
 
 SPECS = Path(__file__).parent / "vectors" / "c2sp"
 
@@ -127,3 +132,29 @@ def test_roots_and_proofs_read_back_from_tiles(size):
     name = tiles.path(level, index, width)
     served[name] = bytes([served[name][0] ^ 1]) + served[name][1:]
     assert merkle.tree_hash(size, tiles.TileReader(size, served.__getitem__).full) != expected
+
+
+# What an entry can hold: objects with ASCII keys, any text (control characters, quotes, escapes,
+# non-ASCII and astral-plane characters), integers up to ±2^53, booleans and null, nested.
+_SCALARS = (st.text() | st.integers(min_value=-(2 ** 53) + 1, max_value=2 ** 53 - 1) | st.booleans()
+            | st.none())
+_VALUES = st.recursive(_SCALARS, lambda inner: st.lists(inner, max_size=4)
+                       | st.dictionaries(st.text(st.characters(max_codepoint=127), max_size=8), inner, max_size=4),
+                       max_leaves=20)
+
+
+@hypothesis.settings(max_examples=500, deadline=None)
+@hypothesis.given(st.dictionaries(st.text(st.characters(max_codepoint=127), max_size=12), _VALUES, max_size=8))
+def test_entries_are_the_rfc8785_packages_canonical_json_byte_for_byte(value):
+    assert entries.canonical(value) == rfc8785.dumps(value)
+
+
+def test_what_the_fast_form_does_not_cover_goes_to_the_package():
+    for value in ({"ä": 1, "a": 2}, {"n": 2 ** 60}, {"x": 1.5}, {"€": "\U0001f600", "z": [1, {"é": None}]}):
+        try:
+            expected = rfc8785.dumps(value)
+        except rfc8785.CanonicalizationError:
+            with pytest.raises(rfc8785.CanonicalizationError):
+                entries.canonical(value)
+            continue
+        assert entries.canonical(value) == expected

@@ -15,7 +15,7 @@ from ikmrelief_verify import merkle, note, witness
 from ikmrelief_verify.checkpoint import Checkpoint as Head
 
 from ledger import entries, log
-from ledger.models import Cosignature
+from ledger.models import Checkpoint, Cosignature, Entry
 from tests.core.test_permission_matrix import demo  # noqa: F401
 
 ORIGIN = "ikmrelief.example.go.id/buku-besar"
@@ -123,3 +123,42 @@ def test_two_witnesses_cosign_and_refuse_a_rewritten_history(live_server, demo, 
     # A reader who requires the witnesses no longer gets "verified".
     failed = _verify(url, *witnessed)
     assert failed.returncode == 1 and "cosigned by 0" in failed.stderr
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_entry_is_in_a_checkpoint_both_witnesses_cosigned_within_60_s(demo, two_witnesses, celery_worker_thread,  # noqa: F811
+                                                                         celery_beat):
+    """Nobody calls anything: a real beat (LEDGER_SECONDS, 10 s) and a real worker integrate the
+    entry, sign the head and ask the two witnesses over HTTP."""
+    import datetime as dt
+    import time
+
+    from django.conf import settings as django_settings
+
+    from accounts.models import User
+    from programs import services
+    from programs.models import Allocation
+
+    officer = User.objects.get(username="banten")
+    allocation = Allocation.objects.filter(program__agency=officer.agency, ceiling__fiscal_year=2020).first()
+    realization = services.realization_create(allocation=allocation, date=dt.date(2020, 12, 1), amount=1_000_000,
+                                              description="Mesin jahit tahap III", actor=officer)
+    committed = time.monotonic()
+    names = [note.Verifier.from_vkey(key).name for key in two_witnesses]
+
+    def witnessed():
+        entry = Entry.objects.filter(record_type="programs.realization", record_id=realization.pk).first()
+        checkpoints = Checkpoint.objects.filter(size__gt=entry.index) if entry else Checkpoint.objects.none()
+        for name in names:
+            checkpoints = checkpoints.filter(cosignatures__witness=name)
+        return checkpoints.order_by("size").first()
+
+    checkpoint = None
+    while checkpoint is None and time.monotonic() - committed < 60:
+        time.sleep(0.5)
+        checkpoint = witnessed()
+    print(f"realization committed → in a checkpoint cosigned by both witnesses after "
+          f"{time.monotonic() - committed:.1f} s (beat every {django_settings.LEDGER_SECONDS} s)")
+    assert checkpoint is not None, "not in a witnessed checkpoint within 60 s"
+    served = log.served(checkpoint)
+    assert all(f"— {name} " in served for name in names)
