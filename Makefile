@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test lint check bench screenshots messages deps clean-var
+.PHONY: run test lint check bench screenshots messages maps deps clean-var
 
 deps: $(VENV)/.installed node_modules/.installed
 
@@ -39,9 +39,13 @@ bench: deps
 screenshots: deps
 	SCREENSHOTS=1 $(PY) -m ikmrelief.launcher test tests/e2e -m e2e $(ARGS)
 
+## Rebuild the map shapes in static/maps/ from ../shared/data/wilayah-boundaries (mapshaper via npx).
+maps:
+	$(PYTHON) tools/build_maps.py
+
 ## Recompile translations after editing locale/*/LC_MESSAGES/django.po.
 messages: deps
-	DJANGO_DEBUG=1 $(PY) manage.py makemessages -l en --no-location --ignore=.venv --ignore=node_modules
+	DJANGO_DEBUG=1 $(PY) manage.py makemessages -l en --no-location --ignore=.venv --ignore=node_modules --ignore=verifier --ignore=tools
 	DJANGO_DEBUG=1 $(PY) manage.py compilemessages --ignore=.venv
 
 ## Remove embedded PostgreSQL/Redis data (the demo database is rebuilt by `make run`).

@@ -307,6 +307,8 @@ STATICFILES_DIRS = [
     # Chart.js, its Sankey plugin and the table sorter from their npm packages (``npm ci``), never committed.
     ("vendor/chartjs", BASE_DIR / "node_modules" / "chart.js" / "dist"),
     ("vendor/chartjs-sankey", BASE_DIR / "node_modules" / "chartjs-chart-sankey" / "dist"),
+    # The choropleth maps (chartjs-chart-geo; the shapes themselves are static/maps, see its README).
+    ("vendor/chartjs-geo", BASE_DIR / "node_modules" / "chartjs-chart-geo" / "build"),
     ("vendor/sortable", BASE_DIR / "node_modules" / "sortable-tablesort" / "dist"),
     # The offline field check: Workbox's service-worker modules and idb (IndexedDB), also from npm.
     *[("vendor/workbox", BASE_DIR / "node_modules" / f"workbox-{m}" / "build")

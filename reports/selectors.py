@@ -333,3 +333,30 @@ def column_totals(flow: dict) -> list[int]:
         out[flow["columns"][link["from"]]] += link["flow"]
     out[-1] = sum(link["flow"] for link in flow["links"] if flow["columns"][link["to"]] == len(FLOW_COLUMNS) - 1)
     return out
+
+
+def region_map(province=None, year: int | None = None) -> list[dict]:
+    """What the choropleth colours, for each of the 38 provinces — or each kabupaten/kota of
+    ``province`` — zero where nothing is recorded: allocated and realized (the rollup, as the
+    page's table sums them), absorption in percent (None where nothing is allocated), and the
+    groups aided (applications approved or delivered, IKM groups and KPM families). Three queries."""
+    money = BudgetRollup.objects.all()
+    aided = ApplicationRollup.objects.filter(state__in=publication.PUBLIC_STATES)
+    if province is None:
+        regions, key = Region.objects.provinces(), "province_id"
+    else:
+        regions, key = Region.objects.regencies().filter(parent=province), "regency_id"
+        money, aided = money.filter(province=province, program__isnull=False), aided.filter(province=province)
+    if year:
+        money, aided = money.filter(fiscal_year=year), aided.filter(fiscal_year=year)
+    sums = {r[key]: r for r in money.values(key).annotate(allocated=Sum("allocated_amount"),
+                                                          realized=Sum("realized_amount"))}
+    groups = {r[key]: r["n"] for r in aided.values(key).annotate(n=Sum("groups"))}
+    out = []
+    for pk, code, name in regions.order_by("code").values_list("pk", "code", "name"):
+        allocated = (sums.get(pk) or {}).get("allocated") or 0
+        realized = (sums.get(pk) or {}).get("realized") or 0
+        out.append({"code": code, "name": name, "allocated": allocated, "realized": realized,
+                    "absorption": round(realized * 100 / allocated, 1) if allocated else None,
+                    "groups": groups.get(pk) or 0})
+    return out

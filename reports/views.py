@@ -35,6 +35,7 @@ from reports.selectors import (
     province_report,
     public_search,
     regency_report,
+    region_map,
     rollup_years,
 )
 
@@ -57,6 +58,17 @@ def _funnel_chart(rows) -> dict:
             "datasets": [{"key": "reached", "label": str(_("Kelompok")), "data": [r["reached"] for r in rows]}]}
 
 
+def _map(rows: list[dict], page: str, year: int | None) -> dict:
+    """The choropleth's data (``static/js/map.js``): the regions, each with the link to its page."""
+    query = f"?tahun={year}" if year else ""
+    for row in rows:
+        row["url"] = reverse(page, args=[row["code"]]) + query
+    return {"rows": rows, "missing": _("belum ada alokasi"), "legend": _("Keterangan warna peta"),
+            "unavailable": _("Peta tidak dapat dimuat; lihat tabelnya."),
+            "metrics": {"absorption": _("Serapan (%)"), "allocated": _("Alokasi"), "realized": _("Realisasi"),
+                        "groups": _("Kelompok dan KPM dibantu")}}
+
+
 @public_page(params=YEAR)
 def national(request):
     year = _year(request)
@@ -69,6 +81,7 @@ def national(request):
         "years": rollup_years(),
         "as_of": rollup_as_of(),
         "province_count": len(overview["provinces"]),
+        "map": _map(region_map(year=year), "reports:province-detail", year),
     })
 
 
@@ -95,6 +108,8 @@ def province_detail(request, code):
         "as_of": rollup_as_of(), "can_refresh": can_refresh, "flow": flow,
         "flow_chart": {key: flow[key] for key in ("links", "labels", "columns")},
         "regencies": province.children.order_by("code"),
+        "map": _map(region_map(province, year), "reports:regency-detail", year),
+        "topo": f"maps/kabupaten-{province.code}.json",
     })
 
 
