@@ -5,13 +5,15 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from django.db.models import F
+from django.db.models import F, Prefetch
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.exports import Table
 from core.sorting import sort
 from core.spreadsheets import safe_cell
 from programs.filters import AllocationFilter, CeilingFilter, RealizationFilter
+from programs.models import AllocationRevision
 from programs.selectors import allocations_visible_to, ceilings_visible_to, realizations_visible_to
 
 CHUNK = 2000
@@ -40,7 +42,9 @@ def ceilings(user, params):
 
 def allocations(user, params):
     filterset = AllocationFilter(params, queryset=allocations_visible_to(user), request=_request(user))
-    return filterset, filterset.qs.order_by(*sort(params, ALLOCATION_SORT, ALLOCATION_ORDER).ordering)
+    revisions = Prefetch("revisions", queryset=AllocationRevision.objects.order_by("created_at", "id"))
+    return filterset, (filterset.qs.prefetch_related(revisions)
+                       .order_by(*sort(params, ALLOCATION_SORT, ALLOCATION_ORDER).ordering))
 
 
 def realizations(user, params):
@@ -54,12 +58,19 @@ def _ceiling_rows(user, qs, shown=None):
                c.amount - c.allocated_total]
 
 
+def _revisions(allocation) -> str:
+    """Each revision of an allocation, oldest first: ``2020-04-15: 1500000000 → 1275000000 (reason)``."""
+    return "; ".join(f"{timezone.localdate(r.created_at).isoformat()}: {r.old_amount} → {r.new_amount} ({r.reason})"
+                     for r in allocation.revisions.all())
+
+
 def _allocation_rows(user, qs, shown=None):
-    for a in qs.iterator(chunk_size=CHUNK):
+    for a in qs.iterator(chunk_size=CHUNK):  # the revisions prefetched per chunk
         where = a.regency or a.ceiling.province
         yield [safe_cell(v) for v in (
             a.ceiling.fiscal_year, a.program.agency.name, a.program.name, where.code, where.name,
-            a.ceiling.funding_source.name, a.amount, a.realized_total, a.amount - a.realized_total)]
+            a.ceiling.funding_source.name, a.amount, a.realized_total, a.amount - a.realized_total,
+            len(a.revisions.all()), _revisions(a))]
 
 
 def _realization_rows(user, qs, shown=None):
@@ -79,7 +90,7 @@ CEILINGS = Table(slug="pagu", title=_("Pagu anggaran"), filtered=ceilings, rows=
                  allowed=_views_budget, list_url="programs:ceiling-list")
 ALLOCATIONS = Table(slug="alokasi", title=_("Alokasi anggaran"), filtered=allocations, rows=_allocation_rows,
                     header=["tahun", "opd", "program", "kode_wilayah", "wilayah", "sumber_dana", "alokasi",
-                            "realisasi", "sisa"],
+                            "realisasi", "sisa", "jumlah_revisi", "revisi"],
                     allowed=_views_budget, list_url="programs:allocation-list")
 REALIZATIONS = Table(slug="realisasi", title=_("Realisasi anggaran"), filtered=realizations,
                      rows=_realization_rows,

@@ -80,6 +80,12 @@ def test_the_biggest_amounts_come_first_on_the_page_and_in_the_file(client, demo
     expected = Allocation.objects.filter(ceiling__province__code="36", ceiling__fiscal_year=2020)
     assert amounts == sorted(amounts, reverse=True) and len(amounts) == expected.count()
     assert {r[0] for r in rows[1:]} == {"2020"}
+    # Each allocation with its revisions (old → new, reason), as its page lists them.
+    assert rows[0][-2:] == ["jumlah_revisi", "revisi"]
+    revised = [r for r in rows[1:] if int(r[-2]) > 0]
+    assert revised, "the demo's 2020 refocusing revisions"
+    for row in revised:
+        assert row[-1].count(" → ") == int(row[-2]) and "Refocusing" in row[-1]
     # Realizations by amount, ascending, paged by cursor: the second page goes on from the first.
     first = client.get(reverse("programs:realization-list"), {"urut": "jumlah"}).context["page"]
     ceilings = _csv(client.get(reverse("recipients:table-export", args=["pagu", "csv"]), {"urut": "pagu"}))
