@@ -111,3 +111,20 @@ document.querySelectorAll("body.manage main table.data-table:not(.stack)").forEa
   });
   table.classList.add("stack");
 });
+
+// Printing: every chart's and map's data table is printed open (the stylesheet hides the canvases),
+// and closed again afterwards, as the reader had them.
+(function () {
+  "use strict";
+  var opened = [];
+  window.addEventListener("beforeprint", function () {
+    document.querySelectorAll("details.table-fallback:not([open])").forEach(function (d) {
+      d.open = true;
+      opened.push(d);
+    });
+  });
+  window.addEventListener("afterprint", function () {
+    opened.forEach(function (d) { d.open = false; });
+    opened = [];
+  });
+})();

@@ -29,13 +29,16 @@
   var PALETTE = ["#d9f0d3", "#a6dba0", "#5aae61", "#1b7837", "#00441b"];
   var MISSING = "#d1d5db";
 
-  // A region with nothing allocated has no absorption, allocation or realization to colour: it is
-  // drawn grey as "nothing allocated yet", never as the lightest class. Groups are counted anyway.
+  // A region with nothing allocated has no absorption or allocation to colour: it is drawn grey as
+  // "nothing allocated yet", never as the lightest class. Money may still have reached it (a
+  // handover to its groups from a province-wide allocation): that realization is coloured.
   function valueOf(metric, row) {
     if (!row) return NaN;
-    if (metric !== "groups" && !row.allocated) return NaN;
     var v = row[metric];
-    return v === null || v === undefined ? NaN : v;
+    if (v === null || v === undefined) return NaN;
+    if (metric === "allocated" && v === 0) return NaN;
+    if (metric === "realized" && v === 0 && !row.allocated) return NaN;
+    return v;
   }
 
   function maxOf(metric, rows) {
