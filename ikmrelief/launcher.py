@@ -263,8 +263,10 @@ def run() -> int:
             ),
             subprocess.Popen([celery, "-A", "ikmrelief", "beat", "-l", "info"], env=env, cwd=ROOT),
             subprocess.Popen(
+                # Threaded workers: a long download (the ledger's zip, a big export) is not killed
+                # after gunicorn's 30 s timeout the way a sync worker's request is.
                 [str(BIN / "gunicorn"), "ikmrelief.wsgi", "-b", f"{host}:{port}", "--workers", "3",
-                 "--access-logfile", "-"],
+                 "--worker-class", "gthread", "--threads", "4", "--access-logfile", "-"],
                 env=env,
                 cwd=ROOT,
             ),
