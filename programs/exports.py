@@ -42,9 +42,7 @@ def ceilings(user, params):
 
 def allocations(user, params):
     filterset = AllocationFilter(params, queryset=allocations_visible_to(user), request=_request(user))
-    revisions = Prefetch("revisions", queryset=AllocationRevision.objects.order_by("created_at", "id"))
-    return filterset, (filterset.qs.prefetch_related(revisions)
-                       .order_by(*sort(params, ALLOCATION_SORT, ALLOCATION_ORDER).ordering))
+    return filterset, filterset.qs.order_by(*sort(params, ALLOCATION_SORT, ALLOCATION_ORDER).ordering)
 
 
 def realizations(user, params):
@@ -65,7 +63,8 @@ def _revisions(allocation) -> str:
 
 
 def _allocation_rows(user, qs, shown=None):
-    for a in qs.iterator(chunk_size=CHUNK):  # the revisions prefetched per chunk
+    revisions = Prefetch("revisions", queryset=AllocationRevision.objects.order_by("created_at", "id"))
+    for a in qs.prefetch_related(revisions).iterator(chunk_size=CHUNK):  # the revisions read per chunk
         where = a.regency or a.ceiling.province
         yield [safe_cell(v) for v in (
             a.ceiling.fiscal_year, a.program.agency.name, a.program.name, where.code, where.name,

@@ -28,7 +28,7 @@ def test_load_regions_twice_keeps_38_provinces_and_514_regencies(regions):
 
 def test_home_lists_every_province_with_a_fixed_number_of_queries(client, regions, django_assert_num_queries):
     client.get(reverse("home"))
-    with django_assert_num_queries(6 + BUDGET_QUERIES):
+    with django_assert_num_queries(9 + BUDGET_QUERIES):  # the map: provinces, their money, their groups
         response = client.get(reverse("home") + "?tahun=2021")  # a new URL: not served from the cache
     assert response.status_code == 200
     body = response.content.decode()

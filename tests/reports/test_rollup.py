@@ -195,8 +195,9 @@ def test_province_page_query_count_does_not_grow(client, regions, django_assert_
     cache.clear()  # measure the render, not the public page cache (nor the process's copies)
     forget_process_copies()
     # Fixed: the rollup reads plus the province's ceilings with their sources (one query) and
-    # the money flow (one query), and the statement budget (core.budget).
-    with django_assert_num_queries(14 + BUDGET_QUERIES):
+    # the money flow (one query), the map (its regencies, their money and groups: three), and the
+    # statement budget (core.budget).
+    with django_assert_num_queries(17 + BUDGET_QUERIES):
         small = client.get(reverse("reports:province-detail", args=["36"]))
     for ceiling in BudgetCeiling.objects.filter(province__code="36"):  # more rows, same page
         agency = AgencyFactory(province=ceiling.province)
@@ -210,7 +211,7 @@ def test_province_page_query_count_does_not_grow(client, regions, django_assert_
     assert BudgetRollup.objects.count() > rows_before
     cache.clear()
     forget_process_copies()
-    with django_assert_num_queries(14 + BUDGET_QUERIES):
+    with django_assert_num_queries(17 + BUDGET_QUERIES):
         client.get(reverse("reports:province-detail", args=["36"]))
     assert small.status_code == 200
 
