@@ -68,6 +68,22 @@ class EmailChangeForm(forms.Form):
                                widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
 
 
+class SignatureForm(forms.ModelForm):
+    """The signature block of the reports one signs: name, NIP, position, place."""
+
+    class Meta:
+        model = User
+        fields = ["first_name", "last_name", "nip", "position", "signing_place"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["first_name"].required = True
+        self.fields["nip"].widget.attrs.update({"inputmode": "numeric", "autocomplete": "off"})
+
+    def clean_nip(self):
+        return "".join(self.cleaned_data["nip"].split())
+
+
 class CodeForm(forms.Form):
     code = forms.CharField(label=_("Kode"), max_length=16, widget=forms.TextInput(attrs={
         "autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),

@@ -11,6 +11,7 @@ import pghistory
 import pgtrigger
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
@@ -93,6 +94,14 @@ class User(AbstractUser):
     notification_email = models.CharField(
         _("notifikasi e-mail"), max_length=6, choices=EmailChoice.choices, default=EmailChoice.EACH
     )
+    # The signature block of the reports this person signs (reports.documents): the officer's NIP
+    # (18 digits), position, and the place written before the date ("Serang, 5 Desember 2026").
+    nip = models.CharField(_("NIP"), max_length=18, blank=True, default="",
+                           validators=[RegexValidator(r"^[0-9]{18}$", _("NIP terdiri dari 18 angka."))],
+                           help_text=_("Nomor Induk Pegawai, 18 angka, untuk blok tanda tangan laporan."))
+    position = models.CharField(_("jabatan"), max_length=150, blank=True, default="")
+    signing_place = models.CharField(_("tempat penandatanganan"), max_length=60, blank=True, default="",
+                                     help_text=_("Kota yang ditulis sebelum tanggal, mis. Serang."))
 
     class Meta:
         verbose_name = _("pengguna")

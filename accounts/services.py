@@ -122,3 +122,16 @@ def user_set_active(*, user: User, actor: User, active: bool) -> User:
     """Deactivate (never delete: budgets and steps keep who did them) or reactivate."""
     user.is_active = active
     return user_save(user=user, actor=actor)
+
+
+SIGNATURE_FIELDS = ("first_name", "last_name", "nip", "position", "signing_place")
+
+
+def signature_set(*, user: User, **fields) -> User:
+    """One's own signature block (name, NIP, position, place): written on the reports one signs."""
+    values = {name: fields[name] for name in SIGNATURE_FIELDS if name in fields}
+    for name, value in values.items():
+        setattr(user, name, value)
+    user.full_clean(exclude=[f.name for f in User._meta.fields if f.name not in values])
+    user.save(update_fields=list(values))
+    return user

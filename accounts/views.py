@@ -26,7 +26,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import keys, policy, second_factor, services
-from accounts.forms import CodeForm, EmailChangeForm, StaffUserForm
+from accounts.forms import CodeForm, EmailChangeForm, SignatureForm, StaffUserForm
 from accounts.models import SCOPE_COLUMNS, AccountEvent, Notification, User
 from core.history import record_history
 from core.models import Region
@@ -215,7 +215,16 @@ def _safe_next(request, default: str = "dashboard") -> str:
 def my_account(request):
     """The signed-in person's own keys: the address (changed only through a link to the new one),
     the password, the second factor, and what happened to them."""
-    form = EmailChangeForm(request.POST or None)
+    posted = request.POST if request.method == "POST" else None
+    signature = SignatureForm(posted if posted and posted.get("form") == "signature" else None, instance=request.user,
+                              prefix="ttd")
+    if signature.is_bound:
+        if signature.is_valid():
+            services.signature_set(user=request.user, **signature.cleaned_data)
+            messages.success(request, _("Blok tanda tangan laporan disimpan."))
+            return redirect("accounts:my-account")
+        posted = None
+    form = EmailChangeForm(posted)
     if request.method == "POST" and form.is_valid():
         try:
             keys.email_change_request(user=request.user, new_email=form.cleaned_data["new_email"],
@@ -228,7 +237,7 @@ def my_account(request):
                                             "email": form.cleaned_data["new_email"]})
             return redirect("accounts:my-account")
     return render(request, "accounts/my_account.html", {
-        "form": form, "has_authenticator": second_factor.has_authenticator(request.user),
+        "form": form, "signature": signature, "has_authenticator": second_factor.has_authenticator(request.user),
         "needs_second_factor": second_factor.requires_second_factor(request.user),
         "events": request.user.account_events.select_related("actor")[:20],
     })

@@ -21,10 +21,17 @@ class Table:
     personal: bool = False        # full NIKs may go out: each export is a row in the access log
     filename: str = ""            # the download's name without extension (default: the slug)
     count: Callable | None = None  # (queryset) -> rows in the file, when not one per record
+    # A document rather than a table (a PDF report, ``reports.documents``): (user, params,
+    # progress(done, total)) -> the file's bytes; ``filtered`` and ``rows`` are then unused.
+    document: Callable | None = None
 
     @property
     def download_name(self) -> str:
         return self.filename or self.slug
+
+    @property
+    def formats(self) -> tuple[str, ...]:
+        return ("pdf",) if self.document else ("csv", "xlsx")
 
     def row_count(self, queryset) -> int:
         return self.count(queryset) if self.count else queryset.count()

@@ -14,8 +14,10 @@ uses those servers and starts nothing.
 
 from __future__ import annotations
 
+import ctypes.util
 import os
 import secrets
+import shutil
 import signal
 import subprocess
 import sys
@@ -32,6 +34,8 @@ DB_NAME = "ikmrelief"
 CHROMIUM = Path("/usr/bin/chromium")
 # Debian packages the browser journeys need: the browser and a font to render text with.
 BROWSER_PACKAGES = ["chromium", "fonts-dejavu-core"]
+# What WeasyPrint (the PDF reports) loads at run time: Pango with its FreeType backend, and a font.
+PDF_PACKAGES = ["libpango-1.0-0", "libpangoft2-1.0-0", "fonts-dejavu-core"]
 
 
 
@@ -201,26 +205,37 @@ def _listen_address(env: dict) -> tuple[str, int]:
     return host, int(port_text)
 
 
-def ensure_browser() -> None:
-    """Install Debian's Chromium for the browser journeys when it is missing.
+def _missing_packages(for_tests: bool) -> list[str]:
+    """The Debian packages this machine lacks: Pango for WeasyPrint's PDF reports (always), and for
+    the tests Chromium with a font (the browser journeys) and poppler-utils (``pdftotext`` reads the
+    reports back)."""
+    missing = [] if ctypes.util.find_library("pangoft2-1.0") else list(PDF_PACKAGES)
+    if for_tests:
+        missing += [] if CHROMIUM.exists() else BROWSER_PACKAGES
+        missing += [] if shutil.which("pdftotext") else ["poppler-utils"]
+    return missing
 
-    Playwright never downloads a browser of its own here; the journeys drive
-    ``/usr/bin/chromium``. As root this runs apt-get once; otherwise it says what to run.
+
+def ensure_system_packages(for_tests: bool = False) -> None:
+    """Install from Debian what the product (and its tests) need and this machine lacks.
+
+    Playwright never downloads a browser of its own here; the journeys drive ``/usr/bin/chromium``.
+    As root this runs apt-get once; otherwise it says what to run.
     """
-    if CHROMIUM.exists():
+    packages = _missing_packages(for_tests)
+    if not packages:
         return
     if os.geteuid() != 0:
-        raise SystemExit(
-            f"ikmrelief: {CHROMIUM} tidak ada. Jalankan: sudo apt-get install -y {' '.join(BROWSER_PACKAGES)}"
-        )
-    say(f"Memasang {' '.join(BROWSER_PACKAGES)} dari paket Debian untuk uji peramban…")
+        raise SystemExit(f"ikmrelief: paket sistem belum ada. Jalankan: sudo apt-get install -y {' '.join(packages)}")
+    say(f"Memasang {' '.join(packages)} dari paket Debian…")
     apt_env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
     for command in (["apt-get", "update", "-qq"],
-                    ["apt-get", "install", "-y", "-qq", "--no-install-recommends", *BROWSER_PACKAGES]):
+                    ["apt-get", "install", "-y", "-qq", "--no-install-recommends", *packages]):
         if subprocess.run(command, env=apt_env, stdout=subprocess.DEVNULL).returncode:
-            raise SystemExit(f"ikmrelief: {' '.join(command)} gagal; pasang {CHROMIUM} lalu ulangi make test")
-    if not CHROMIUM.exists():
-        raise SystemExit(f"ikmrelief: {CHROMIUM} masih tidak ada setelah apt-get install")
+            raise SystemExit(f"ikmrelief: {' '.join(command)} gagal; pasang {' '.join(packages)} lalu ulangi")
+    still = _missing_packages(for_tests)
+    if still:
+        raise SystemExit(f"ikmrelief: masih belum ada setelah apt-get install: {' '.join(still)}")
 
 
 def _secret_key() -> str:
@@ -242,6 +257,7 @@ def run() -> int:
     # The demo logins sign in with their password alone (check --deploy refuses this in production);
     # every other account enrols an authenticator app at its first sign-in.
     env.setdefault("DEMO_SKIP_TWO_FACTOR", "1")
+    ensure_system_packages()
     host, port = _listen_address(env)
     # Links in e-mail and exports name the address the site is reached at (SITE_URL), which is
     # this one unless set: invitations from a site on port 8101 must not point at 8000.
@@ -304,7 +320,7 @@ def test(args: list[str]) -> int:
     # A statement whose plan went wrong fails its test within a minute instead of hanging the run
     # (pytest-timeout in pyproject.toml bounds a whole test the same way).
     env.setdefault("DATABASE_STATEMENT_TIMEOUT", "60")
-    ensure_browser()
+    ensure_system_packages(for_tests=True)
     started = start_services(env)
     try:
         return subprocess.run([PYTHON, "-m", "pytest", *args], env=env, cwd=ROOT).returncode

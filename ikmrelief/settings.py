@@ -281,6 +281,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "recipients.tasks.run_retention",
         "schedule": crontab(hour=2, minute=30),
     },
+    # Monthly realization reports by e-mail (reports.subscriptions): each subscription on its own
+    # day of the month, the previous month's PDF, once. REPORT_MAIL_CRONTAB, default 07:00 WIB.
+    "monthly-reports": {
+        "task": "reports.tasks.send_monthly_reports",
+        "schedule": env_crontab("REPORT_MAIL_CRONTAB", "0 7 * * *"),
+    },
     # Daily digest of unread notifications for users who chose it, before office hours.
     "notification-digest": {
         "task": "accounts.tasks.send_notification_digests",

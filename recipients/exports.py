@@ -25,6 +25,7 @@ from types import SimpleNamespace
 
 from django.conf import settings
 from django.core.files import File
+from django.core.files.base import ContentFile
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -126,6 +127,12 @@ TABLES = {t.slug: t for t in (GROUPS, budget_exports.CEILINGS, budget_exports.AL
                               budget_exports.REALIZATIONS)}
 
 
+def register_document(table: Table) -> None:
+    """A report built the way the tables are (a job, progress, a private file): ``reports``
+    registers its PDF documents here when it starts (a higher layer handing this one a callback)."""
+    TABLES[table.slug] = table
+
+
 def is_small(queryset) -> bool:
     n, more = capped_count(queryset, cap=max(settings.EXPORT_SYNC_MAX_ROWS, 1))
     return not more and n <= settings.EXPORT_SYNC_MAX_ROWS
@@ -193,8 +200,27 @@ class _Counted:
                 self.progress(self.done)
 
 
+def _build_document(job: ExportJob, table: Table) -> None:
+    """A report: the registered builder renders it, saying how far it got through ``progress``."""
+    def progress(done: int, total: int | None = None):
+        fields = {"rows_done": done, "heartbeat_at": timezone.now()}
+        if total is not None:
+            fields["rows_total"] = total
+        ExportJob.objects.filter(pk=job.pk).update(**fields)
+
+    content = table.document(job.created_by, job.params, progress)
+    job.refresh_from_db(fields=["rows_total"])
+    now = timezone.now()
+    job.file.save(f"{table.download_name}-{job.pk}.pdf", ContentFile(content), save=False)
+    ExportJob.objects.filter(pk=job.pk).update(
+        file=job.file.name, status=ExportJob.Status.DONE, rows_done=job.rows_total, finished_at=now,
+        heartbeat_at=now, expires_at=now + dt.timedelta(hours=settings.EXPORT_KEEP_HOURS))
+
+
 def _build(job: ExportJob) -> None:
     user, table = job.created_by, TABLES[job.table]
+    if table.document is not None:
+        return _build_document(job, table)
     _, queryset = table.filtered(user, job.params)
     total = table.row_count(queryset)
     ExportJob.objects.filter(pk=job.pk).update(rows_total=total, rows_done=0)
@@ -232,7 +258,8 @@ def _build(job: ExportJob) -> None:
 
 
 def content_type(job: ExportJob) -> str:
-    return XLSX if job.fmt == ExportJob.Format.XLSX else "text/csv; charset=utf-8"
+    return {ExportJob.Format.XLSX: XLSX, ExportJob.Format.PDF: "application/pdf"}.get(
+        job.fmt, "text/csv; charset=utf-8")
 
 
 def jobs_reap(now=None) -> dict:

@@ -410,12 +410,14 @@ class ExportJob(JobLiveness):
     class Format(models.TextChoices):
         CSV = "csv", "CSV"
         XLSX = "xlsx", "XLSX"
+        PDF = "pdf", "PDF"
 
     # Waiting for a worker or being built: the reaper's and a double click's concern.
     BUSY = (Status.QUEUED, Status.RUNNING)
 
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    # Which staff table (``recipients.exports.TABLES``): the groups, or a budget table.
+    # Which staff table (``recipients.exports.TABLES``): the groups, a budget table, or a report
+    # (a PDF document registered by ``reports``).
     table = models.CharField(max_length=12, default="kelompok")
     fmt = models.CharField(max_length=4, choices=Format.choices)
     # The table's filters as validated (and its sort): the worker applies them again in the

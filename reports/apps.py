@@ -12,11 +12,15 @@ class ReportsConfig(AppConfig):
         # Models and the modules that use them load once the app registry is ready, not before.
         from core.cache import register_generation  # noqa: PLC0415
         from programs.signals import bulk_loaded  # noqa: PLC0415
+        from recipients.exports import register_document  # noqa: PLC0415
+        from reports.documents import REALIZATION_TABLE  # noqa: PLC0415
         from reports.rollup import forget_as_of, rollup_as_of  # noqa: PLC0415
 
         bulk_loaded.connect(_next_run_full, dispatch_uid="reports.next_run_full")
         # Public pages are one generation per rollup: their cache keys and ETags hold its stamp.
         register_generation(stamp=rollup_as_of, forget=forget_as_of)
+        # The realization report is built by a worker the way a big export is.
+        register_document(REALIZATION_TABLE)
 
 
 def _next_run_full(**kwargs):

@@ -246,3 +246,29 @@ class RollupChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.allocation_id or self.program_id}"
+
+
+class ReportSubscription(models.Model):
+    """A staff member's monthly realization report by e-mail: the previous month's, for their
+    province (or one OPD of it), sent by the worker on ``day`` of each month, in ``language``
+    (``reports.subscriptions``). ``last_period`` is the month last sent: claiming it is what makes
+    two beats send one mail."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    province = models.ForeignKey("core.Region", on_delete=models.PROTECT, related_name="+")
+    agency = models.ForeignKey("programs.Agency", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    day = models.PositiveSmallIntegerField(_("tanggal kirim"), default=5)
+    language = models.CharField(_("bahasa"), max_length=5, default="id")
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_period = models.DateField(null=True, blank=True)
+    last_sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "province", "agency"], nulls_distinct=False,
+                                    name="reports_subscription_unique"),
+            models.CheckConstraint(condition=models.Q(day__gte=1, day__lte=28), name="reports_subscription_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.province_id}/{self.agency_id} day {self.day}"

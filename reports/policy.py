@@ -26,3 +26,16 @@ def sees_province_absorption(user) -> bool:
 def sees_national_overview(user) -> bool:
     """Absorption by province and the rollup's health: the national admin."""
     return bool(getattr(user, "is_national_admin", False))
+
+
+def prints_realization(user, province=None) -> bool:
+    """The realization report (and its monthly e-mail): the national admin for any province; a
+    province's budget coordinator and OPD officers for their own (``province`` None: anywhere
+    they may)."""
+    if not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", False):
+        return False
+    if getattr(user, "is_national_admin", False):
+        return True
+    if not (getattr(user, "is_coordinator", False) or getattr(user, "is_provincial_officer", False)):
+        return False
+    return province is None or user.province_id == province.pk

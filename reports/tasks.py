@@ -78,3 +78,12 @@ def audit_ledger() -> dict:
     if audit.problem_count:
         log.warning("ledger audit: %s records contradict the log", audit.problem_count)
     return {"checked": audit.checked, "problems": audit.problem_count}
+
+
+@shared_task
+def send_monthly_reports() -> dict:
+    """Each morning: the previous month's realization report to every subscriber whose day has
+    come (``reports.subscriptions``); once per month per subscription, however many beats fire."""
+    from reports import subscriptions  # noqa: PLC0415 - WeasyPrint loads in the worker that mails
+
+    return subscriptions.send_due()

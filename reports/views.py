@@ -7,13 +7,16 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
-from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from core.cache import live_public_page, public_page
 from core.models import Region
@@ -21,7 +24,11 @@ from core.pagination import seek_page
 from core.params import lenient, parse_year
 from ledger import log as ledger_log
 from programs.models import Agency, Program
-from reports import ledger_audit, policy, publication, trail
+from recipients import exports
+from recipients.models import VerificationStep
+from recipients.selectors import applications_visible_to, exports_visible_to
+from reports import documents, ledger_audit, policy, publication, subscriptions, trail
+from reports.forms import RealizationReportForm, SubscriptionForm
 from reports.models import RollupRun
 from reports.rollup import request_rollup, rollup_as_of
 from reports.selectors import (
@@ -85,14 +92,19 @@ def national(request):
     })
 
 
-@public_page(params=YEAR)
-def province_detail(request, code):
+def _province_report(code: str, year: int | None):
     province = get_object_or_404(Region.objects.provinces(), code=code)
-    year = _year(request)
     report = province_report(province, year)
     for row in report["by_source"]:
         row["label"] = row["funding_source__name"]
     report["funnel"] = funnel(province=province, year=year)
+    return province, report
+
+
+@public_page(params=YEAR)
+def province_detail(request, code):
+    year = _year(request)
+    province, report = _province_report(code, year)
     charts = {
         "by_agency": chart_series(report["by_agency"]),
         "by_regency": chart_series(report["by_regency"]),
@@ -111,6 +123,28 @@ def province_detail(request, code):
         "map": _map(region_map(province, year), "reports:regency-detail", year),
         "topo": f"maps/kabupaten-{province.code}.json",
     })
+
+
+@public_page(params=YEAR)
+def province_pdf(request, code):
+    """The province page's figures as one PDF, for the same year (the page's tables; its charts
+    as their data)."""
+    year = _year(request)
+    province, report = _province_report(code, year)
+    sections = [
+        {"key": "by-source", "title": _("Per sumber dana"), "label": _("Sumber dana"), "rows": report["by_source"],
+         "ceiling": True},
+        {"key": "by-agency", "title": _("Per OPD"), "label": _("OPD"), "rows": report["by_agency"]},
+        {"key": "by-regency", "title": _("Per kabupaten/kota"), "label": _("Kabupaten/kota"),
+         "rows": report["by_regency"]},
+        {"key": "by-program", "title": _("Per program (15 terbesar)"), "label": _("Program"),
+         "rows": report["by_program"]},
+    ]
+    content = documents.province_pdf({"province": province, "year": year, "report": report, "sections": sections})
+    response = HttpResponse(content, content_type="application/pdf")
+    name = f"ikmrelief-{province.code}{f'-{year}' if year else ''}.pdf"
+    response["Content-Disposition"] = f'inline; filename="{name}"'
+    return response
 
 
 @public_page(params=YEAR)
@@ -238,3 +272,100 @@ def rollup_status(request):
     return render(request, "reports/rollup_status.html", {
         "runs": runs, "busy": busy, "can_refresh": policy.may_refresh_rollup(request.user),
         "live_seconds": settings.LIVE_ROLLUP_SECONDS, "ledger_audit": ledger_audit.latest()})
+
+
+# --- Documents an office signs ---------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def report_realization(request):
+    """The realization report: chosen here, built by a worker (its progress on the job's page)."""
+    if not policy.prints_realization(request.user):
+        raise PermissionDenied
+    form = RealizationReportForm(request.POST or None, user=request.user, years=rollup_years() or [timezone.now().year])
+    if request.method == "POST" and form.is_valid():
+        params = {**form.params(), "bahasa": get_language()}
+        try:
+            documents.realization_scope(request.user, params)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            job = exports.job_start(request.user, documents.REALIZATION_TABLE, "pdf", params)
+            return redirect("recipients:export-detail", pk=job.pk)
+    jobs = exports_visible_to(request.user).filter(table=documents.REALIZATION)[:5]
+    return render(request, "reports/report_realization.html", {
+        "form": form, "jobs": jobs, "subscriptions": subscriptions.of(request.user),
+        "subscribe": SubscriptionForm(user=request.user), "signer": documents.signature(request.user)})
+
+
+def _pdf(content: bytes, name: str) -> HttpResponse:
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{name}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_safe
+def handover_record(request, pk):
+    """The handover record of one delivery in the reader's scope."""
+    steps = VerificationStep.objects.filter(application__in=applications_visible_to(request.user))
+    content = documents.handover_pdf(request.user, steps, pk)
+    if content is None:
+        raise Http404
+    return _pdf(content, f"berita-acara-serah-terima-{pk}")
+
+
+@login_required
+@require_safe
+def decree_attachment(request):
+    """The groups approved under one decree number (``?nomor=``), in the reader's scope."""
+    number = " ".join(request.GET.get("nomor", "").split())[:100]
+    content = documents.decree_pdf(request.user, applications_visible_to(request.user), number) if number else None
+    if content is None:
+        raise Http404
+    return _pdf(content, "lampiran-sk")
+
+
+@login_required
+@require_POST
+def subscription_create(request):
+    if not policy.prints_realization(request.user):
+        raise PermissionDenied
+    form = SubscriptionForm(request.POST, user=request.user)
+    if form.is_valid():
+        try:
+            subscriptions.subscribe(user=request.user, province=form.cleaned_data["provinsi"],
+                                    agency=form.cleaned_data["opd"], day=form.cleaned_data["tanggal"],
+                                    language=get_language())
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("Laporan bulanan akan dikirim ke %(email)s setiap tanggal %(day)s.") % {
+                "email": request.user.email, "day": form.cleaned_data["tanggal"]})
+    else:
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+    return redirect(reverse("reports:report-realization") + "#langganan")
+
+
+@require_http_methods(["GET", "POST"])
+@csrf_exempt  # the signed link is the credential; a mail client's one-click POST (RFC 8058) has no cookie
+def unsubscribe(request, token):
+    """Stop a monthly report from its mail's link, without signing in: the page asks, the button
+    (or the mail client's one-click POST) stops it."""
+    subscription = subscriptions.from_token(token)
+    if request.method == "POST":
+        if subscription is not None:
+            subscription.delete()
+        return render(request, "reports/unsubscribe.html", {"done": True})
+    return render(request, "reports/unsubscribe.html", {"subscription": subscription, "token": token})
+
+
+@login_required
+@require_POST
+def subscription_delete(request, pk):
+    deleted, _rows = subscriptions.of(request.user).filter(pk=pk).delete()
+    if deleted:
+        messages.success(request, _("Langganan laporan bulanan dihentikan."))
+    return redirect(reverse("reports:report-realization") + "#langganan")

@@ -68,7 +68,7 @@ TEXT_COLUMNS = ("kode_wilayah", "nik_ketua", "telepon", "nib", "nik_anggota")
 def import_template(request, fmt):
     """The file to fill in, as CSV or XLSX (NIK, phone and NIB columns formatted as Text)."""
     require_staff(request.user)
-    if fmt not in ExportJob.Format.values:
+    if fmt not in (ExportJob.Format.CSV, ExportJob.Format.XLSX):
         raise Http404
     second = [*TEMPLATE_EXAMPLE[:11], "Dedi", "3604011507900002", "anggota"]
     return spreadsheet_response(fmt, exports.HEADER, [TEMPLATE_EXAMPLE, second], sheet="kelompok",
@@ -129,7 +129,7 @@ def table_export(request, table, fmt):
     """A staff table as its page shows it (scope, filters, sort): a small CSV streams at once; a
     big one, and every XLSX, is offered as a background export."""
     table = _table(request.user, table)
-    if fmt not in ExportJob.Format.values:
+    if fmt not in table.formats:
         raise Http404
     filterset, queryset = table.filtered(request.user, request.GET)
     if fmt == ExportJob.Format.CSV and exports.is_small(queryset):
@@ -145,7 +145,7 @@ def table_export(request, table, fmt):
 def export_create(request):
     table = _table(request.user, request.POST.get("table", "kelompok"))
     fmt = request.POST.get("fmt", "")
-    if fmt not in ExportJob.Format.values:
+    if fmt not in table.formats or table.document is not None:
         messages.error(request, _("Pilih format unduhan: CSV atau XLSX."))
         return redirect(table.list_url)
     filterset, _rows = table.filtered(request.user, request.POST)
