@@ -71,6 +71,10 @@ class EmailChangeForm(forms.Form):
 class SignatureForm(forms.ModelForm):
     """The signature block of the reports one signs: name, NIP, position, place."""
 
+    # Typed with spaces as printed on a card ("1980 0101 2005 0110 02"); stored as 18 digits.
+    nip = forms.CharField(label=User._meta.get_field("nip").verbose_name, max_length=30, required=False,
+                          help_text=User._meta.get_field("nip").help_text)
+
     class Meta:
         model = User
         fields = ["first_name", "last_name", "nip", "position", "signing_place"]

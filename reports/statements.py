@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from django.contrib.postgres.aggregates import BoolOr
 from django.db.models import Q, Sum
 from django.db.models.functions import Coalesce
-from django.utils.translation import gettext as _
 from django.utils.dates import MONTHS
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from programs.models import AllocationRevision, Realization

@@ -42,7 +42,8 @@ def demo(regions):
 
 def test_banten_2020_realization_report_equals_the_province_page(demo, client):
     coordinator = demo["bpkad"]
-    coordinator.nip, coordinator.position, coordinator.signing_place = "198001012005011002", "Kepala Bidang Anggaran", "Serang"
+    coordinator.nip, coordinator.position = "198001012005011002", "Kepala Bidang Anggaran"
+    coordinator.signing_place = "Serang"
     coordinator.save()
     params = {"provinsi": "36", "tahun": 2020, "periode": "tahun"}
     context = documents.realization_context(coordinator, params)
@@ -157,8 +158,8 @@ def test_the_public_province_summary_pdf(demo, client):
 @pytest.mark.django_db(transaction=True)
 def test_the_monthly_report_arrives_once_with_its_pdf_and_unsubscribing_stops_the_next(
         regions, smtp_server, celery_worker_thread):
-    from tests.conftest import wait_for
     from reports.tasks import send_monthly_reports
+    from tests.conftest import wait_for
 
     call_command("load_demo", verbosity=0)
     rollup_run()
@@ -220,3 +221,36 @@ def test_a_subscription_outside_ones_scope_is_refused(demo, client):
                        {"langganan-tanggal": "31"}, follow=True).status_code == 200
     assert ReportSubscription.objects.count() == 1
     assert client.get(reverse("reports:unsubscribe", args=["forged:token"])).status_code == 200
+
+
+@pytest.mark.parametrize("nip, ok", [("198001012005011002", True), ("1980 0101 2005 0110 02", True),
+                                     ("١٩٨٠٠١٠١٢٠٠٥٠١١٠٠٢", False), ("19800101200501100", False), ("abc", False)])
+def test_the_signature_block_is_ones_own_and_a_nip_is_18_ascii_digits(demo, client, nip, ok):
+    coordinator = demo["bpkad"]
+    client.force_login(coordinator)
+    response = client.post(reverse("accounts:my-account"), {
+        "form": "signature", "ttd-first_name": "Wulan", "ttd-last_name": "Sari", "ttd-nip": nip,
+        "ttd-position": "Kepala Bidang Anggaran", "ttd-signing_place": "Serang"})
+    coordinator.refresh_from_db()
+    if ok:
+        assert response.status_code == 302 and coordinator.nip == "198001012005011002"
+        assert documents.signature(coordinator)["name"] == "Wulan Sari"
+    else:
+        assert response.status_code == 200 and "NIP terdiri dari 18 angka." in response.content.decode()
+        assert coordinator.nip == "" and coordinator.position == ""  # nothing half-written
+
+
+def test_a_report_is_not_a_table_export_and_a_table_is_not_a_pdf(demo, client):
+    client.force_login(demo["bpkad"])
+    assert client.get(reverse("recipients:table-export", args=["pagu", "pdf"])).status_code == 404
+    assert client.get(reverse("recipients:table-export", args=["lra", "csv"])).status_code == 404
+    client.post(reverse("recipients:export-create"), {"table": "lra", "fmt": "pdf", "provinsi": "63"})
+    assert not ExportJob.objects.exists()
+
+
+def test_the_application_page_links_its_decree_and_handover_records(demo, client):
+    step = VerificationStep.objects.filter(to_state=State.DELIVERED).select_related("application").first()
+    client.force_login(demo["banten"])
+    html = client.get(reverse("recipients:application-detail", args=[step.application_id])).content.decode()
+    assert reverse("reports:handover-record", args=[step.pk]) in html
+    assert reverse("reports:decree-attachment") + "?nomor=" in html
