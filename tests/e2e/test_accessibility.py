@@ -16,7 +16,7 @@ RULES = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 PUBLIC = ["/", "/provinsi/36/", "/kabupaten/36.04/", "/cari/?q=masker", "/penerima/", "/jejak/realisasi/",
           "/jejak/alokasi/?provinsi=36", "/definisi/", "/data/", "/akun/masuk/", "/akun/sandi/lupa/", "/api/docs/",
-          "/api/redoc/", "/halaman-yang-tidak-ada/", "/buku-besar/"]
+          "/api/redoc/", "/halaman-yang-tidak-ada/", "/buku-besar/", "/langganan/berhenti/tautan-rusak/"]
 
 
 def _staff_pages():
@@ -43,7 +43,7 @@ def _staff_pages():
                    "/kelola/realisasi/", "/kelola/program/", f"/kelola/program/{program.pk}/ubah/", "/kelola/ganda/",
                    "/kelola/rekap/"],
         "bpkad": ["/dasbor/", "/kelola/pagu/", "/kelola/pagu/baru/", "/akun/pengguna/", "/akun/pengguna/undang/",
-                  f"/akun/pengguna/{serang.pk}/"],
+                  f"/akun/pengguna/{serang.pk}/", "/kelola/laporan/realisasi/"],
         "dpo-banten": ["/dasbor/", "/kelola/data-pribadi/",
                        f"/kelola/data-pribadi/?account={serang.pk}&start=2020-01-01&end=2030-01-01",
                        "/kelola/data-pribadi/permintaan/", f"/kelola/data-pribadi/permintaan/?nik={group.leader_nik}"],
