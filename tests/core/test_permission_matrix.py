@@ -107,6 +107,7 @@ ROWS = [
     ("programs:realization-list", (), everyone(200), None),
     ("programs:program-list", (), everyone(200), None),
     ("reports:rollup-status", (), everyone(200), None),
+    ("reports:report-realization", (), only({"bpkad", "banten", "dinsos", "kalsel", "admin"}), None),
     ("programs:ceiling-detail", ("ceiling_in",), only(BANTEN | {"admin"}, hidden={"kalsel"}), None),
     ("programs:ceiling-detail", ("ceiling_out",), only({"kalsel", "admin"}, hidden=BANTEN), None),
     ("programs:ceiling-create", (), only({"bpkad"}), {"fiscal_year": "2031", "amount": "1"}),
