@@ -254,3 +254,11 @@ def test_the_application_page_links_its_decree_and_handover_records(demo, client
     html = client.get(reverse("recipients:application-detail", args=[step.application_id])).content.decode()
     assert reverse("reports:handover-record", args=[step.pk]) in html
     assert reverse("reports:decree-attachment") + "?nomor=" in html
+
+
+def test_the_national_admin_cannot_mix_one_provinces_opd_into_anothers_report(demo, client):
+    client.force_login(demo["admin"])
+    response = client.post(reverse("reports:report-realization"), {
+        "provinsi": "36", "opd": demo["kalsel"].agency_id, "tahun": "2020", "periode": "tahun"})
+    assert response.status_code == 200 and "OPD ini bukan dari provinsi yang dipilih." in response.content.decode()
+    assert not ExportJob.objects.exists()
