@@ -44,6 +44,9 @@ class User(AbstractUser):
         PROVINCIAL_OFFICER = "province", _("Pejabat OPD provinsi")
         DISTRICT_STAFF = "district", _("Petugas kabupaten/kota")
         DATA_PROTECTION = "dpo", _("Pejabat pelindungan data provinsi")
+        # An inspectorate (Inspektorat provinsi, BPKP perwakilan) reads everything of its
+        # province, or of the country when no province is set, and decides red-flag cases only.
+        AUDITOR = "auditor", _("Auditor (Inspektorat / BPKP)")
 
     class Office(models.TextChoices):
         """Which recipients a regency office verifies (the values of ``RecipientGroup.Kind``)."""
@@ -112,6 +115,7 @@ class User(AbstractUser):
                 violation_error_message=_("Wilayah tugas tidak sesuai dengan peran pengguna."),
                 condition=(
                     Q(role__in=["national", ""], province__isnull=True, regency__isnull=True)
+                    | Q(role="auditor", regency__isnull=True)
                     | Q(role__in=["coordinator", "province", "dpo"], province__isnull=False, regency__isnull=True)
                     | Q(role="district", province__isnull=False, regency__isnull=False)
                 ),
@@ -141,6 +145,8 @@ class User(AbstractUser):
             if not self.district_office:
                 raise ValidationError({"district_office": _("Pilih jenis kantor: IKM atau KPM.")})
             self.province_id = self.regency.parent_id
+        elif self.role == self.Role.AUDITOR:
+            self.regency = self.agency = None
         elif self.role in (self.Role.PROVINCIAL_OFFICER, self.Role.COORDINATOR, self.Role.DATA_PROTECTION):
             if not self.province_id:
                 raise ValidationError({"province": _("Pejabat provinsi harus punya provinsi.")})
@@ -180,6 +186,12 @@ class User(AbstractUser):
     def is_data_protection_officer(self) -> bool:
         """Reads who saw which person's data in the province, answers data requests, runs retention."""
         return self.is_active and self.role == self.Role.DATA_PROTECTION
+
+    @property
+    def is_auditor(self) -> bool:
+        """An inspectorate's auditor: reads its province (every province without one), decides
+        red-flag cases (``reports.flags``), changes nothing else."""
+        return self.is_active and self.role == self.Role.AUDITOR
 
     @property
     def scope_label(self) -> str:

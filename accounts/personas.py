@@ -40,6 +40,8 @@ PERSONAS = [
             "Petugas Disperindag Kab. Lebak: verifikasi kelompok IKM"),
     Persona("dpo-banten", "Dewi", "Pejabat Pelindungan Data Banten", "dpo", "36", None, None, "",
             "Pejabat pelindungan data Banten: siapa melihat NIK siapa (UU PDP)"),
+    Persona("inspektorat", "Hendra", "Inspektorat Banten", "auditor", "36", None, None, "",
+            "Auditor Inspektorat Banten: membaca semua data Banten, memutuskan temuan (red flag)"),
     Persona("admin", "Admin", "Ditjen IKMA Kemenperin", "national", None, None, "Ditjen IKMA", "",
             "Admin nasional · Kemenperin: semua provinsi (baca), koordinator"),
 ]

@@ -27,7 +27,7 @@ def manages_province_accounts(actor) -> bool:
 def grantable_roles(actor) -> list[str]:
     if getattr(actor, "is_national_admin", False):
         return [User.Role.COORDINATOR, User.Role.PROVINCIAL_OFFICER, User.Role.DISTRICT_STAFF,
-                User.Role.DATA_PROTECTION, User.Role.NATIONAL_ADMIN]
+                User.Role.DATA_PROTECTION, User.Role.AUDITOR, User.Role.NATIONAL_ADMIN]
     if getattr(actor, "is_coordinator", False):
         return list(COORDINATOR_GRANTS)
     return []

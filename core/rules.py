@@ -28,4 +28,10 @@ def is_district_staff(user) -> bool:
     return bool(getattr(user, "is_district_staff", False))
 
 
-is_staff_member = is_national_admin | is_coordinator | is_provincial_officer | is_district_staff
+@rules.predicate
+def is_auditor(user) -> bool:
+    return bool(getattr(user, "is_auditor", False))
+
+
+# Everyone who reads the staff budget pages; an auditor reads them and writes none.
+is_staff_member = is_national_admin | is_coordinator | is_provincial_officer | is_district_staff | is_auditor

@@ -287,6 +287,9 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reports.tasks.send_monthly_reports",
         "schedule": env_crontab("REPORT_MAIL_CRONTAB", "0 7 * * *"),
     },
+    # Red flags (reports.flags): every indicator over the whole country, after the rollup and the
+    # ledger audit; new patterns raise cases, vanished ones close theirs. FLAGS_CRONTAB, 01:45 WIB.
+    "red-flags": {"task": "reports.tasks.compute_flags", "schedule": env_crontab("FLAGS_CRONTAB", "45 1 * * *")},
     # Daily digest of unread notifications for users who chose it, before office hours.
     "notification-digest": {
         "task": "accounts.tasks.send_notification_digests",
@@ -486,6 +489,12 @@ LOGGING = {
 }
 
 # --- Product --------------------------------------------------------------------------------
+
+# Red-flag thresholds (reports.flags), shown beside every flag and on /definisi/.
+FLAG_FAST_APPROVAL_HOURS = env_int("FLAG_FAST_APPROVAL_HOURS", 24, minimum=1)  # proposal → approval
+FLAG_DECEMBER_SHARE_PERCENT = env_int("FLAG_DECEMBER_SHARE_PERCENT", 50, minimum=1, maximum=100)
+FLAG_CONCENTRATION_MIN_GROUPS = env_int("FLAG_CONCENTRATION_MIN_GROUPS", 5, minimum=2)
+FLAG_NO_HANDOVER_DAYS = env_int("FLAG_NO_HANDOVER_DAYS", 60, minimum=1)
 
 PAGINATE_BY = env_int("PAGINATE_BY", 25, minimum=5, maximum=500)
 PUBLIC_CACHE_SECONDS = env_int("PUBLIC_CACHE_SECONDS", 600, minimum=0)

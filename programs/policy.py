@@ -15,8 +15,10 @@ INDUSTRY_KINDS = frozenset({Agency.Kind.DISPERINDAG, Agency.Kind.DISPERIN})
 
 def sees_province_budgets(user) -> bool:
     """The ceilings of one province on the staff dashboard: its coordinator, OPD officers and
-    district staff (the national admin sees the national overview instead)."""
-    return bool(getattr(user, "is_provincial", False) or getattr(user, "is_district_staff", False))
+    district staff and auditors (the national admin and a national auditor see the national
+    overview instead)."""
+    return bool(getattr(user, "is_provincial", False) or getattr(user, "is_district_staff", False)
+                or (getattr(user, "is_auditor", False) and user.province_id is not None))
 
 
 def can_set_budget(user, province_id: int | None) -> bool:

@@ -31,6 +31,8 @@ def _province_scope(user) -> tuple[bool, int | None]:
         return True, None
     if user.is_provincial or user.is_district_staff:
         return False, user.province_id
+    if user.is_auditor:  # an inspectorate reads its province; without one, every province
+        return user.province_id is None, user.province_id
     return False, None
 
 

@@ -88,6 +88,7 @@ def _advance_to(application, target: str, regency: Region, seed: int):
         if state == State.APPROVED:
             office = application.program.agency.kind.upper()
             actor, kwargs["sk_number"] = province, f"SK-{regency.parent.code}/{seed:03d}/{office}/2020"
+            kwargs["sk_date"] = dt.date(2020, 11, 2 + seed)  # illustrative, before the handover of 10 Dec
         if state == State.DELIVERED:
             actor = province
             allocation = Allocation.objects.filter(program=application.program,

@@ -150,6 +150,9 @@ class StepForm(PublishesFields, forms.Form):
     expected_state = forms.ChoiceField(choices=State.choices, widget=forms.HiddenInput)
     note = forms.CharField(label=_("Catatan / alasan"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     sk_number = forms.CharField(label=_("Nomor SK persetujuan"), required=False, max_length=100)
+    sk_date = forms.DateField(label=_("Tanggal SK"), required=False,
+                              help_text=_("Kosongkan bila SK bertanggal hari ini."),
+                              widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     handover_date = forms.DateField(label=_("Tanggal serah terima"), required=False,
                                     widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     handover_items = forms.CharField(label=_("Barang/uang yang diserahkan"), required=False,

@@ -258,6 +258,9 @@ class VerificationStep(models.Model):
     missing_documents = ArrayField(models.CharField(max_length=200), verbose_name=_("dokumen yang kurang"),
                                    default=list, blank=True)
     sk_number = models.CharField(_("nomor SK"), max_length=100, blank=True)
+    # The date on the approval decree (SK), which may be earlier than the day it was recorded here;
+    # a handover dated before it is a red flag (reports.flags, R04).
+    sk_date = models.DateField(_("tanggal SK"), null=True, blank=True)
     handover_date = models.DateField(_("tanggal serah terima"), null=True, blank=True)
     handover_items = models.TextField(_("barang/uang yang diserahkan"), blank=True)
     handover_amount = models.BigIntegerField(_("nilai serah terima (Rp)"), null=True, blank=True)
@@ -466,6 +469,7 @@ class PersonalDataView(models.Model):
         GROUP_FORM = "group_form", _("Formulir perbaikan kelompok")
         EXPORT = "export", _("Unduhan daftar kelompok")
         DATA_REQUEST = "data_request", _("Laporan permintaan data pribadi")
+        FLAG = "flag", _("Halaman temuan (red flag)")
 
     viewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)

@@ -28,8 +28,8 @@ def may_see_group(user, group: RecipientGroup) -> bool:
         return True
     if user.is_district_staff:
         return group.regency_id == user.regency_id and group.kind == user.district_office
-    if user.is_provincial:
-        return group.province_id == user.province_id
+    if user.is_provincial or user.is_auditor:  # a national auditor (no province) reads every province
+        return group.province_id == user.province_id or (user.is_auditor and user.province_id is None)
     return False
 
 
@@ -66,9 +66,9 @@ def role_of(user) -> str | None:
 
 def reads_recipients(user) -> bool:
     """The staff pages of groups and applications: the national admin, the province's
-    coordinator and OPD officers, district staff (each within their scope)."""
+    coordinator, OPD officers and auditors, district staff (each within their scope)."""
     return bool(getattr(user, "is_national_admin", False) or getattr(user, "is_provincial", False)
-                or getattr(user, "is_district_staff", False))
+                or getattr(user, "is_district_staff", False) or getattr(user, "is_auditor", False))
 
 
 def registers_groups(user) -> bool:

@@ -42,7 +42,9 @@ def _region_filter(user, regency_field: str) -> Q | None:
     if user.is_district_staff:
         group = regency_field.removesuffix("regency")
         return Q(**{f"{regency_field}_id": user.regency_id, f"{group}kind": user.district_office})
-    if user.is_provincial:  # the group's own province column (indexed), not a join through core_region
+    if user.is_provincial or user.is_auditor:  # the group's own province column (indexed), not a join
+        if user.is_auditor and user.province_id is None:  # a national inspectorate: every province
+            return Q()
         group = regency_field.removesuffix("regency")
         return Q(**{f"{group}province_id": user.province_id})
     return None
@@ -53,11 +55,11 @@ def regencies_visible_to(user):
     regencies = Region.objects.regencies()
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return regencies.none()
-    if user.is_national_admin:
+    if user.is_national_admin or (user.is_auditor and user.province_id is None):
         return regencies
     if user.is_district_staff:
         return regencies.filter(pk=user.regency_id)
-    if user.is_provincial:
+    if user.is_provincial or user.is_auditor:
         return regencies.filter(parent_id=user.province_id)
     return regencies.none()
 

@@ -79,3 +79,53 @@ class SubscriptionForm(_ScopedForm):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, prefix="langganan", **kwargs)
         _scope_fields(self.fields, user)
+
+
+# --- Red-flag cases ----------------------------------------------------------------------------------
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input (Django's documented pattern); each checked by the service."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, (list, tuple)):
+            return [single(d, initial) for d in data if d]
+        return [single(data, initial)] if data else []
+
+
+class FlagDecisionForm(forms.Form):
+    to_state = forms.ChoiceField(label=_("Keputusan"), widget=forms.RadioSelect)
+    text = forms.CharField(label=_("Alasan / catatan"), required=False, max_length=2000,
+                           widget=forms.Textarea(attrs={"rows": 3}),
+                           help_text=_("Wajib untuk merujuk, mengesampingkan, dan membuka kembali."))
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to_state"].choices = list(choices)
+
+
+class FlagAnswerForm(forms.Form):
+    text = forms.CharField(label=_("Penjelasan OPD"), max_length=5000, widget=forms.Textarea(attrs={"rows": 4}))
+    documents = MultipleFileField(label=_("Dokumen pendukung (PDF/JPEG/PNG)"), required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class FlagFilterForm(forms.Form):
+    indikator = forms.ChoiceField(label=_("Indikator"), required=False)
+    status = forms.ChoiceField(label=_("Status"), required=False)
+    tahun = forms.IntegerField(label=_("Tahun"), required=False, min_value=2000, max_value=2100)
+
+    def __init__(self, *args, indicators=(), states=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["indikator"].choices = [("", _("Semua"))] + [(i.code, f"{i.code} · {i.title}") for i in indicators]
+        self.fields["status"].choices = [("", _("Terbuka dan diperiksa")), ("semua", _("Semua"))] + list(states)

@@ -8,10 +8,13 @@ lived in ``programs`` and ``recipients`` (``db_table``), so moving them changed 
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from core.models import JobLiveness
+from core.storage import private_storage
 from recipients.models import State
 
 
@@ -272,3 +275,95 @@ class ReportSubscription(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.province_id}/{self.agency_id} day {self.day}"
+
+
+class Flag(models.Model):
+    """A red flag and the case it opens: one pattern (``indicator``, a code of ``reports.flags``)
+    found in one set of records (``key``, stable from run to run). Raised and closed only by the
+    computation (``reports.flags.compute``); moved by an auditor (``reports.cases``), answered by
+    the OPD. Its history is its ``events``. Person data is never stored here: the records are
+    named by id in ``evidence`` and looked up, within the reader's scope, when shown."""
+
+    class State(models.TextChoices):
+        OPEN = "open", _("Terbuka")
+        REVIEW = "review", _("Sedang diperiksa")
+        EXPLAINED = "explained", _("Dijelaskan")
+        REFERRED = "referred", _("Dirujuk")
+        DISMISSED = "dismissed", _("Dikesampingkan")
+        CLOSED = "closed", _("Ditutup: data berubah")
+
+    indicator = models.CharField(_("indikator"), max_length=8)
+    key = models.CharField(max_length=120)
+    # The province counted in public figures (the lowest of ``provinces``); an auditor of any
+    # province in ``provinces`` sees the case. ``agencies``: the OPDs that answer it.
+    province = models.ForeignKey("core.Region", on_delete=models.PROTECT, related_name="+")
+    provinces = ArrayField(models.BigIntegerField(), default=list)
+    agencies = ArrayField(models.BigIntegerField(), default=list)
+    fiscal_year = models.PositiveSmallIntegerField(_("tahun anggaran"), null=True, blank=True)
+    information = models.BooleanField(_("informasi saja"), default=False)
+    evidence = models.JSONField(default=dict)  # {"groups": [ids], "applications": [...], ...}
+    measure = models.JSONField(default=dict)  # what the rule compared, e.g. {"hours": 3.5}
+    state = models.CharField(_("status"), max_length=10, choices=State.choices, default=State.OPEN)
+    raised_at = models.DateTimeField(_("ditemukan"))
+    seen_at = models.DateTimeField(_("terakhir ditemukan"))
+    decided_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        verbose_name = _("temuan")
+        verbose_name_plural = _("temuan")
+        constraints = [
+            models.UniqueConstraint(fields=["indicator", "key"], name="reports_flag_unique_key"),
+        ]
+        indexes = [
+            # An auditor's list and the public counts: WHERE province_id = %s [AND state = %s].
+            models.Index(fields=["province", "state", "indicator"], name="reports_flag_province_state"),
+            # A case that spans provinces is in each of their lists: WHERE provinces && ARRAY[%s].
+            GinIndex(fields=["provinces"], name="reports_flag_provinces"),
+            # An OPD officer's cases: WHERE agencies && ARRAY[%s].
+            GinIndex(fields=["agencies"], name="reports_flag_agencies"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.indicator} #{self.pk}"
+
+
+class FlagEvent(models.Model):
+    """One step of a case: raised, reopened or closed by the computation (no actor), an OPD's
+    answer, an auditor's decision. Append-only."""
+
+    class Kind(models.TextChoices):
+        RAISED = "raised", _("Ditemukan")
+        REOPENED = "reopened", _("Ditemukan lagi")
+        CLOSED = "closed", _("Ditutup karena data berubah")
+        ANSWER = "answer", _("Jawaban OPD")
+        DECISION = "decision", _("Keputusan auditor")
+
+    flag = models.ForeignKey(Flag, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                              related_name="+")
+    from_state = models.CharField(max_length=10, choices=Flag.State.choices, blank=True)
+    to_state = models.CharField(max_length=10, choices=Flag.State.choices)
+    text = models.TextField(_("keterangan"), blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["flag", "created_at"], name="reports_flagevent_flag")]
+
+    def __str__(self) -> str:
+        return f"{self.flag_id} {self.kind} → {self.to_state}"
+
+
+class FlagDocument(models.Model):
+    """A document an OPD attaches to its answer (PDF, JPEG or PNG, checked like evidence)."""
+
+    event = models.ForeignKey(FlagEvent, on_delete=models.CASCADE, related_name="documents")
+    file = models.FileField(upload_to="flags/%Y/%m/", storage=private_storage)
+    original_name = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=50)
+    size = models.PositiveIntegerField()
+
+    def __str__(self) -> str:
+        return self.original_name

@@ -39,3 +39,35 @@ def prints_realization(user, province=None) -> bool:
     if not (getattr(user, "is_coordinator", False) or getattr(user, "is_provincial_officer", False)):
         return False
     return province is None or user.province_id == province.pk
+
+
+# --- Red-flag cases (reports.flags, reports.cases) ----------------------------------------------
+
+
+def _in_flag_province(user, flag) -> bool:
+    return user.province_id is None or user.province_id in flag.provinces
+
+
+def reads_flags(user) -> bool:
+    """The red-flag cases: auditors, the national admin, a province's coordinator (its province)
+    and OPD officers (the cases their OPD answers)."""
+    return bool(getattr(user, "is_auditor", False) or getattr(user, "is_national_admin", False)
+                or getattr(user, "is_provincial", False))
+
+
+def decides_flag(user, flag) -> bool:
+    """Moving a case (review, explained, referred, dismissed): an auditor of one of the case's
+    provinces, or a national auditor."""
+    return bool(getattr(user, "is_auditor", False) and _in_flag_province(user, flag))
+
+
+def answers_flag(user, flag) -> bool:
+    """An answer with documents: an officer of an OPD the case names, in one of its provinces,
+    while the case is open or under review."""
+    return bool(getattr(user, "is_provincial_officer", False) and user.agency_id in flag.agencies
+                and user.province_id in flag.provinces and flag.state in ("open", "review"))
+
+
+def sees_flag_nik(user, flag) -> bool:
+    """The full NIK behind a case, on its page only (each showing logged): its auditor."""
+    return decides_flag(user, flag)

@@ -7,7 +7,7 @@ from celery import shared_task
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from reports import rollup
+from reports import flags, rollup
 from reports.models import RollupRun
 from reports.warm import warm_public_cache
 
@@ -87,3 +87,11 @@ def send_monthly_reports() -> dict:
     from reports import subscriptions  # noqa: PLC0415 - WeasyPrint loads in the worker that mails
 
     return subscriptions.send_due()
+
+
+@shared_task(acks_late=True)
+def compute_flags() -> dict:
+    """The nightly red flags over the whole country (``reports.flags.compute``)."""
+    counts = flags.compute()
+    log.info("red flags: %s", counts)
+    return counts

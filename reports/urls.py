@@ -1,6 +1,6 @@
 from django.urls import path
 
-from reports import views
+from reports import flag_views, views
 
 app_name = "reports"
 
@@ -20,6 +20,9 @@ urlpatterns = [
     path("kelola/laporan/langganan/", views.subscription_create, name="subscription-create"),
     path("kelola/laporan/langganan/<int:pk>/hapus/", views.subscription_delete, name="subscription-delete"),
     path("langganan/berhenti/<str:token>/", views.unsubscribe, name="unsubscribe"),
+    path("kelola/temuan/", flag_views.flag_list, name="flag-list"),
+    path("kelola/temuan/<int:pk>/", flag_views.flag_detail, name="flag-detail"),
+    path("kelola/temuan/dokumen/<int:pk>/", flag_views.flag_document, name="flag-document"),
     path("kelola/rekap/", views.rollup_status, name="rollup-status"),
     path("kelola/rekap/hitung-ulang/", views.rollup_refresh, name="rollup-refresh"),
 ]

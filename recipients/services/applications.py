@@ -220,6 +220,7 @@ def application_advance(
     note: str = "",
     answers: dict | None = None,
     sk_number: str = "",
+    sk_date=None,
     handover: Handover | None = None,
     evidence=(),
     missing_documents=(),
@@ -297,6 +298,9 @@ def application_advance(
         if not sk_number:
             raise ValidationError({"sk_number": _("Nomor SK persetujuan wajib diisi.")})
         step.sk_number = application.sk_number = sk_number
+        step.sk_date = sk_date or timezone.localdate()
+        if step.sk_date > timezone.localdate():
+            raise ValidationError({"sk_date": _("Tanggal SK tidak boleh di masa depan.")})
     if to_state == State.DELIVERED:
         if handover is None:
             raise ValidationError({"handover": _("Isi berita acara serah terima.")})

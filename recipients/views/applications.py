@@ -114,6 +114,7 @@ def application_advance(request, pk):
             services.application_advance(
                 application=application, to_state=d["to_state"], actor=request.user,
                 expected_state=d["expected_state"], note=d["note"], answers=form.answers(), sk_number=d["sk_number"],
+                sk_date=d.get("sk_date"),
                 handover=handover, evidence=[f for f in [d["evidence"]] if f], missing_documents=form.documents(),
             )
         except ValidationError as exc:

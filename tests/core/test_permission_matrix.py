@@ -17,11 +17,16 @@ from programs.models import Allocation, BudgetCeiling, Program, Realization
 from recipients import policy
 from recipients.demo import load_recipients
 from recipients.models import Application, RecipientGroup, State, VerificationStep
+from reports import flags
+from reports.models import Flag, FlagEvent
 
 pytestmark = pytest.mark.django_db
 
-LOGINS = ["bpkad", "banten", "dinsos", "kalsel", "serang", "dinsos-serang", "lebak", "dpo-banten", "admin"]
-BANTEN = {"bpkad", "banten", "dinsos", "serang", "dinsos-serang", "lebak"}
+LOGINS = ["bpkad", "banten", "dinsos", "kalsel", "serang", "dinsos-serang", "lebak", "dpo-banten", "inspektorat",
+          "admin"]
+# Banten's logins; its inspectorate's auditor reads what the province reads and writes nothing
+# but red-flag decisions.
+BANTEN = {"bpkad", "banten", "dinsos", "serang", "dinsos-serang", "lebak", "inspektorat"}
 # The data-protection officer reads the access log and answers data requests; every group, budget
 # and account page refuses it (403), or does not find the object in its scope (404) where a page
 # looks the object up before the role.
@@ -93,6 +98,8 @@ def _objects():
         "field_checked_app": app["Kelompok Konveksi Mandiri Anyer"].pk, "kpm_app": app["KPM Warung Sembako Ciruas"].pk,
         "serang_user": User.objects.get(username="serang").pk, "kalsel_user": User.objects.get(username="kalsel").pk,
         "csv": "csv",
+        "flag_in": Flag.objects.get(indicator="R06", evidence__applications=[
+            Application.objects.get(group__name="KUB Jahit Makmur Kramatwatu").pk]).pk,
     }
 
 
@@ -108,6 +115,11 @@ ROWS = [
     ("programs:program-list", (), everyone(200), None),
     ("reports:rollup-status", (), everyone(200), None),
     ("reports:report-realization", (), only({"bpkad", "banten", "dinsos", "kalsel", "admin"}), None),
+    ("reports:flag-list", (), only({"bpkad", "banten", "dinsos", "kalsel", "inspektorat", "admin"}), None),
+    # A demo approval made in seconds (R06): Disperindag Banten answers it, the auditor decides it.
+    ("reports:flag-detail", ("flag_in",),
+     only({"bpkad", "banten", "inspektorat", "admin"}, hidden={"dinsos", "kalsel"}),
+     {"form": "putus", "putus-to_state": "review", "putus-text": "uji", "putus-version": "1"}),
     ("programs:ceiling-detail", ("ceiling_in",), only(BANTEN | {"admin"}, hidden={"kalsel"}), None),
     ("programs:ceiling-detail", ("ceiling_out",), only({"kalsel", "admin"}, hidden=BANTEN), None),
     ("programs:ceiling-create", (), only({"bpkad"}), {"fiscal_year": "2031", "amount": "1"}),
@@ -165,7 +177,8 @@ MOVES = [
 def _count():
     return (BudgetCeiling.objects.count(), Allocation.objects.count(), Realization.objects.count(),
             Program.objects.count(), RecipientGroup.objects.count(), VerificationStep.objects.count(),
-            User.objects.count(), list(User.objects.order_by("pk").values_list("role", "is_active", "regency_id")))
+            User.objects.count(), list(User.objects.order_by("pk").values_list("role", "is_active", "regency_id")),
+            list(Flag.objects.order_by("pk").values_list("state", "version")), FlagEvent.objects.count())
 
 
 @pytest.fixture
@@ -173,6 +186,7 @@ def demo(regions):
     load_budgets()
     load_users()
     load_recipients()
+    flags.compute()
     return _objects()
 
 

@@ -1,0 +1,521 @@
+"""Red flags: the patterns audits of Covid-19 aid found, as coded indicators over the whole
+country, each a set-based statement (``Indicator.sql``) that returns one row per case.
+
+``compute`` runs every indicator in one transaction: a row whose (indicator, key) is new raises
+a case (``reports.models.Flag``), a known one is refreshed, a closed one found again is reopened,
+and an open case whose pattern is gone is closed with that reason — never silently. Decided
+cases (explained, referred, dismissed) are left as the auditor decided them.
+
+Every row names its records by id (``evidence``) and never carries a name or a NIK: a NIK is a
+key only as its md5, and shown in full only on a case's page to an auditor (``reports.cases``).
+Thresholds are settings (``FLAG_*``), shown beside each flag and on ``/definisi/``.
+
+Each statement returns: key, province_id, provinces, agencies, fiscal_year, information,
+evidence (jsonb), measure (jsonb).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _g
+from django.utils.translation import gettext_lazy as _
+
+from core.money import rupiah
+
+# Applications whose money or goods were decided: approved, or already handed over.
+AIDED = """
+    SELECT a.id AS application_id, a.group_id, a.program_id, p.agency_id, p.fiscal_year, g.kind, g.province_id
+    FROM recipients_application a
+    JOIN programs_program p ON p.id = a.program_id
+    JOIN recipients_recipientgroup g ON g.id = a.group_id
+    WHERE a.state IN ('approved', 'delivered')
+"""
+
+# The OPDs a group has applied to (any application not rejected): who answers a case about it.
+GROUP_AGENCIES = """
+    SELECT a.group_id, array_agg(DISTINCT p.agency_id) AS agencies
+    FROM recipients_application a JOIN programs_program p ON p.id = a.program_id
+    WHERE a.state <> 'rejected'
+    GROUP BY a.group_id
+"""
+
+# The realizations that count: not a reversal, and not reversed.
+LIVE_REALIZATIONS = """
+    SELECT r.id, r.allocation_id, r.date, r.amount
+    FROM programs_realization r
+    WHERE r.reverses_id IS NULL
+      AND NOT EXISTS (SELECT 1 FROM programs_realization x WHERE x.reverses_id = r.id)
+"""
+
+
+@dataclass(frozen=True)
+class Indicator:
+    code: str
+    title: str
+    definition: str  # with %(threshold)s-style placeholders filled from ``thresholds``
+    sql: str
+    thresholds: tuple[str, ...] = ()  # setting names
+    information: bool = False
+
+    def params(self, today: dt.date) -> dict:
+        return {"today": today, "tz": settings.TIME_ZONE,
+                **{name.lower(): getattr(settings, name) for name in self.thresholds}}
+
+    def text(self) -> str:
+        return str(self.definition) % {name.lower(): getattr(settings, name) for name in self.thresholds}
+
+
+R01 = Indicator(
+    "R01", _("NIK atau NIB yang sama dibantu lebih dari satu program"),
+    _("NIK yang sama (ketua atau anggota) atau NIB yang sama ada di kelompok yang dibantu (disetujui atau sudah "
+      "diserahkan) oleh dua program atau lebih, atau sebagai kelompok IKM dan KPM, dalam satu tahun anggaran — "
+      "di kabupaten/kota atau provinsi mana pun. NIK yang sama di satu program saja tidak ditandai."),
+    f"""
+    WITH aided AS ({AIDED}),
+    ids AS (
+        SELECT 'nik' AS what, m.nik AS value, m.group_id FROM recipients_member m
+        WHERE m.group_id IN (SELECT group_id FROM aided)
+        UNION
+        SELECT 'nik', g.leader_nik, g.id FROM recipients_recipientgroup g
+        WHERE g.leader_nik <> '' AND g.id IN (SELECT group_id FROM aided)
+        UNION ALL
+        SELECT 'nib', g.nib, g.id FROM recipients_recipientgroup g
+        WHERE g.nib <> '' AND g.id IN (SELECT group_id FROM aided)
+    )
+    SELECT i.what || ':' || x.fiscal_year || ':' || md5(i.value) AS key,
+           min(x.province_id) AS province_id, array_agg(DISTINCT x.province_id) AS provinces,
+           array_agg(DISTINCT x.agency_id) AS agencies, x.fiscal_year, false AS information,
+           jsonb_build_object('groups', array_agg(DISTINCT x.group_id),
+                              'applications', array_agg(DISTINCT x.application_id)) AS evidence,
+           jsonb_build_object('what', i.what, 'programs', count(DISTINCT x.program_id),
+                              'agencies', count(DISTINCT x.agency_id), 'kinds', count(DISTINCT x.kind)) AS measure
+    FROM ids i JOIN aided x ON x.group_id = i.group_id
+    GROUP BY i.what, i.value, x.fiscal_year
+    HAVING count(DISTINCT x.program_id) > 1 OR count(DISTINCT x.kind) > 1
+    """)
+
+# A NIK's parts: region (PPKKCC), birth date (DDMMYY, day + 40 for women), serial.
+_NIK_PARTS = f"""
+    WITH people AS (
+        SELECT 'm' || m.id AS key, m.id AS member_id, m.nik, m.group_id FROM recipients_member m
+        UNION ALL
+        SELECT 'l' || g.id, NULL, g.leader_nik, g.id FROM recipients_recipientgroup g
+        WHERE g.leader_nik <> ''
+          AND NOT EXISTS (SELECT 1 FROM recipients_member m WHERE m.group_id = g.id AND m.nik = g.leader_nik)
+    ),
+    parts AS (
+        SELECT p.key, p.member_id, p.group_id, g.province_id, prov.code AS province_code, ga.agencies,
+               p.nik ~ '^[0-9]{{16}}$' AS digits, substr(p.nik, 1, 2) AS nik_province,
+               CASE WHEN p.nik ~ '^[0-9]{{16}}$' THEN substr(p.nik, 1, 2) || '.' || substr(p.nik, 3, 2) END
+                   AS regency_code,
+               CASE WHEN p.nik ~ '^[0-9]{{16}}$' THEN substr(p.nik, 7, 2)::int END AS dd,
+               CASE WHEN p.nik ~ '^[0-9]{{16}}$' THEN substr(p.nik, 9, 2)::int END AS mm,
+               CASE WHEN p.nik ~ '^[0-9]{{16}}$' THEN substr(p.nik, 11, 2)::int END AS yy
+        FROM people p
+        JOIN recipients_recipientgroup g ON g.id = p.group_id
+        JOIN core_region prov ON prov.id = g.province_id
+        JOIN ({GROUP_AGENCIES}) ga ON ga.group_id = p.group_id
+    ),
+    judged AS (
+        SELECT parts.*, r.id AS regency_id,
+               CASE WHEN dd > 40 THEN dd - 40 ELSE dd END AS day,
+               digits AND mm BETWEEN 1 AND 12
+                   AND (CASE WHEN dd > 40 THEN dd - 40 ELSE dd END) BETWEEN 1 AND
+                       CASE WHEN mm = 2 THEN CASE WHEN mod(yy, 4) = 0 THEN 29 ELSE 28 END
+                            WHEN mm IN (4, 6, 9, 11) THEN 30 ELSE 31 END AS birth_ok
+        FROM parts LEFT JOIN core_region r ON r.code = parts.regency_code AND r.level = 2
+    )
+"""
+
+R02 = Indicator(
+    "R02", _("NIK yang tidak mungkin benar"),
+    _("NIK ketua atau anggota kelompok yang diusulkan tidak terdiri dari 16 angka, atau enam angka pertamanya "
+      "tidak memuat kode kabupaten/kota Kemendagri, atau tanggal lahirnya (angka ke-7 s.d. 12; tanggal + 40 untuk "
+      "perempuan) tidak ada di kalender."),
+    _NIK_PARTS + """
+    SELECT key, province_id, ARRAY[province_id] AS provinces, agencies, NULL::int AS fiscal_year,
+           false AS information,
+           jsonb_build_object('groups', ARRAY[group_id],
+                              'members', CASE WHEN member_id IS NULL THEN '{}'::bigint[] ELSE ARRAY[member_id] END)
+               AS evidence,
+           jsonb_build_object('reasons', array_remove(ARRAY[
+               CASE WHEN NOT digits THEN 'digits' END,
+               CASE WHEN digits AND regency_id IS NULL THEN 'region' END,
+               CASE WHEN digits AND NOT birth_ok THEN 'birth' END], NULL)) AS measure
+    FROM judged
+    WHERE NOT digits OR regency_id IS NULL OR NOT birth_ok
+    """)
+
+R03 = Indicator(
+    "R03", _("NIK dari provinsi lain"),
+    _("Kode wilayah NIK (dua angka pertama) menunjuk provinsi lain daripada provinsi kelompok. Hanya informasi: "
+      "orang pindah domisili tanpa mengganti KTP."),
+    _NIK_PARTS + """
+    SELECT key, province_id, ARRAY[province_id] AS provinces, agencies, NULL::int AS fiscal_year,
+           true AS information,
+           jsonb_build_object('groups', ARRAY[group_id],
+                              'members', CASE WHEN member_id IS NULL THEN '{}'::bigint[] ELSE ARRAY[member_id] END)
+               AS evidence,
+           jsonb_build_object('nik_province', nik_province, 'group_province', province_code) AS measure
+    FROM judged
+    WHERE digits AND regency_id IS NOT NULL AND nik_province <> province_code
+    """, information=True)
+
+R04 = Indicator(
+    "R04", _("Serah terima sebelum SK persetujuan"),
+    _("Bantuan tercatat diserahkan pada tanggal sebelum tanggal SK persetujuan usulannya (atau, bila tanggal SK "
+      "tidak diisi, sebelum persetujuan dicatat)."),
+    """
+    SELECT 's' || d.id AS key, g.province_id, ARRAY[g.province_id] AS provinces, ARRAY[p.agency_id] AS agencies,
+           p.fiscal_year::int, false AS information,
+           jsonb_build_object('applications', ARRAY[a.id], 'groups', ARRAY[g.id], 'steps', ARRAY[ap.id, d.id],
+                              'realizations', CASE WHEN d.realization_id IS NULL THEN '{}'::bigint[]
+                                                   ELSE ARRAY[d.realization_id] END) AS evidence,
+           jsonb_build_object('handover_date', d.handover_date, 'sk_date', ap.sk_on) AS measure
+    FROM recipients_verificationstep d
+    JOIN recipients_application a ON a.id = d.application_id
+    JOIN programs_program p ON p.id = a.program_id
+    JOIN recipients_recipientgroup g ON g.id = a.group_id
+    JOIN LATERAL (
+        SELECT s.id, coalesce(s.sk_date, (s.created_at AT TIME ZONE %(tz)s)::date) AS sk_on
+        FROM recipients_verificationstep s
+        WHERE s.application_id = a.id AND s.to_state = 'approved' AND s.created_at <= d.created_at
+        ORDER BY s.created_at DESC, s.id DESC LIMIT 1
+    ) ap ON true
+    WHERE d.to_state = 'delivered' AND d.handover_date IS NOT NULL AND d.handover_date < ap.sk_on
+    """)
+
+R05 = Indicator(
+    "R05", _("Realisasi di luar tahun anggarannya"),
+    _("Realisasi bertanggal di luar tahun anggaran program alokasinya (uang keluar sebelum tahun anggaran dimulai "
+      "atau setelah tahun itu berakhir)."),
+    f"""
+    SELECT 'r' || r.id AS key, c.province_id, ARRAY[c.province_id] AS provinces, ARRAY[p.agency_id] AS agencies,
+           p.fiscal_year::int, false AS information,
+           jsonb_build_object('realizations', ARRAY[r.id], 'allocations', ARRAY[al.id]) AS evidence,
+           jsonb_build_object('date', r.date, 'fiscal_year', p.fiscal_year, 'amount', r.amount) AS measure
+    FROM ({LIVE_REALIZATIONS}) r
+    JOIN programs_allocation al ON al.id = r.allocation_id
+    JOIN programs_budgetceiling c ON c.id = al.ceiling_id
+    JOIN programs_program p ON p.id = al.program_id
+    WHERE extract(year FROM r.date) <> p.fiscal_year
+    """)
+
+R06 = Indicator(
+    "R06", _("Persetujuan terlalu cepat"),
+    _("Usulan disetujui kurang dari %(flag_fast_approval_hours)s jam setelah diusulkan."),
+    """
+    SELECT 'a' || a.id AS key, g.province_id, ARRAY[g.province_id] AS provinces, ARRAY[p.agency_id] AS agencies,
+           p.fiscal_year::int, false AS information,
+           jsonb_build_object('applications', ARRAY[a.id], 'groups', ARRAY[g.id], 'steps', ARRAY[ap.id]) AS evidence,
+           jsonb_build_object('hours', round(extract(epoch FROM ap.created_at - a.created_at)::numeric / 3600, 1),
+                              'threshold', %(flag_fast_approval_hours)s) AS measure
+    FROM recipients_verificationstep ap
+    JOIN recipients_application a ON a.id = ap.application_id
+    JOIN programs_program p ON p.id = a.program_id
+    JOIN recipients_recipientgroup g ON g.id = a.group_id
+    WHERE ap.to_state = 'approved'
+      AND ap.created_at - a.created_at < make_interval(hours => %(flag_fast_approval_hours)s)
+    """, thresholds=("FLAG_FAST_APPROVAL_HOURS",))
+
+R07 = Indicator(
+    "R07", _("Semua langkah oleh satu akun"),
+    _("Satu akun mengusulkan, memeriksa dokumen, memeriksa lapangan dan menyetujui usulan yang sama."),
+    """
+    SELECT 'a' || a.id AS key, g.province_id, ARRAY[g.province_id] AS provinces, ARRAY[p.agency_id] AS agencies,
+           p.fiscal_year::int, false AS information,
+           jsonb_build_object('applications', ARRAY[a.id], 'groups', ARRAY[g.id],
+                              'steps', array_agg(s.id ORDER BY s.id)) AS evidence,
+           jsonb_build_object('steps', count(*) + 1) AS measure
+    FROM recipients_application a
+    JOIN recipients_verificationstep s ON s.application_id = a.id
+         AND s.to_state IN ('doc_checked', 'field_checked', 'approved')
+    JOIN programs_program p ON p.id = a.program_id
+    JOIN recipients_recipientgroup g ON g.id = a.group_id
+    WHERE a.created_by_id IS NOT NULL AND a.state IN ('approved', 'delivered')
+    GROUP BY a.id, g.province_id, p.agency_id, p.fiscal_year, g.id
+    HAVING count(DISTINCT s.to_state) = 3 AND bool_and(s.actor_id IS NOT NULL AND s.actor_id = a.created_by_id)
+    """)
+
+R08 = Indicator(
+    "R08", _("Kelompok berbeda nama dengan ketua, telepon atau NIB yang sama"),
+    _("Dua kelompok atau lebih yang diusulkan dengan nama berbeda memakai NIK ketua, nomor telepon atau NIB yang "
+      "sama."),
+    f"""
+    WITH ga AS ({GROUP_AGENCIES}),
+    shared AS (
+        SELECT 'leader' AS what, g.leader_nik AS value, g.id, g.normalized_name, g.province_id
+        FROM recipients_recipientgroup g WHERE g.leader_nik <> '' AND g.id IN (SELECT group_id FROM ga)
+        UNION ALL
+        SELECT 'phone', g.contact_phone, g.id, g.normalized_name, g.province_id
+        FROM recipients_recipientgroup g WHERE g.contact_phone <> '' AND g.id IN (SELECT group_id FROM ga)
+        UNION ALL
+        SELECT 'nib', g.nib, g.id, g.normalized_name, g.province_id
+        FROM recipients_recipientgroup g WHERE g.nib <> '' AND g.id IN (SELECT group_id FROM ga)
+    )
+    SELECT s.what || ':' || md5(s.value) AS key, min(s.province_id) AS province_id,
+           array_agg(DISTINCT s.province_id) AS provinces,
+           (SELECT array_agg(DISTINCT x) FROM ga, unnest(ga.agencies) x WHERE ga.group_id = ANY(array_agg(s.id)))
+               AS agencies,
+           NULL::int AS fiscal_year, false AS information,
+           jsonb_build_object('groups', array_agg(s.id ORDER BY s.id)) AS evidence,
+           jsonb_build_object('what', s.what, 'names', count(DISTINCT s.normalized_name)) AS measure
+    FROM shared s
+    GROUP BY s.what, s.value
+    HAVING count(DISTINCT s.normalized_name) > 1
+    """)
+
+R09 = Indicator(
+    "R09", _("Lonjakan realisasi akhir tahun"),
+    _("Realisasi Desember sebuah OPD di atas Q3 + 1,5 × IQR realisasi Desember OPD-OPD provinsinya tahun itu, "
+      "atau lebih dari %(flag_december_share_percent)s%% realisasi OPD itu setahun."),
+    f"""
+    WITH per_agency AS (
+        SELECT c.province_id, p.fiscal_year::int AS fiscal_year, p.agency_id,
+               sum(r.amount) FILTER (WHERE extract(month FROM r.date) = 12) AS december,
+               sum(r.amount) AS year_total, array_agg(DISTINCT al.id) AS allocations
+        FROM ({LIVE_REALIZATIONS}) r
+        JOIN programs_allocation al ON al.id = r.allocation_id
+        JOIN programs_budgetceiling c ON c.id = al.ceiling_id
+        JOIN programs_program p ON p.id = al.program_id
+        WHERE extract(year FROM r.date) = p.fiscal_year
+        GROUP BY c.province_id, p.fiscal_year, p.agency_id
+    ),
+    fences AS (
+        SELECT province_id, fiscal_year, count(*) AS agencies,
+               percentile_cont(0.75) WITHIN GROUP (ORDER BY coalesce(december, 0))
+               + 1.5 * (percentile_cont(0.75) WITHIN GROUP (ORDER BY coalesce(december, 0))
+                        - percentile_cont(0.25) WITHIN GROUP (ORDER BY coalesce(december, 0))) AS fence
+        FROM per_agency GROUP BY province_id, fiscal_year
+    )
+    SELECT a.province_id || ':' || a.fiscal_year || ':' || a.agency_id AS key, a.province_id,
+           ARRAY[a.province_id] AS provinces, ARRAY[a.agency_id] AS agencies, a.fiscal_year, false AS information,
+           jsonb_build_object('allocations', a.allocations, 'agency', a.agency_id) AS evidence,
+           jsonb_build_object('december', a.december, 'year_total', a.year_total,
+                              'share', round(100.0 * a.december / nullif(a.year_total, 0), 1),
+                              'fence', round(f.fence::numeric), 'agencies', f.agencies,
+                              'threshold', %(flag_december_share_percent)s) AS measure
+    FROM per_agency a JOIN fences f USING (province_id, fiscal_year)
+    WHERE a.december > 0
+      AND ((f.agencies >= 4 AND a.december > f.fence)
+           OR 100.0 * a.december / nullif(a.year_total, 0) > %(flag_december_share_percent)s)
+    """, thresholds=("FLAG_DECEMBER_SHARE_PERCENT",))
+
+R10 = Indicator(
+    "R10", _("Penyerahan terpusat pada satu kelompok"),
+    _("Nilai yang diserahkan kepada satu kelompok di atas Q3 + 1,5 × IQR kelompok-kelompok program itu (program "
+      "dengan sedikitnya %(flag_concentration_min_groups)s kelompok penerima)."),
+    """
+    WITH per_group AS (
+        SELECT a.program_id, a.group_id, g.province_id, p.agency_id, p.fiscal_year::int AS fiscal_year,
+               sum(d.handover_amount) AS amount, array_agg(d.id) AS steps
+        FROM recipients_verificationstep d
+        JOIN recipients_application a ON a.id = d.application_id
+        JOIN recipients_recipientgroup g ON g.id = a.group_id
+        JOIN programs_program p ON p.id = a.program_id
+        WHERE d.to_state = 'delivered' AND d.handover_amount IS NOT NULL
+        GROUP BY a.program_id, a.group_id, g.province_id, p.agency_id, p.fiscal_year
+    ),
+    fences AS (
+        SELECT program_id, count(*) AS groups, sum(amount) AS total,
+               percentile_cont(0.75) WITHIN GROUP (ORDER BY amount)
+               + 1.5 * (percentile_cont(0.75) WITHIN GROUP (ORDER BY amount)
+                        - percentile_cont(0.25) WITHIN GROUP (ORDER BY amount)) AS fence
+        FROM per_group GROUP BY program_id
+    )
+    SELECT 'p' || x.program_id || ':g' || x.group_id AS key, x.province_id, ARRAY[x.province_id] AS provinces,
+           ARRAY[x.agency_id] AS agencies, x.fiscal_year, false AS information,
+           jsonb_build_object('groups', ARRAY[x.group_id], 'steps', x.steps, 'programs', ARRAY[x.program_id])
+               AS evidence,
+           jsonb_build_object('amount', x.amount, 'share', round(100.0 * x.amount / f.total, 1),
+                              'fence', round(f.fence::numeric), 'groups', f.groups) AS measure
+    FROM per_group x JOIN fences f USING (program_id)
+    WHERE f.groups >= %(flag_concentration_min_groups)s AND x.amount > f.fence
+    """, thresholds=("FLAG_CONCENTRATION_MIN_GROUPS",))
+
+R11 = Indicator(
+    "R11", _("Kelompok yang sama dibantu program yang sama dua tahun berturut-turut"),
+    _("Kelompok yang sama disetujui oleh program yang sama (OPD dan nama program sama) pada dua tahun anggaran "
+      "berturut-turut."),
+    f"""
+    WITH aided AS ({AIDED})
+    SELECT 'g' || x.group_id || ':p' || x.program_id || ':p' || y.program_id AS key, x.province_id,
+           ARRAY[x.province_id] AS provinces, ARRAY[x.agency_id] AS agencies, y.fiscal_year::int,
+           false AS information,
+           jsonb_build_object('groups', ARRAY[x.group_id], 'applications', ARRAY[x.application_id, y.application_id],
+                              'programs', ARRAY[x.program_id, y.program_id]) AS evidence,
+           jsonb_build_object('years', ARRAY[x.fiscal_year, y.fiscal_year]) AS measure
+    FROM aided x
+    JOIN aided y ON y.group_id = x.group_id AND y.agency_id = x.agency_id AND y.fiscal_year = x.fiscal_year + 1
+    JOIN programs_program px ON px.id = x.program_id
+    JOIN programs_program py ON py.id = y.program_id AND py.name = px.name
+    """)
+
+R12 = Indicator(
+    "R12", _("Uang keluar tanpa serah terima barang"),
+    _("Alokasi program bantuan barang (peralatan, modal berupa barang) dengan realisasi lebih dari "
+      "%(flag_no_handover_days)s hari lalu, tanpa satu pun serah terima program itu di wilayah alokasinya sejak "
+      "tanggal realisasi pertama itu."),
+    f"""
+    WITH old AS (
+        SELECT r.allocation_id, min(r.date) AS first_date, sum(r.amount) AS amount, count(*) AS realizations
+        FROM ({LIVE_REALIZATIONS}) r
+        WHERE r.date < %(today)s::date - %(flag_no_handover_days)s
+          AND NOT EXISTS (SELECT 1 FROM recipients_verificationstep h WHERE h.realization_id = r.id)
+        GROUP BY r.allocation_id
+    )
+    SELECT 'al' || al.id AS key, c.province_id, ARRAY[c.province_id] AS provinces, ARRAY[p.agency_id] AS agencies,
+           p.fiscal_year::int, false AS information,
+           jsonb_build_object('allocations', ARRAY[al.id]) AS evidence,
+           jsonb_build_object('amount', o.amount, 'first_date', o.first_date, 'realizations', o.realizations,
+                              'days', %(flag_no_handover_days)s) AS measure
+    FROM old o
+    JOIN programs_allocation al ON al.id = o.allocation_id
+    JOIN programs_budgetceiling c ON c.id = al.ceiling_id
+    JOIN programs_program p ON p.id = al.program_id AND p.kind IN ('equipment', 'capital')
+    WHERE NOT EXISTS (
+        SELECT 1 FROM recipients_verificationstep h
+        JOIN recipients_application a ON a.id = h.application_id
+        JOIN recipients_recipientgroup g ON g.id = a.group_id
+        WHERE h.program_id = al.program_id AND h.to_state = 'delivered' AND h.handover_date >= o.first_date
+          AND g.province_id = c.province_id AND (al.regency_id IS NULL OR g.regency_id = al.regency_id))
+    """, thresholds=("FLAG_NO_HANDOVER_DAYS",))
+
+INDICATORS = (R01, R02, R03, R04, R05, R06, R07, R08, R09, R10, R11, R12)
+BY_CODE = {i.code: i for i in INDICATORS}
+
+
+def indicator(code: str) -> Indicator | None:
+    return BY_CODE.get(code)
+
+
+# --- The computation -------------------------------------------------------------------------------
+
+LOCK = 0x1F1A6  # pg_advisory_xact_lock key: one computation at a time
+
+
+@transaction.atomic
+def compute(*, today: dt.date | None = None, codes=None) -> dict[str, dict[str, int]]:
+    """Run the indicators (all, or ``codes``) and bring the cases in line with what they find.
+    Returns {code: {"found", "raised", "reopened", "closed"}}. Statements per indicator: 5."""
+    now = timezone.now()
+    today = today or timezone.localdate()
+    counts = {}
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK])
+        for ind in INDICATORS:
+            if codes and ind.code not in codes:
+                continue
+            params = ind.params(today)
+            cursor.execute("DROP TABLE IF EXISTS flag_found")
+            cursor.execute(f"CREATE TEMP TABLE flag_found ON COMMIT DROP AS {ind.sql}", params)
+            found = cursor.rowcount
+            cursor.execute(
+                """
+                WITH up AS (
+                    INSERT INTO reports_flag (indicator, key, province_id, provinces, agencies, fiscal_year,
+                                              information, evidence, measure, state, raised_at, seen_at, version)
+                    SELECT %(code)s, key, province_id, provinces, agencies, fiscal_year, information, evidence,
+                           measure, 'open', %(now)s, %(now)s, 1
+                    FROM flag_found
+                    ON CONFLICT (indicator, key) DO UPDATE SET
+                        seen_at = EXCLUDED.seen_at, evidence = EXCLUDED.evidence, measure = EXCLUDED.measure,
+                        province_id = EXCLUDED.province_id, provinces = EXCLUDED.provinces,
+                        agencies = EXCLUDED.agencies, fiscal_year = EXCLUDED.fiscal_year,
+                        state = CASE WHEN reports_flag.state = 'closed' THEN 'open' ELSE reports_flag.state END,
+                        version = reports_flag.version
+                                  + CASE WHEN reports_flag.state = 'closed' THEN 1 ELSE 0 END
+                    RETURNING id, (xmax = 0) AS inserted, version
+                ),
+                previous AS (SELECT id FROM reports_flag WHERE indicator = %(code)s AND state = 'closed')
+                INSERT INTO reports_flagevent (flag_id, kind, from_state, to_state, text, created_at)
+                SELECT up.id, CASE WHEN up.inserted THEN 'raised' ELSE 'reopened' END,
+                       CASE WHEN up.inserted THEN '' ELSE 'closed' END, 'open', '', %(now)s
+                FROM up WHERE up.inserted OR up.id IN (SELECT id FROM previous)
+                RETURNING kind
+                """, {"code": ind.code, "now": now})
+            kinds = [row[0] for row in cursor.fetchall()]
+            cursor.execute(
+                """
+                WITH gone AS (
+                    SELECT id, state FROM reports_flag
+                    WHERE indicator = %(code)s AND state IN ('open', 'review') AND seen_at < %(now)s
+                    FOR UPDATE
+                ),
+                closed AS (
+                    UPDATE reports_flag f SET state = 'closed', decided_at = %(now)s, version = f.version + 1
+                    FROM gone WHERE f.id = gone.id RETURNING f.id, gone.state
+                )
+                INSERT INTO reports_flagevent (flag_id, kind, from_state, to_state, text, created_at)
+                SELECT id, 'closed', state, 'closed', '', %(now)s FROM closed
+                """, {"code": ind.code, "now": now})
+            counts[ind.code] = {"found": found, "raised": kinds.count("raised"), "reopened": kinds.count("reopened"),
+                                "closed": cursor.rowcount}
+    return counts
+
+
+# --- What a case measured, as a sentence -------------------------------------------------------------
+
+
+def _day(value) -> str:
+    """An ISO date of a measure as people write it: 10 Desember 2020."""
+    try:
+        return date_format(dt.date.fromisoformat(str(value)), "j F Y")
+    except ValueError:
+        return str(value or "–")
+
+
+def _rp(value) -> str:
+    return rupiah(int(value or 0))
+
+
+def describe(flag) -> str:
+    """The numbers the rule compared for this case, in the reader's language."""
+    m, code = flag.measure or {}, flag.indicator
+    if code == "R01":
+        what = _g("NIK") if m.get("what") == "nik" else _g("NIB")
+        return _g("%(what)s yang sama di %(programs)s program, %(agencies)s OPD, %(kinds)s jenis penerima.") % {
+            "what": what, "programs": m.get("programs"), "agencies": m.get("agencies"), "kinds": m.get("kinds")}
+    if code == "R02":
+        names = {"digits": _g("bukan 16 angka"), "region": _g("kode wilayah tidak dikenal"),
+                 "birth": _g("tanggal lahir tidak ada")}
+        return "; ".join(str(names.get(r, r)) for r in m.get("reasons", []))
+    if code == "R03":
+        return _g("Kode provinsi NIK %(nik)s, provinsi kelompok %(group)s.") % {
+            "nik": m.get("nik_province"), "group": m.get("group_province")}
+    if code == "R04":
+        return _g("Serah terima %(handover)s, SK %(sk)s.") % {
+            "handover": _day(m.get("handover_date")), "sk": _day(m.get("sk_date"))}
+    if code == "R05":
+        return _g("Realisasi %(amount)s bertanggal %(date)s untuk tahun anggaran %(year)s.") % {
+            "amount": _rp(m.get("amount")), "date": _day(m.get("date")), "year": m.get("fiscal_year")}
+    if code == "R06":
+        return _g("Disetujui %(hours)s jam setelah diusulkan (batas %(threshold)s jam).") % m
+    if code == "R07":
+        return _g("%(steps)s langkah oleh satu akun.") % m
+    if code == "R08":
+        what = {"leader": _g("NIK ketua"), "phone": _g("telepon"), "nib": _g("NIB")}.get(m.get("what"), "")
+        return _g("%(what)s yang sama dipakai %(names)s nama kelompok berbeda.") % {
+            "what": what, "names": m.get("names")}
+    if code == "R09":
+        return _g("Desember %(december)s dari %(total)s setahun (%(share)s%%; batas %(threshold)s%%); batas "
+                  "pencilan provinsi %(fence)s dari %(agencies)s OPD.") % {
+            "december": _rp(m.get("december")), "total": _rp(m.get("year_total")), "share": m.get("share"),
+            "threshold": m.get("threshold"), "fence": _rp(m.get("fence")), "agencies": m.get("agencies")}
+    if code == "R10":
+        return _g("%(amount)s diserahkan kepada satu kelompok (%(share)s%% program); batas pencilan %(fence)s dari "
+                  "%(groups)s kelompok.") % {"amount": _rp(m.get("amount")), "share": m.get("share"),
+                                            "fence": _rp(m.get("fence")), "groups": m.get("groups")}
+    if code == "R11":
+        return _g("Tahun %(years)s.") % {"years": " & ".join(str(y) for y in m.get("years", []))}
+    if code == "R12":
+        return _g("%(amount)s dalam %(n)s realisasi sejak %(date)s, tanpa serah terima (batas %(days)s hari).") % {
+            "amount": _rp(m.get("amount")), "n": m.get("realizations"), "date": _day(m.get("first_date")),
+            "days": m.get("days")}
+    return ""
