@@ -272,6 +272,7 @@ def run() -> int:
         manage(env, "load_demo")
         manage(env, "collectstatic", "--noinput", "-v", "0")
         manage(env, "rollup")
+        manage(env, "flags")
         celery = str(BIN / "celery")
         children = [
             subprocess.Popen(

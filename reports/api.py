@@ -36,7 +36,7 @@ from core.params import (
 from programs.models import Program
 from programs.reference import FUNDING_SOURCES
 from recipients.models import State
-from reports import trail
+from reports import cases, trail
 from reports.models import ApplicationRollup, BudgetRollup
 from reports.opendata import FIELDS
 from reports.publication import published_serializer
@@ -235,6 +235,48 @@ class RegionViewSet(PublicViewSet):
     lookup_value_regex = r"[0-9]{2}(\.[0-9]{2})?"
 
 
+class FlagCountSerializer(serializers.Serializer):
+    province_code = serializers.CharField(source="province__code")
+    province = serializers.CharField(source="province__name")
+    indicator = serializers.CharField(help_text="R01 … R12: /definisi/#R01")
+    indicator_title = serializers.CharField(source="title")
+    raised = serializers.IntegerField()
+    open = serializers.IntegerField(help_text="Terbuka atau sedang diperiksa / open or under review")
+    explained = serializers.IntegerField()
+    referred = serializers.IntegerField()
+    dismissed = serializers.IntegerField()
+    closed = serializers.IntegerField(help_text="Ditutup karena data berubah / closed: the data changed")
+
+
+@extend_schema(tags=["integritas"], parameters=[OpenApiParameter(
+    "provinsi", str, description="Kode provinsi Kemendagri, dua angka (36) / province code", pattern="[0-9]{2}")])
+class FlagCountViewSet(viewsets.GenericViewSet):
+    """Temuan (red flag) per provinsi dan indikator: jumlah yang ditemukan, terbuka, dijelaskan,
+    dirujuk, dikesampingkan dan ditutup. Hanya jumlah, tanpa data pribadi; dibaca langsung
+    (keputusan auditor tampak dalam semenit)."""
+
+    schema = PublicAPISchema()
+    serializer_class = FlagCountSerializer
+    pagination_class = None
+
+    @classmethod
+    def as_view(cls, actions=None, **initkwargs):
+        return live_public_page(super().as_view(actions, **initkwargs))
+
+    def list(self, request):
+        unknown = sorted(set(request.query_params) - {"provinsi"})
+        if unknown:
+            raise ValidationError({name: [_("Parameter tidak dikenal.")] for name in unknown})
+        province = None
+        if "provinsi" in request.query_params:
+            code = request.query_params["provinsi"]
+            province = (Region.objects.provinces().filter(code=code).first()
+                        if re.fullmatch(r"[0-9]{2}", code) else None)
+            if province is None:
+                raise ValidationError({"provinsi": [_("Kode provinsi dua angka Kemendagri, mis. 36.")]})
+        return Response(self.get_serializer(cases.public_counts(province), many=True).data)
+
+
 CURSOR_PARAMS = ("after", "before")
 CURSOR = re.compile(r"[A-Za-z0-9_-]{1,200}")  # URL-safe base64 (core.pagination)
 
@@ -363,6 +405,7 @@ router.register("anggaran", BudgetViewSet, basename="budget")
 router.register("program", ProgramViewSet, basename="program")
 router.register("kelompok", GroupCountViewSet, basename="group-count")
 router.register("wilayah", RegionViewSet, basename="region")
+router.register("integritas", FlagCountViewSet, basename="flag-count")
 for _figure, _viewset in TRAIL_VIEWSETS.items():
     router.register(f"jejak/{_figure}", _viewset, basename=f"trail-{_figure}")
 

@@ -72,7 +72,7 @@ def counts_by_state(flag_qs) -> dict[str, int]:
 
 
 def public_counts(province: Region | None = None) -> list[dict]:
-    """Per indicator (and province): raised, open (open or under review), explained, referred,
+    """Per province and indicator: raised, open (open or under review), explained, referred,
     dismissed, closed by a change of data. Counts only, never a record. One query."""
     qs = Flag.objects.all() if province is None else Flag.objects.filter(province=province)
     rows = (qs.order_by().values("province__code", "province__name", "indicator")

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
-from django.utils.formats import date_format
+from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _g
 from django.utils.translation import gettext_lazy as _
 
@@ -471,6 +471,11 @@ def _day(value) -> str:
         return str(value or "–")
 
 
+def _num(value) -> str:
+    """A measured decimal in the reader's locale: 52,6 in Indonesian."""
+    return number_format(value if value is not None else 0, decimal_pos=1, use_l10n=True)
+
+
 def _rp(value) -> str:
     return rupiah(int(value or 0))
 
@@ -496,7 +501,8 @@ def describe(flag) -> str:
         return _g("Realisasi %(amount)s bertanggal %(date)s untuk tahun anggaran %(year)s.") % {
             "amount": _rp(m.get("amount")), "date": _day(m.get("date")), "year": m.get("fiscal_year")}
     if code == "R06":
-        return _g("Disetujui %(hours)s jam setelah diusulkan (batas %(threshold)s jam).") % m
+        return _g("Disetujui %(hours)s jam setelah diusulkan (batas %(threshold)s jam).") % {
+            "hours": _num(m.get("hours")), "threshold": m.get("threshold")}
     if code == "R07":
         return _g("%(steps)s langkah oleh satu akun.") % m
     if code == "R08":
@@ -504,13 +510,16 @@ def describe(flag) -> str:
         return _g("%(what)s yang sama dipakai %(names)s nama kelompok berbeda.") % {
             "what": what, "names": m.get("names")}
     if code == "R09":
-        return _g("Desember %(december)s dari %(total)s setahun (%(share)s%%; batas %(threshold)s%%); batas "
-                  "pencilan provinsi %(fence)s dari %(agencies)s OPD.") % {
-            "december": _rp(m.get("december")), "total": _rp(m.get("year_total")), "share": m.get("share"),
-            "threshold": m.get("threshold"), "fence": _rp(m.get("fence")), "agencies": m.get("agencies")}
+        text = _g("Desember %(december)s dari %(total)s setahun (%(share)s%%; batas %(threshold)s%%).") % {
+            "december": _rp(m.get("december")), "total": _rp(m.get("year_total")), "share": _num(m.get("share")),
+            "threshold": m.get("threshold")}
+        if (m.get("agencies") or 0) < 4:
+            return text + " " + _g("Pencilan antar-OPD tidak dihitung: kurang dari 4 OPD provinsi ini berealisasi.")
+        return text + " " + _g("Batas pencilan provinsi %(fence)s dari %(agencies)s OPD.") % {
+            "fence": _rp(m.get("fence")), "agencies": m.get("agencies")}
     if code == "R10":
         return _g("%(amount)s diserahkan kepada satu kelompok (%(share)s%% program); batas pencilan %(fence)s dari "
-                  "%(groups)s kelompok.") % {"amount": _rp(m.get("amount")), "share": m.get("share"),
+                  "%(groups)s kelompok.") % {"amount": _rp(m.get("amount")), "share": _num(m.get("share")),
                                             "fence": _rp(m.get("fence")), "groups": m.get("groups")}
     if code == "R11":
         return _g("Tahun %(years)s.") % {"years": " & ".join(str(y) for y in m.get("years", []))}

@@ -26,7 +26,7 @@ from core.views import bad_request
 from ledger import log as ledger_log
 from programs.models import FundingSource, Program, SourceArticle
 from recipients.models import Sector, VerificationStep
-from reports import publication
+from reports import cases, publication
 from reports.models import BudgetRollup
 from reports.rollup import rollup_as_of
 
@@ -198,6 +198,17 @@ def datapackage_descriptor(request) -> dict:
             "format": "csv", "mediatype": "text/csv", "encoding": "utf-8",
             "dialect": {"delimiter": ",", "header": True},
             "schema": _table_schema(AIDED_FIELDS),
+        }, {
+            "name": "temuan",
+            "title": "Temuan (red flag) per provinsi dan indikator / Red flags by province and indicator",
+            "description": _("Jumlah temuan yang ditemukan, terbuka, dijelaskan, dirujuk, dikesampingkan dan ditutup "
+                             "per provinsi dan indikator; tanpa satu pun data pribadi atau catatan. Definisi: "
+                             "/definisi/#temuan."),
+            "path": "temuan.csv",
+            "profile": "tabular-data-resource",
+            "format": "csv", "mediatype": "text/csv", "encoding": "utf-8",
+            "dialect": {"delimiter": ",", "header": True},
+            "schema": _table_schema(FLAG_FIELDS),
         }],
         "x_downloads": {fmt: request.build_absolute_uri(reverse("opendata:download", args=[fmt]))
                         for fmt in ("csv", "xlsx", "json")},
@@ -208,6 +219,34 @@ def datapackage_descriptor(request) -> dict:
                      "download": request.build_absolute_uri(reverse("ledger:archive")),
                      "page": request.build_absolute_uri(reverse("ledger:index"))},
     }
+
+
+# The red flags' public counts (``/integritas/``): per province and indicator, never a record.
+FLAG_FIELDS = [
+    Field("province_code", "province__code", "string", "Kode provinsi", "Province code", "",
+          {"required": True, "pattern": "[0-9]{2}"}),
+    Field("province", "province__name", "string", "Provinsi", "Province", "", {"required": True}),
+    Field("indicator", "indicator", "string", "Kode indikator", "Indicator code", "Lihat /definisi/#R01 …",
+          {"required": True, "pattern": "R[0-9]{2}"}),
+    Field("indicator_title", "title", "string", "Indikator", "Indicator", ""),
+    *[Field(name, name, "integer", title_id, title_en, "", {"required": True, "minimum": 0}) for name, title_id, title_en in (
+        ("raised", "Ditemukan", "Raised"), ("open", "Terbuka atau diperiksa", "Open or under review"),
+        ("explained", "Dijelaskan", "Explained"), ("referred", "Dirujuk", "Referred"),
+        ("dismissed", "Dikesampingkan", "Dismissed"), ("closed", "Ditutup: data berubah", "Closed: data changed"))],
+]
+
+
+@require_safe
+@cache_control(public=True, max_age=60)
+def flag_counts(request):
+    """``temuan.csv``: the red flags' counts per province and indicator (``reports.cases``)."""
+    rows = ([safe_cell(row[{"province_code": "province__code", "province": "province__name",
+                             "indicator_title": "title"}.get(f.name, f.name)]) for f in FLAG_FIELDS]
+            for row in cases.public_counts())
+    response = StreamingHttpResponse(csv_lines([f.name for f in FLAG_FIELDS], rows),
+                                     content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="temuan.csv"'
+    return response
 
 
 # The aided IKM groups (``/penerima/``) as a resource: published fields only, a row per approved

@@ -14,6 +14,7 @@ urlpatterns = [
     path("jejak/<slug:figure>/", views.figure_trail, name="trail"),
     path("provinsi/<str:code>/pdf/", views.province_pdf, name="province-pdf"),
     path("definisi/", views.definitions, name="definitions"),
+    path("integritas/", views.integrity, name="integrity"),
     path("kelola/laporan/realisasi/", views.report_realization, name="report-realization"),
     path("kelola/laporan/serah-terima/<int:pk>/", views.handover_record, name="handover-record"),
     path("kelola/laporan/lampiran-sk/", views.decree_attachment, name="decree-attachment"),

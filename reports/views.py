@@ -21,13 +21,13 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from core.cache import live_public_page, public_page
 from core.models import Region
 from core.pagination import seek_page
-from core.params import lenient, parse_year
+from core.params import lenient, parse_region_code, parse_year
 from ledger import log as ledger_log
 from programs.models import Agency, Program
 from recipients import exports
 from recipients.models import VerificationStep
 from recipients.selectors import applications_visible_to, exports_visible_to
-from reports import documents, ledger_audit, policy, publication, subscriptions, trail
+from reports import cases, documents, flags, ledger_audit, policy, publication, subscriptions, trail
 from reports.forms import RealizationReportForm, SubscriptionForm
 from reports.models import RollupRun
 from reports.rollup import request_rollup, rollup_as_of
@@ -227,8 +227,25 @@ def _ledger_key(figure: str, obj) -> tuple[str, int]:
 @require_safe
 @cache_control(public=True, max_age=3600)
 def definitions(request):
-    """What every public figure means, each with an anchor the pages link to."""
-    return render(request, "reports/definitions.html", {"figures": trail.FIGURES.values(), "trails": trail.TRAILS})
+    """What every public figure means, each with an anchor the pages link to; and each red-flag
+    indicator with its threshold."""
+    return render(request, "reports/definitions.html", {"figures": trail.FIGURES.values(), "trails": trail.TRAILS,
+                                                        "indicators": flags.INDICATORS})
+
+
+@live_public_page
+def integrity(request):
+    """The integrity of the money: per province and indicator, how many red flags were raised and
+    where their cases stand. Counts only; read live (an auditor's decision shows within the
+    minute). One query, and one for the provinces of the filter."""
+    code = lenient(parse_region_code, request.GET.get("provinsi"))
+    province = Region.objects.provinces().filter(code=code).first() if code else None
+    rows = cases.public_counts(province)
+    columns = ("raised", "open", "explained", "referred", "dismissed", "closed")
+    totals = {c: sum(r[c] for r in rows) for c in columns}
+    return render(request, "reports/integrity.html", {
+        "rows": rows, "totals": totals, "province": province, "indicators": flags.INDICATORS,
+        "provinces": Region.objects.provinces().order_by("code")})
 
 
 @public_page(params={})

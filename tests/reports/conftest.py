@@ -3,6 +3,7 @@ import pytest
 from accounts.demo import load_users
 from programs.demo import load_budgets
 from recipients.demo import load_recipients
+from reports import flags
 from reports.rollup import rollup_run
 
 
@@ -13,3 +14,4 @@ def demo(regions):
     load_users()
     load_recipients()
     rollup_run()
+    flags.compute()

@@ -11,9 +11,9 @@ from django.urls import reverse
 
 from accounts.models import Notification, User
 from programs import services as budget_services
-from programs.models import Allocation, Program
+from programs.models import Allocation, Program, Realization
 from recipients import services
-from recipients.models import PersonalDataView, RecipientGroup, Sector, State
+from recipients.models import Application, PersonalDataView, RecipientGroup, Sector, State
 from reports import cases, flags
 from reports.models import Flag, FlagEvent
 from tests.factories import AllocationFactory, CeilingFactory, ProgramFactory, real_pdf, region
@@ -391,3 +391,34 @@ def test_definitions_fill_their_thresholds(settings):
     assert "12 jam" in flags.R06.text()
     assert "50%" in flags.R09.text()
     assert {i.code for i in flags.INDICATORS} == {f"R{n:02d}" for n in range(1, 13)}
+
+
+# --- The demo's planted cases ------------------------------------------------------------------
+
+
+def test_on_the_demo_each_indicator_flags_its_plant_and_not_its_near_miss(demo):
+    """``load_demo`` plants one case per indicator and a near-miss beside it (reports.demo)."""
+    from reports.demo import plant_flags
+
+    assert plant_flags() == 7 and plant_flags() == 0  # idempotent
+    flags.compute()
+    # (The fixture computed the flags before the plants: the approvals it found fast are closed now.)
+    found = {code: list(Flag.objects.filter(indicator=code).exclude(state=Flag.State.CLOSED).order_by("pk"))
+             for code in flags.BY_CODE}
+    names = {code: [groups_of(f) for f in fs] for code, fs in found.items()}
+    assert names["R01"] == [{"KPM Warung Sembako Ciruas", "Kelompok Jahit Ciruas Mandiri"}]  # not KPM Kue Basah
+    assert names["R08"] == [{"Kelompok Perajin Tas Pontang", "Kelompok Tenun Pontang"}]
+    assert [f.measure["reasons"] for f in found["R02"]] == [["birth"]]  # not the women's day + 40
+    assert names["R02"] == names["R03"] == [{"Kelompok Tenun Pontang"}]
+    assert names["R04"] == [{"KPM Bengkel Motor Kramatwatu"}]  # not the four handed over after their SK
+    assert names["R10"] == [{"KPM Bengkel Motor Kramatwatu"}]  # not the four of Rp2,5 juta
+    assert names["R07"] == [{"KPM Ternak Ayam Cikande"}]
+    assert names["R11"] == [{"KUB Jahit Makmur Kramatwatu"}]
+    r06 = [Application.objects.get(pk=f.evidence["applications"][0]).group.name for f in found["R06"]]
+    assert r06 == ["Kelompok Jahit Ciruas Mandiri"]  # every other approval came a fortnight after
+    assert [(f.fiscal_year, f.measure["share"]) for f in found["R09"]] == [(2021, 52.6)]  # not Disperindag 2020
+    assert [Realization.objects.get(pk=f.evidence["realizations"][0]).date for f in found["R05"]] == [
+        dt.date(2022, 1, 4)]  # not the Rp100 juta of 31 December 2021
+    r12 = {Allocation.objects.get(pk=f.evidence["allocations"][0]).regency.code for f in found["R12"]}
+    assert "36.02" in r12 and "36.04" not in r12  # Lebak paid with no handover; Serang handed over after
+    assert all(found.values()), [code for code, fs in found.items() if not fs]

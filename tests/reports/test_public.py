@@ -24,7 +24,8 @@ def public_urls():
         "/penerima/", "/penerima/?provinsi=36", f"/penerima/?program={program.pk}", "/api/v1/",
         "/api/v1/anggaran/", "/api/v1/anggaran/?provinsi=36", "/api/v1/program/", f"/api/v1/program/{program.pk}/",
         "/api/v1/kelompok/", "/api/v1/kelompok/?provinsi=36", "/api/v1/wilayah/", "/api/schema/",
-        "/definisi/", *trail_urls(program),
+        "/definisi/", "/integritas/", "/integritas/?provinsi=36", "/api/v1/integritas/",
+        "/api/v1/integritas/?provinsi=36", "/data/temuan.csv", *trail_urls(program),
     ]
 
 

@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from accounts.demo import DEMO_PASSWORD, load_users
 from programs.demo import load_budgets
 from recipients.demo import load_recipients
+from reports.demo import plant_flags
 
 
 class Command(BaseCommand):
@@ -19,7 +20,7 @@ class Command(BaseCommand):
         except RuntimeError as exc:
             raise CommandError(str(exc)) from exc
         users = load_users()
-        groups = load_recipients()
+        groups = load_recipients() + plant_flags()
         self.stdout.write(
             "Data demo: {agencies} OPD, {programs} program, {ceilings} pagu, {allocations} alokasi; ".format(**counts)
             + f"{groups} kelompok baru; {users} login demo (kata sandi: {DEMO_PASSWORD})."
