@@ -23,7 +23,6 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.formats import date_format, number_format
-from django.utils.translation import gettext as _g
 from django.utils.translation import gettext_lazy as _
 
 from core.money import rupiah
@@ -484,47 +483,47 @@ def describe(flag) -> str:
     """The numbers the rule compared for this case, in the reader's language."""
     m, code = flag.measure or {}, flag.indicator
     if code == "R01":
-        what = _g("NIK") if m.get("what") == "nik" else _g("NIB")
-        return _g("%(what)s yang sama di %(programs)s program, %(agencies)s OPD, %(kinds)s jenis penerima.") % {
+        what = _("NIK") if m.get("what") == "nik" else _("NIB")
+        return _("%(what)s yang sama di %(programs)s program, %(agencies)s OPD, %(kinds)s jenis penerima.") % {
             "what": what, "programs": m.get("programs"), "agencies": m.get("agencies"), "kinds": m.get("kinds")}
     if code == "R02":
-        names = {"digits": _g("bukan 16 angka"), "region": _g("kode wilayah tidak dikenal"),
-                 "birth": _g("tanggal lahir tidak ada")}
+        names = {"digits": _("bukan 16 angka"), "region": _("kode wilayah tidak dikenal"),
+                 "birth": _("tanggal lahir tidak ada")}
         return "; ".join(str(names.get(r, r)) for r in m.get("reasons", []))
     if code == "R03":
-        return _g("Kode provinsi NIK %(nik)s, provinsi kelompok %(group)s.") % {
+        return _("Kode provinsi NIK %(nik)s, provinsi kelompok %(group)s.") % {
             "nik": m.get("nik_province"), "group": m.get("group_province")}
     if code == "R04":
-        return _g("Serah terima %(handover)s, SK %(sk)s.") % {
+        return _("Serah terima %(handover)s, SK %(sk)s.") % {
             "handover": _day(m.get("handover_date")), "sk": _day(m.get("sk_date"))}
     if code == "R05":
-        return _g("Realisasi %(amount)s bertanggal %(date)s untuk tahun anggaran %(year)s.") % {
+        return _("Realisasi %(amount)s bertanggal %(date)s untuk tahun anggaran %(year)s.") % {
             "amount": _rp(m.get("amount")), "date": _day(m.get("date")), "year": m.get("fiscal_year")}
     if code == "R06":
-        return _g("Disetujui %(hours)s jam setelah diusulkan (batas %(threshold)s jam).") % {
+        return _("Disetujui %(hours)s jam setelah diusulkan (batas %(threshold)s jam).") % {
             "hours": _num(m.get("hours")), "threshold": m.get("threshold")}
     if code == "R07":
-        return _g("%(steps)s langkah oleh satu akun.") % m
+        return _("%(steps)s langkah oleh satu akun.") % m
     if code == "R08":
-        what = {"leader": _g("NIK ketua"), "phone": _g("telepon"), "nib": _g("NIB")}.get(m.get("what"), "")
-        return _g("%(what)s yang sama dipakai %(names)s nama kelompok berbeda.") % {
+        what = {"leader": _("NIK ketua"), "phone": _("telepon"), "nib": _("NIB")}.get(m.get("what"), "")
+        return _("%(what)s yang sama dipakai %(names)s nama kelompok berbeda.") % {
             "what": what, "names": m.get("names")}
     if code == "R09":
-        text = _g("Desember %(december)s dari %(total)s setahun (%(share)s%%; batas %(threshold)s%%).") % {
+        text = _("Desember %(december)s dari %(total)s setahun (%(share)s%%; batas %(threshold)s%%).") % {
             "december": _rp(m.get("december")), "total": _rp(m.get("year_total")), "share": _num(m.get("share")),
             "threshold": m.get("threshold")}
         if (m.get("agencies") or 0) < 4:
-            return text + " " + _g("Pencilan antar-OPD tidak dihitung: kurang dari 4 OPD provinsi ini berealisasi.")
-        return text + " " + _g("Batas pencilan provinsi %(fence)s dari %(agencies)s OPD.") % {
+            return text + " " + _("Pencilan antar-OPD tidak dihitung: kurang dari 4 OPD provinsi ini berealisasi.")
+        return text + " " + _("Batas pencilan provinsi %(fence)s dari %(agencies)s OPD.") % {
             "fence": _rp(m.get("fence")), "agencies": m.get("agencies")}
     if code == "R10":
-        return _g("%(amount)s diserahkan kepada satu kelompok (%(share)s%% program); batas pencilan %(fence)s dari "
+        return _("%(amount)s diserahkan kepada satu kelompok (%(share)s%% program); batas pencilan %(fence)s dari "
                   "%(groups)s kelompok.") % {"amount": _rp(m.get("amount")), "share": _num(m.get("share")),
                                             "fence": _rp(m.get("fence")), "groups": m.get("groups")}
     if code == "R11":
-        return _g("Tahun %(years)s.") % {"years": " & ".join(str(y) for y in m.get("years", []))}
+        return _("Tahun %(years)s.") % {"years": " & ".join(str(y) for y in m.get("years", []))}
     if code == "R12":
-        return _g("%(amount)s dalam %(n)s realisasi sejak %(date)s, tanpa serah terima (batas %(days)s hari).") % {
+        return _("%(amount)s dalam %(n)s realisasi sejak %(date)s, tanpa serah terima (batas %(days)s hari).") % {
             "amount": _rp(m.get("amount")), "n": m.get("realizations"), "date": _day(m.get("first_date")),
             "days": m.get("days")}
     return ""

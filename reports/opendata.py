@@ -229,7 +229,8 @@ FLAG_FIELDS = [
     Field("indicator", "indicator", "string", "Kode indikator", "Indicator code", "Lihat /definisi/#R01 …",
           {"required": True, "pattern": "R[0-9]{2}"}),
     Field("indicator_title", "title", "string", "Indikator", "Indicator", ""),
-    *[Field(name, name, "integer", title_id, title_en, "", {"required": True, "minimum": 0}) for name, title_id, title_en in (
+    *[Field(name, name, "integer", title_id, title_en, "", {"required": True, "minimum": 0})
+      for name, title_id, title_en in (
         ("raised", "Ditemukan", "Raised"), ("open", "Terbuka atau diperiksa", "Open or under review"),
         ("explained", "Dijelaskan", "Explained"), ("referred", "Dirujuk", "Referred"),
         ("dismissed", "Dikesampingkan", "Dismissed"), ("closed", "Ditutup: data berubah", "Closed: data changed"))],
