@@ -422,3 +422,27 @@ def test_on_the_demo_each_indicator_flags_its_plant_and_not_its_near_miss(demo):
     r12 = {Allocation.objects.get(pk=f.evidence["allocations"][0]).regency.code for f in found["R12"]}
     assert "36.02" in r12 and "36.04" not in r12  # Lebak paid with no handover; Serang handed over after
     assert all(found.values()), [code for code, fs in found.items() if not fs]
+
+
+# --- The planted-anomaly generator -------------------------------------------------------------
+
+
+def test_generate_national_plants_each_pattern_and_every_plant_is_found(regions):
+    """``generate_national --anomalies 3``: every planted case found; the clean synthetic rows
+    raise none of the NIK, timing, spike or concentration flags."""
+    from django.core.management import call_command
+
+    from tests.reports.anomalies import other_flags, planted_and_found
+
+    call_command("generate_national", groups=3000, realizations=20000, seed=3, anomalies=3, verbosity=0)
+    flags.compute()
+    with connection.cursor() as cursor:
+        result = planted_and_found(cursor)
+        others = other_flags(cursor)
+    # (3,000 groups leave one program with the six deliveries a concentration plant needs.)
+    assert all(planted >= (1 if code == "R10" else 3) for code, (planted, _f) in result.items()), str(result)
+    assert {code: found for code, (_p, found) in result.items()} == {
+        code: planted for code, (planted, _f) in result.items()}, result
+    # Clean synthetic data: only goods allocations whose regency saw no delivery after the money
+    # (R12) and handovers moved by an R12 plant (R04) may remain.
+    assert set(others) <= {"R04", "R12"}, others

@@ -28,7 +28,7 @@ from programs.signals import bulk_loaded
 PREFIX = "[Sintetis] "
 SYNTHETIC_SOURCES = [("sintetis-prov", f"{PREFIX}APBD provinsi", "province"),
                      ("sintetis-dekon", f"{PREFIX}APBN dekonsentrasi", "national")]
-LOADED = ("programs_realization", "recipients_recipientgroup", "recipients_application")
+LOADED = ("programs_realization", "recipients_recipientgroup", "recipients_application", "recipients_member")
 SECTORS = ["masks", "garments", "metal", "food", "crafts", "health", "trade", "other"]
 # State mix of applications and the steps each state implies.
 STATES = [("proposed", 30), ("doc_checked", 20), ("field_checked", 15), ("approved", 15), ("delivered", 12),
@@ -37,6 +37,156 @@ PATH = {"proposed": [], "doc_checked": ["doc_checked"], "field_checked": ["doc_c
         "approved": ["doc_checked", "field_checked", "approved"],
         "delivered": ["doc_checked", "field_checked", "approved", "delivered"],
         "returned": ["returned"], "rejected": ["doc_checked", "rejected"]}
+
+
+def synthetic_nik(regency_code: str, i: int) -> str:
+    """A structurally valid NIK for synthetic group ``i``: its regency, kecamatan 01, a birth
+    date that exists, a serial; unique over the first 33 million groups."""
+    serial, k = i % 9999 + 1, i // 9999
+    day, month, year = 1 + k % 28, 1 + (k // 28) % 12, (60 + k // 336) % 100
+    return f"{regency_code.replace('.', '')}01{day:02d}{month:02d}{year:02d}{serial:04d}"
+
+
+# Each pattern of reports.flags planted n times into the synthetic rows, every planted record
+# marked ("Anomali R01" in a name, a description, a note or an SK number) so that a benchmark can
+# check that each one is found. Chosen deterministically (by id), each plant from its own slice of
+# the applications so no two plants touch the same group. Runs before the totals are made true.
+ANOMALIES = {
+    # The first n approved groups of 2020 share their leader's NIK with the last n, as a member.
+    "R01": """
+        WITH a AS (SELECT x.group_id, x.program_id, row_number() OVER (ORDER BY x.id) AS rn
+                   FROM recipients_application x JOIN programs_program p ON p.id = x.program_id
+                   WHERE x.state = 'approved' AND p.fiscal_year = 2020 ORDER BY x.id LIMIT %(n)s),
+             b AS (SELECT x.group_id, x.program_id, row_number() OVER (ORDER BY x.id DESC) AS rn
+                   FROM recipients_application x JOIN programs_program p ON p.id = x.program_id
+                   WHERE x.state = 'approved' AND p.fiscal_year = 2020 ORDER BY x.id DESC LIMIT %(n)s)
+        INSERT INTO recipients_member (group_id, name, nik, role)
+        SELECT b.group_id, 'Anomali R01', g.leader_nik, 'member'
+        FROM a JOIN b USING (rn) JOIN recipients_recipientgroup g ON g.id = a.group_id
+        WHERE a.program_id <> b.program_id""",
+    # A leader's NIK with day 32: no such birth date.
+    "R02": """
+        UPDATE recipients_member m SET nik = substr(m.nik, 1, 6) || '32' || substr(m.nik, 9), name = 'Anomali R02'
+        WHERE m.id IN (SELECT m2.id FROM recipients_member m2 JOIN recipients_application x ON x.group_id = m2.group_id
+                       WHERE x.state = 'proposed' ORDER BY x.id LIMIT %(n)s)""",
+    # A leader's NIK from a Kalimantan Selatan regency in a group of another province.
+    "R03": """
+        UPDATE recipients_member m SET nik = '6306' || substr(m.nik, 5), name = 'Anomali R03'
+        WHERE m.id IN (SELECT m2.id FROM recipients_member m2 JOIN recipients_application x ON x.group_id = m2.group_id
+                       JOIN recipients_recipientgroup g ON g.id = m2.group_id
+                       JOIN core_region r ON r.id = g.province_id
+                       WHERE x.state = 'proposed' AND r.code <> '63' ORDER BY x.id OFFSET %(n)s LIMIT %(n)s)""",
+    # A handover dated five days before its decree.
+    "R04": """
+        UPDATE recipients_verificationstep d SET handover_date = make_date(p.fiscal_year, 6, 10), note = 'Anomali R04'
+        FROM recipients_application x JOIN programs_program p ON p.id = x.program_id
+        WHERE d.application_id = x.id AND d.to_state = 'delivered'
+          AND x.id IN (SELECT id FROM recipients_application WHERE state = 'delivered' ORDER BY id LIMIT %(n)s)""",
+    # A realization dated in January of the next year.
+    "R05": """
+        UPDATE programs_realization SET date = make_date(extract(year FROM date)::int + 1, 1, 5),
+                                        description = 'Anomali R05'
+        WHERE id IN (SELECT id FROM programs_realization ORDER BY id LIMIT %(n)s)""",
+    # Approved an hour after the proposal.
+    "R06": """
+        UPDATE recipients_application a SET created_at = s.created_at - interval '1 hour',
+                                            sk_number = 'ANOMALI-R06-' || a.id
+        FROM recipients_verificationstep s
+        WHERE s.application_id = a.id AND s.to_state = 'approved'
+          AND a.id IN (SELECT id FROM recipients_application WHERE state = 'approved' ORDER BY id
+                       OFFSET 2 * %(n)s LIMIT %(n)s)""",
+    # Proposed and every step made by one account.
+    "R07": """
+        WITH chosen AS (SELECT id FROM recipients_application WHERE state = 'approved' ORDER BY id
+                        OFFSET 3 * %(n)s LIMIT %(n)s),
+             steps AS (UPDATE recipients_verificationstep SET actor_id = %(user)s
+                       WHERE application_id IN (SELECT id FROM chosen))
+        UPDATE recipients_application SET created_by_id = %(user)s, sk_number = 'ANOMALI-R07-' || id
+        WHERE id IN (SELECT id FROM chosen)""",
+    # A group under another name with another group's phone.
+    "R08": """
+        WITH c AS (SELECT id, contact_phone, row_number() OVER (ORDER BY app) AS rn FROM (
+                       SELECT g.id, g.contact_phone, x.id AS app
+                       FROM recipients_application x JOIN recipients_recipientgroup g ON g.id = x.group_id
+                       WHERE x.state = 'proposed' ORDER BY x.id OFFSET 2 * %(n)s LIMIT %(n)s) s),
+             d AS (SELECT id, row_number() OVER (ORDER BY app) AS rn FROM (
+                       SELECT g.id, x.id AS app
+                       FROM recipients_application x JOIN recipients_recipientgroup g ON g.id = x.group_id
+                       WHERE x.state = 'proposed' ORDER BY x.id OFFSET 3 * %(n)s LIMIT %(n)s) s)
+        UPDATE recipients_recipientgroup g SET contact_phone = c.contact_phone,
+               name = 'Kelompok anomali R08-' || g.id, normalized_name = 'kelompok anomali r08-' || g.id
+        FROM c JOIN d USING (rn) WHERE g.id = d.id""",
+    # December twice the rest of an OPD's year, in the first n provinces.
+    "R09": """
+        WITH target AS (
+            SELECT DISTINCT ON (c.province_id) c.province_id, p.agency_id, al.id AS allocation_id
+            FROM programs_allocation al JOIN programs_budgetceiling c ON c.id = al.ceiling_id
+            JOIN programs_program p ON p.id = al.program_id
+            WHERE c.fiscal_year = 2020 AND p.name LIKE '[Sintetis]%%'
+              AND c.province_id IN (SELECT id FROM core_region WHERE level = 1 ORDER BY code LIMIT %(n)s)
+            ORDER BY c.province_id, al.id),
+        totals AS (
+            SELECT t.allocation_id, sum(r.amount) AS total FROM target t
+            JOIN programs_allocation al ON al.program_id IN (SELECT id FROM programs_program
+                                                              WHERE agency_id = t.agency_id AND fiscal_year = 2020)
+            JOIN programs_budgetceiling c ON c.id = al.ceiling_id AND c.province_id = t.province_id
+            JOIN programs_realization r ON r.allocation_id = al.id
+            GROUP BY t.allocation_id)
+        INSERT INTO programs_realization (allocation_id, date, amount, description, document_number, created_at)
+        SELECT allocation_id, '2020-12-15', 2 * total, 'Anomali R09', '', now() FROM totals""",
+    # One delivered group of a program receives Rp50 juta where the others receive Rp1-10 juta.
+    "R10": """
+        UPDATE recipients_verificationstep d SET handover_amount = 50000000, note = 'Anomali R10'
+        WHERE d.id IN (
+            SELECT DISTINCT ON (x.program_id) s.id FROM recipients_verificationstep s
+            JOIN recipients_application x ON x.id = s.application_id
+            WHERE s.to_state = 'delivered' AND x.program_id IN (
+                SELECT program_id FROM recipients_application WHERE state = 'delivered'
+                GROUP BY program_id HAVING count(*) >= 6 ORDER BY program_id LIMIT %(n)s)
+            ORDER BY x.program_id, s.id DESC)""",
+    # A group approved in 2020 approved again by the 2021 program of the same name and OPD.
+    "R11": """
+        INSERT INTO recipients_application (group_id, program_id, state, sk_number, has_duplicate, version,
+                                            created_at, updated_at)
+        SELECT x.group_id, p21.id, 'approved', 'ANOMALI-R11-' || x.id, false, 1, now(), now()
+        FROM recipients_application x JOIN programs_program p20 ON p20.id = x.program_id
+        JOIN programs_program p21 ON p21.agency_id = p20.agency_id AND p21.name = p20.name
+                                  AND p21.fiscal_year = p20.fiscal_year + 1
+        WHERE x.id IN (SELECT a.id FROM recipients_application a JOIN programs_program p ON p.id = a.program_id
+                       WHERE a.state = 'approved' AND p.fiscal_year = 2020 ORDER BY a.id
+                       OFFSET 4 * %(n)s LIMIT %(n)s)""",
+    # A goods allocation whose handovers all predate its first realization: money without goods.
+    "R12": """
+        WITH chosen AS (
+            SELECT al.id, al.program_id, al.regency_id, (SELECT min(date) FROM programs_realization r
+                                                         WHERE r.allocation_id = al.id) AS first_date
+            FROM programs_allocation al JOIN programs_program p ON p.id = al.program_id
+            WHERE p.kind IN ('equipment', 'capital') AND p.name LIKE '[Sintetis]%%'
+              AND EXISTS (SELECT 1 FROM programs_realization r WHERE r.allocation_id = al.id)
+            ORDER BY al.id LIMIT %(n)s),
+        marked AS (UPDATE programs_allocation SET note = 'Anomali R12' WHERE id IN (SELECT id FROM chosen))
+        UPDATE recipients_verificationstep d SET handover_date = chosen.first_date - 1
+        FROM chosen, recipients_application x, recipients_recipientgroup g
+        WHERE d.application_id = x.id AND x.group_id = g.id AND d.to_state = 'delivered'
+          AND x.program_id = chosen.program_id AND g.regency_id = chosen.regency_id""",
+}
+
+
+def plant_anomalies(cursor, n: int) -> dict[str, int]:
+    """Plant every pattern of ``ANOMALIES`` n times; {code: rows written}."""
+    cursor.execute("""
+        INSERT INTO accounts_user (password, is_superuser, username, first_name, last_name, email, is_staff,
+                                   is_active, date_joined, role, district_office, notification_email, nip, position,
+                                   signing_place)
+        VALUES ('!', false, 'anomali-sintetis', '', '', '', false, false, now(), '', '', 'none', '', '', '')
+        ON CONFLICT DO NOTHING""")
+    cursor.execute("SELECT id FROM accounts_user WHERE username = 'anomali-sintetis'")
+    user = cursor.fetchone()[0]
+    planted = {}
+    for code, sql in ANOMALIES.items():
+        cursor.execute(sql, {"n": n, "user": user})
+        planted[code] = cursor.rowcount
+    return planted
 
 
 class LineStream(io.RawIOBase):
@@ -76,8 +226,10 @@ class Command(BaseCommand):
         parser.add_argument("--realizations", type=int, default=100_000)
         parser.add_argument("--seed", type=int, default=1)
         parser.add_argument("--force", action="store_true", help="also on a database with real data")
+        parser.add_argument("--anomalies", type=int, default=0, metavar="N",
+                            help="plant N cases of each red-flag pattern (reports.flags), marked 'Anomali R..'")
 
-    def handle(self, *args, groups, realizations, seed, force, **options):
+    def handle(self, *args, groups, realizations, seed, force, anomalies=0, **options):
         if Region.objects.regencies().count() != 514:
             raise CommandError("Wilayah belum dimuat: jalankan load_regions dahulu.")
         real = Agency.objects.exclude(name__startswith=PREFIX).exclude(name__in=DEMO_AGENCY_NAMES)
@@ -100,6 +252,9 @@ class Command(BaseCommand):
             self.stdout.write(f"realisasi: {realizations} ({time.monotonic() - started:.1f} dtk)")
             self._groups(raw, rng, allocations, groups, seed)
             self.stdout.write(f"kelompok: {groups} ({time.monotonic() - started:.1f} dtk)")
+            if anomalies:
+                planted = plant_anomalies(cursor, anomalies)
+                self.stdout.write(f"anomali ditanam: {planted} ({time.monotonic() - started:.1f} dtk)")
             for table in LOADED:
                 cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
             for table, name, definition in foreign_keys:
@@ -183,6 +338,7 @@ class Command(BaseCommand):
         regency_ids = sorted(by_regency)
         # User triggers are off for the load, the group_province one too: the province is written here.
         province_of = dict(Region.objects.regencies().values_list("id", "parent_id"))
+        code_of = dict(Region.objects.regencies().values_list("id", "code"))
         weights = [s for _, s in STATES]
         plan = []  # (group number, regency, program, state)
 
@@ -193,8 +349,11 @@ class Command(BaseCommand):
                 state = rng.choices(STATES, weights)[0][0]
                 plan.append((regency_id, program_id, state))
                 name = f"Kelompok sintetis {seed}-{i}"
+                # A leader NIK of the region, a real birth date and a serial, unique per group; a
+                # phone of its own: clean data on which the red flags should find nothing.
                 yield (f"{name}\t{name.lower()}\tikm\t{regency_id}\t{province_of[regency_id]}\t\t\t"
-                       f"{rng.choice(SECTORS)}\tKetua {i}\t\t\t\t{rng.randrange(3, 30)}\t{now}\n")
+                       f"{rng.choice(SECTORS)}\tKetua {i}\t{synthetic_nik(code_of[regency_id], i)}\t0813{i:08d}\t\t"
+                       f"{rng.randrange(3, 30)}\t{now}\n")
 
         copy(raw, "recipients_recipientgroup",
              ["name", "normalized_name", "kind", "regency_id", "province_id", "kecamatan", "desa", "sector",
@@ -202,30 +361,41 @@ class Command(BaseCommand):
         raw.execute("SELECT id FROM recipients_recipientgroup WHERE name LIKE %s ORDER BY id",
                     [f"Kelompok sintetis {seed}-%"])
         group_ids = [row[0] for row in raw.fetchall()]
+        copy(raw, "recipients_member", ["group_id", "name", "nik", "role"],
+             (f"{group_id}\tKetua {i}\t{synthetic_nik(code_of[regency_id], i)}\tleader\n"
+              for i, (group_id, (regency_id, _, _)) in enumerate(zip(group_ids, plan, strict=True))))
+        proposed = (dt.datetime.now(dt.UTC) - dt.timedelta(days=30)).isoformat()  # a month before any step
 
         def application_lines():
             for group_id, (_, program_id, state) in zip(group_ids, plan, strict=True):
                 sk = f"SK-SINTETIS-{group_id}" if state in ("approved", "delivered") else ""
-                yield f"{group_id}\t{program_id}\t{state}\t{sk}\tfalse\t1\t{now}\t{now}\n"
+                yield f"{group_id}\t{program_id}\t{state}\t{sk}\tfalse\t1\t{proposed}\t{now}\n"
 
         copy(raw, "recipients_application",
              ["group_id", "program_id", "state", "sk_number", "has_duplicate", "version", "created_at", "updated_at"],
              application_lines())
-        raw.execute("SELECT id, state FROM recipients_application WHERE group_id >= %s ORDER BY id", [group_ids[0]])
+        raw.execute("SELECT id, state, program_id FROM recipients_application WHERE group_id >= %s ORDER BY id",
+                    [group_ids[0]])
         applications = raw.fetchall()
+        year_of = {program_id: year for _, program_id, _, year in allocations}
 
         def step_lines():
-            for app_id, state in applications:
-                previous = "proposed"
-                yield f"{app_id}\tproposed\tproposed\t{now}\t\t{{}}\t\t\t{{}}\n"
+            for app_id, state, program_id in applications:
+                previous, year = "proposed", year_of[program_id]
+                yield f"{app_id}\tproposed\tproposed\t{now}\t\t{{}}\t\t\t{{}}\t\\N\t\\N\t\\N\n"
                 for to in PATH[state]:
                     sk = f"SK-SINTETIS-{app_id}" if to == "approved" else ""
-                    yield f"{app_id}\t{previous}\t{to}\t{now}\t\t{{}}\t{sk}\t\t{{}}\n"
+                    # The decree in June; a delivery after it, in the second half of its year.
+                    sk_date = f"{year}-06-15" if to == "approved" else "\\N"
+                    handover = (f"{dt.date(year, 7, 1) + dt.timedelta(days=rng.randrange(180))}\t"
+                                f"{rng.randrange(1_000_000, 10_000_000)}" if to == "delivered" else "\\N\t\\N")
+                    items = "Paket bantuan sintetis" if to == "delivered" else ""
+                    yield f"{app_id}\t{previous}\t{to}\t{now}\t\t{{}}\t{sk}\t{items}\t{{}}\t{sk_date}\t{handover}\n"
                     previous = to
 
         copy(raw, "recipients_verificationstep",
              ["application_id", "from_state", "to_state", "created_at", "note", "answers", "sk_number",
-              "handover_items", "missing_documents"], step_lines())
+              "handover_items", "missing_documents", "sk_date", "handover_date", "handover_amount"], step_lines())
 
     def _totals(self, cursor) -> None:
         """Make every running total true and every amount cover it (the invariants hold).
