@@ -37,7 +37,7 @@ from programs.models import Program
 from programs.reference import FUNDING_SOURCES
 from recipients.models import State
 from reports import cases, trail
-from reports.models import ApplicationRollup, BudgetRollup
+from reports.models import ApplicationRollup, BudgetRollup, Flag
 from reports.opendata import FIELDS
 from reports.publication import published_serializer
 
@@ -258,6 +258,7 @@ class FlagCountViewSet(viewsets.GenericViewSet):
     schema = PublicAPISchema()
     serializer_class = FlagCountSerializer
     pagination_class = None
+    queryset = Flag.objects.none()  # the answer is counts (reports.cases.public_counts), never these rows
 
     @classmethod
     def as_view(cls, actions=None, **initkwargs):

@@ -17,6 +17,8 @@ evidence (jsonb), measure (jsonb).
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import time
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -27,30 +29,82 @@ from django.utils.translation import gettext_lazy as _
 
 from core.money import rupiah
 
-# Applications whose money or goods were decided: approved, or already handed over.
-AIDED = """
-    SELECT a.id AS application_id, a.group_id, a.program_id, p.agency_id, p.fiscal_year, g.kind, g.province_id
-    FROM recipients_application a
-    JOIN programs_program p ON p.id = a.program_id
-    JOIN recipients_recipientgroup g ON g.id = a.group_id
-    WHERE a.state IN ('approved', 'delivered')
-"""
+log = logging.getLogger(__name__)
 
-# The OPDs a group has applied to (any application not rejected): who answers a case about it.
-GROUP_AGENCIES = """
-    SELECT a.group_id, array_agg(DISTINCT p.agency_id) AS agencies
-    FROM recipients_application a JOIN programs_program p ON p.id = a.program_id
-    WHERE a.state <> 'rejected'
-    GROUP BY a.group_id
-"""
-
-# The realizations that count: not a reversal, and not reversed.
-LIVE_REALIZATIONS = """
-    SELECT r.id, r.allocation_id, r.date, r.amount
-    FROM programs_realization r
-    WHERE r.reverses_id IS NULL
-      AND NOT EXISTS (SELECT 1 FROM programs_realization x WHERE x.reverses_id = r.id)
-"""
+# --- What several indicators read, made once per computation (temporary tables) -------------------
+#
+# Each is one pass over its table; the indicators then read these instead of scanning again.
+PREPARED = {
+    # Applications whose money or goods were decided: approved, or already handed over.
+    "flag_aided": """
+        SELECT a.id AS application_id, a.group_id, a.program_id, p.agency_id, p.fiscal_year, g.kind, g.province_id
+        FROM recipients_application a
+        JOIN programs_program p ON p.id = a.program_id
+        JOIN recipients_recipientgroup g ON g.id = a.group_id
+        WHERE a.state IN ('approved', 'delivered')""",
+    # The OPDs a group has applied to (any application not rejected): who answers a case about it.
+    "flag_group_agencies": """
+        SELECT a.group_id, array_agg(DISTINCT p.agency_id) AS agencies
+        FROM recipients_application a JOIN programs_program p ON p.id = a.program_id
+        WHERE a.state <> 'rejected'
+        GROUP BY a.group_id""",
+    # Every NIK of a proposed group (its members, and a leader who is not also a member) in its
+    # parts: region (PPKKCC), birth date (DDMMYY, day + 40 for women), serial; judged.
+    "flag_people": """
+        WITH people AS (
+            SELECT 'm' || m.id AS key, m.id AS member_id, m.nik, m.group_id FROM recipients_member m
+            UNION ALL
+            SELECT 'l' || g.id, NULL, g.leader_nik, g.id FROM recipients_recipientgroup g
+            WHERE g.leader_nik <> ''
+              AND NOT EXISTS (SELECT 1 FROM recipients_member m WHERE m.group_id = g.id AND m.nik = g.leader_nik)
+        ),
+        parts AS (
+            SELECT p.key, p.member_id, p.group_id, g.province_id, prov.code AS province_code, ga.agencies,
+                   p.nik ~ '^[0-9]{16}$' AS digits, substr(p.nik, 1, 2) AS nik_province,
+                   CASE WHEN p.nik ~ '^[0-9]{16}$' THEN substr(p.nik, 1, 2) || '.' || substr(p.nik, 3, 2) END
+                       AS regency_code,
+                   CASE WHEN p.nik ~ '^[0-9]{16}$' THEN substr(p.nik, 7, 2)::int END AS dd,
+                   CASE WHEN p.nik ~ '^[0-9]{16}$' THEN substr(p.nik, 9, 2)::int END AS mm,
+                   CASE WHEN p.nik ~ '^[0-9]{16}$' THEN substr(p.nik, 11, 2)::int END AS yy
+            FROM people p
+            JOIN recipients_recipientgroup g ON g.id = p.group_id
+            JOIN core_region prov ON prov.id = g.province_id
+            JOIN flag_group_agencies ga ON ga.group_id = p.group_id
+        )
+        SELECT parts.*, r.id AS regency_id,
+               digits AND mm BETWEEN 1 AND 12
+                   AND (CASE WHEN dd > 40 THEN dd - 40 ELSE dd END) BETWEEN 1 AND
+                       CASE WHEN mm = 2 THEN CASE WHEN mod(yy, 4) = 0 THEN 29 ELSE 28 END
+                            WHEN mm IN (4, 6, 9, 11) THEN 30 ELSE 31 END AS birth_ok
+        FROM parts LEFT JOIN core_region r ON r.code = parts.regency_code AND r.level = 2
+        WHERE NOT parts.digits OR r.id IS NULL OR parts.nik_province <> parts.province_code
+           OR NOT (mm BETWEEN 1 AND 12
+                   AND (CASE WHEN dd > 40 THEN dd - 40 ELSE dd END) BETWEEN 1 AND
+                       CASE WHEN mm = 2 THEN CASE WHEN mod(yy, 4) = 0 THEN 29 ELSE 28 END
+                            WHEN mm IN (4, 6, 9, 11) THEN 30 ELSE 31 END)""",
+    # Every allocation's realizations in one pass (reversals included: they net a reversed
+    # amount to zero): its fiscal year's total and December, the money older than
+    # FLAG_NO_HANDOVER_DAYS that no handover records, and the ids dated outside its fiscal year.
+    "flag_realized": """
+        WITH info AS (SELECT al.id, p.fiscal_year FROM programs_allocation al
+                      JOIN programs_program p ON p.id = al.program_id),
+             handed AS (SELECT realization_id FROM recipients_verificationstep WHERE realization_id IS NOT NULL)
+        SELECT r.allocation_id,
+               sum(r.amount) FILTER (WHERE extract(year FROM r.date) = info.fiscal_year) AS year_total,
+               sum(r.amount) FILTER (WHERE extract(year FROM r.date) = info.fiscal_year
+                                     AND extract(month FROM r.date) = 12) AS december,
+               min(r.date) FILTER (WHERE r.date < %(old_before)s AND h.realization_id IS NULL
+                                   AND r.reverses_id IS NULL) AS first_old,
+               sum(r.amount) FILTER (WHERE r.date < %(old_before)s AND h.realization_id IS NULL) AS old_amount,
+               count(*) FILTER (WHERE r.date < %(old_before)s AND h.realization_id IS NULL
+                                AND r.reverses_id IS NULL) AS old_count,
+               array_agg(r.id) FILTER (WHERE extract(year FROM r.date) <> info.fiscal_year
+                                       AND r.reverses_id IS NULL) AS outside
+        FROM programs_realization r
+        JOIN info ON info.id = r.allocation_id
+        LEFT JOIN handed h ON h.realization_id = r.id
+        GROUP BY r.allocation_id""",
+}
 
 
 @dataclass(frozen=True)
@@ -61,10 +115,7 @@ class Indicator:
     sql: str
     thresholds: tuple[str, ...] = ()  # setting names
     information: bool = False
-
-    def params(self, today: dt.date) -> dict:
-        return {"today": today, "tz": settings.TIME_ZONE,
-                **{name.lower(): getattr(settings, name) for name in self.thresholds}}
+    needs: tuple[str, ...] = ()  # the PREPARED tables it reads
 
     def text(self) -> str:
         return str(self.definition) % {name.lower(): getattr(settings, name) for name in self.thresholds}
@@ -75,17 +126,16 @@ R01 = Indicator(
     _("NIK yang sama (ketua atau anggota) atau NIB yang sama ada di kelompok yang dibantu (disetujui atau sudah "
       "diserahkan) oleh dua program atau lebih, atau sebagai kelompok IKM dan KPM, dalam satu tahun anggaran — "
       "di kabupaten/kota atau provinsi mana pun. NIK yang sama di satu program saja tidak ditandai."),
-    f"""
-    WITH aided AS ({AIDED}),
-    ids AS (
+    """
+    WITH ids AS (
         SELECT 'nik' AS what, m.nik AS value, m.group_id FROM recipients_member m
-        WHERE m.group_id IN (SELECT group_id FROM aided)
+        WHERE m.group_id IN (SELECT group_id FROM flag_aided)
         UNION
         SELECT 'nik', g.leader_nik, g.id FROM recipients_recipientgroup g
-        WHERE g.leader_nik <> '' AND g.id IN (SELECT group_id FROM aided)
+        WHERE g.leader_nik <> '' AND g.id IN (SELECT group_id FROM flag_aided)
         UNION ALL
         SELECT 'nib', g.nib, g.id FROM recipients_recipientgroup g
-        WHERE g.nib <> '' AND g.id IN (SELECT group_id FROM aided)
+        WHERE g.nib <> '' AND g.id IN (SELECT group_id FROM flag_aided)
     )
     SELECT i.what || ':' || x.fiscal_year || ':' || md5(i.value) AS key,
            min(x.province_id) AS province_id, array_agg(DISTINCT x.province_id) AS provinces,
@@ -94,50 +144,17 @@ R01 = Indicator(
                               'applications', array_agg(DISTINCT x.application_id)) AS evidence,
            jsonb_build_object('what', i.what, 'programs', count(DISTINCT x.program_id),
                               'agencies', count(DISTINCT x.agency_id), 'kinds', count(DISTINCT x.kind)) AS measure
-    FROM ids i JOIN aided x ON x.group_id = i.group_id
+    FROM ids i JOIN flag_aided x ON x.group_id = i.group_id
     GROUP BY i.what, i.value, x.fiscal_year
     HAVING count(DISTINCT x.program_id) > 1 OR count(DISTINCT x.kind) > 1
-    """)
-
-# A NIK's parts: region (PPKKCC), birth date (DDMMYY, day + 40 for women), serial.
-_NIK_PARTS = f"""
-    WITH people AS (
-        SELECT 'm' || m.id AS key, m.id AS member_id, m.nik, m.group_id FROM recipients_member m
-        UNION ALL
-        SELECT 'l' || g.id, NULL, g.leader_nik, g.id FROM recipients_recipientgroup g
-        WHERE g.leader_nik <> ''
-          AND NOT EXISTS (SELECT 1 FROM recipients_member m WHERE m.group_id = g.id AND m.nik = g.leader_nik)
-    ),
-    parts AS (
-        SELECT p.key, p.member_id, p.group_id, g.province_id, prov.code AS province_code, ga.agencies,
-               p.nik ~ '^[0-9]{{16}}$' AS digits, substr(p.nik, 1, 2) AS nik_province,
-               CASE WHEN p.nik ~ '^[0-9]{{16}}$' THEN substr(p.nik, 1, 2) || '.' || substr(p.nik, 3, 2) END
-                   AS regency_code,
-               CASE WHEN p.nik ~ '^[0-9]{{16}}$' THEN substr(p.nik, 7, 2)::int END AS dd,
-               CASE WHEN p.nik ~ '^[0-9]{{16}}$' THEN substr(p.nik, 9, 2)::int END AS mm,
-               CASE WHEN p.nik ~ '^[0-9]{{16}}$' THEN substr(p.nik, 11, 2)::int END AS yy
-        FROM people p
-        JOIN recipients_recipientgroup g ON g.id = p.group_id
-        JOIN core_region prov ON prov.id = g.province_id
-        JOIN ({GROUP_AGENCIES}) ga ON ga.group_id = p.group_id
-    ),
-    judged AS (
-        SELECT parts.*, r.id AS regency_id,
-               CASE WHEN dd > 40 THEN dd - 40 ELSE dd END AS day,
-               digits AND mm BETWEEN 1 AND 12
-                   AND (CASE WHEN dd > 40 THEN dd - 40 ELSE dd END) BETWEEN 1 AND
-                       CASE WHEN mm = 2 THEN CASE WHEN mod(yy, 4) = 0 THEN 29 ELSE 28 END
-                            WHEN mm IN (4, 6, 9, 11) THEN 30 ELSE 31 END AS birth_ok
-        FROM parts LEFT JOIN core_region r ON r.code = parts.regency_code AND r.level = 2
-    )
-"""
+    """, needs=("flag_aided",))
 
 R02 = Indicator(
     "R02", _("NIK yang tidak mungkin benar"),
     _("NIK ketua atau anggota kelompok yang diusulkan tidak terdiri dari 16 angka, atau enam angka pertamanya "
       "tidak memuat kode kabupaten/kota Kemendagri, atau tanggal lahirnya (angka ke-7 s.d. 12; tanggal + 40 untuk "
       "perempuan) tidak ada di kalender."),
-    _NIK_PARTS + """
+    """
     SELECT key, province_id, ARRAY[province_id] AS provinces, agencies, NULL::int AS fiscal_year,
            false AS information,
            jsonb_build_object('groups', ARRAY[group_id],
@@ -147,24 +164,24 @@ R02 = Indicator(
                CASE WHEN NOT digits THEN 'digits' END,
                CASE WHEN digits AND regency_id IS NULL THEN 'region' END,
                CASE WHEN digits AND NOT birth_ok THEN 'birth' END], NULL)) AS measure
-    FROM judged
+    FROM flag_people
     WHERE NOT digits OR regency_id IS NULL OR NOT birth_ok
-    """)
+    """, needs=("flag_group_agencies", "flag_people"))
 
 R03 = Indicator(
     "R03", _("NIK dari provinsi lain"),
     _("Kode wilayah NIK (dua angka pertama) menunjuk provinsi lain daripada provinsi kelompok. Hanya informasi: "
       "orang pindah domisili tanpa mengganti KTP."),
-    _NIK_PARTS + """
+    """
     SELECT key, province_id, ARRAY[province_id] AS provinces, agencies, NULL::int AS fiscal_year,
            true AS information,
            jsonb_build_object('groups', ARRAY[group_id],
                               'members', CASE WHEN member_id IS NULL THEN '{}'::bigint[] ELSE ARRAY[member_id] END)
                AS evidence,
            jsonb_build_object('nik_province', nik_province, 'group_province', province_code) AS measure
-    FROM judged
+    FROM flag_people
     WHERE digits AND regency_id IS NOT NULL AND nik_province <> province_code
-    """, information=True)
+    """, information=True, needs=("flag_group_agencies", "flag_people"))
 
 R04 = Indicator(
     "R04", _("Serah terima sebelum SK persetujuan"),
@@ -194,17 +211,20 @@ R05 = Indicator(
     "R05", _("Realisasi di luar tahun anggarannya"),
     _("Realisasi bertanggal di luar tahun anggaran program alokasinya (uang keluar sebelum tahun anggaran dimulai "
       "atau setelah tahun itu berakhir)."),
-    f"""
+    """
     SELECT 'r' || r.id AS key, c.province_id, ARRAY[c.province_id] AS provinces, ARRAY[p.agency_id] AS agencies,
            p.fiscal_year::int, false AS information,
            jsonb_build_object('realizations', ARRAY[r.id], 'allocations', ARRAY[al.id]) AS evidence,
            jsonb_build_object('date', r.date, 'fiscal_year', p.fiscal_year, 'amount', r.amount) AS measure
-    FROM ({LIVE_REALIZATIONS}) r
+    FROM flag_realized fr
+    CROSS JOIN LATERAL unnest(fr.outside) AS o(id)
+    JOIN programs_realization r ON r.id = o.id
     JOIN programs_allocation al ON al.id = r.allocation_id
     JOIN programs_budgetceiling c ON c.id = al.ceiling_id
     JOIN programs_program p ON p.id = al.program_id
-    WHERE extract(year FROM r.date) <> p.fiscal_year
-    """)
+    WHERE fr.outside IS NOT NULL
+      AND NOT EXISTS (SELECT 1 FROM programs_realization x WHERE x.reverses_id = r.id)
+    """, needs=("flag_realized",))
 
 R06 = Indicator(
     "R06", _("Persetujuan terlalu cepat"),
@@ -246,44 +266,46 @@ R08 = Indicator(
     "R08", _("Kelompok berbeda nama dengan ketua, telepon atau NIB yang sama"),
     _("Dua kelompok atau lebih yang diusulkan dengan nama berbeda memakai NIK ketua, nomor telepon atau NIB yang "
       "sama."),
-    f"""
-    WITH ga AS ({GROUP_AGENCIES}),
-    shared AS (
+    """
+    WITH shared AS (
         SELECT 'leader' AS what, g.leader_nik AS value, g.id, g.normalized_name, g.province_id
-        FROM recipients_recipientgroup g WHERE g.leader_nik <> '' AND g.id IN (SELECT group_id FROM ga)
+        FROM recipients_recipientgroup g WHERE g.leader_nik <> ''
         UNION ALL
         SELECT 'phone', g.contact_phone, g.id, g.normalized_name, g.province_id
-        FROM recipients_recipientgroup g WHERE g.contact_phone <> '' AND g.id IN (SELECT group_id FROM ga)
+        FROM recipients_recipientgroup g WHERE g.contact_phone <> ''
         UNION ALL
         SELECT 'nib', g.nib, g.id, g.normalized_name, g.province_id
-        FROM recipients_recipientgroup g WHERE g.nib <> '' AND g.id IN (SELECT group_id FROM ga)
+        FROM recipients_recipientgroup g WHERE g.nib <> ''
+    ),
+    found AS (
+        SELECT s.what, s.value, min(s.province_id) AS province_id, array_agg(DISTINCT s.province_id) AS provinces,
+               array_agg(s.id ORDER BY s.id) AS groups, count(DISTINCT s.normalized_name) AS names
+        FROM shared s JOIN flag_group_agencies ga ON ga.group_id = s.id
+        GROUP BY s.what, s.value
+        HAVING count(DISTINCT s.normalized_name) > 1
     )
-    SELECT s.what || ':' || md5(s.value) AS key, min(s.province_id) AS province_id,
-           array_agg(DISTINCT s.province_id) AS provinces,
-           (SELECT array_agg(DISTINCT x) FROM ga, unnest(ga.agencies) x WHERE ga.group_id = ANY(array_agg(s.id)))
-               AS agencies,
+    SELECT f.what || ':' || md5(f.value) AS key, f.province_id, f.provinces,
+           (SELECT array_agg(DISTINCT x) FROM flag_group_agencies ga, unnest(ga.agencies) x
+            WHERE ga.group_id = ANY(f.groups)) AS agencies,
            NULL::int AS fiscal_year, false AS information,
-           jsonb_build_object('groups', array_agg(s.id ORDER BY s.id)) AS evidence,
-           jsonb_build_object('what', s.what, 'names', count(DISTINCT s.normalized_name)) AS measure
-    FROM shared s
-    GROUP BY s.what, s.value
-    HAVING count(DISTINCT s.normalized_name) > 1
-    """)
+           jsonb_build_object('groups', f.groups) AS evidence,
+           jsonb_build_object('what', f.what, 'names', f.names) AS measure
+    FROM found f
+    """, needs=("flag_group_agencies",))
 
 R09 = Indicator(
     "R09", _("Lonjakan realisasi akhir tahun"),
     _("Realisasi Desember sebuah OPD di atas Q3 + 1,5 × IQR realisasi Desember OPD-OPD provinsinya tahun itu, "
       "atau lebih dari %(flag_december_share_percent)s%% realisasi OPD itu setahun."),
-    f"""
+    """
     WITH per_agency AS (
         SELECT c.province_id, p.fiscal_year::int AS fiscal_year, p.agency_id,
-               sum(r.amount) FILTER (WHERE extract(month FROM r.date) = 12) AS december,
-               sum(r.amount) AS year_total, array_agg(DISTINCT al.id) AS allocations
-        FROM ({LIVE_REALIZATIONS}) r
-        JOIN programs_allocation al ON al.id = r.allocation_id
+               sum(fr.december) AS december, sum(fr.year_total) AS year_total,
+               array_agg(fr.allocation_id ORDER BY fr.allocation_id) AS allocations
+        FROM flag_realized fr
+        JOIN programs_allocation al ON al.id = fr.allocation_id
         JOIN programs_budgetceiling c ON c.id = al.ceiling_id
         JOIN programs_program p ON p.id = al.program_id
-        WHERE extract(year FROM r.date) = p.fiscal_year
         GROUP BY c.province_id, p.fiscal_year, p.agency_id
     ),
     fences AS (
@@ -304,7 +326,7 @@ R09 = Indicator(
     WHERE a.december > 0
       AND ((f.agencies >= 4 AND a.december > f.fence)
            OR 100.0 * a.december / nullif(a.year_total, 0) > %(flag_december_share_percent)s)
-    """, thresholds=("FLAG_DECEMBER_SHARE_PERCENT",))
+    """, thresholds=("FLAG_DECEMBER_SHARE_PERCENT",), needs=("flag_realized",))
 
 R10 = Indicator(
     "R10", _("Penyerahan terpusat pada satu kelompok"),
@@ -342,49 +364,42 @@ R11 = Indicator(
     "R11", _("Kelompok yang sama dibantu program yang sama dua tahun berturut-turut"),
     _("Kelompok yang sama disetujui oleh program yang sama (OPD dan nama program sama) pada dua tahun anggaran "
       "berturut-turut."),
-    f"""
-    WITH aided AS ({AIDED})
+    """
     SELECT 'g' || x.group_id || ':p' || x.program_id || ':p' || y.program_id AS key, x.province_id,
            ARRAY[x.province_id] AS provinces, ARRAY[x.agency_id] AS agencies, y.fiscal_year::int,
            false AS information,
            jsonb_build_object('groups', ARRAY[x.group_id], 'applications', ARRAY[x.application_id, y.application_id],
                               'programs', ARRAY[x.program_id, y.program_id]) AS evidence,
            jsonb_build_object('years', ARRAY[x.fiscal_year, y.fiscal_year]) AS measure
-    FROM aided x
-    JOIN aided y ON y.group_id = x.group_id AND y.agency_id = x.agency_id AND y.fiscal_year = x.fiscal_year + 1
+    FROM flag_aided x
+    JOIN flag_aided y ON y.group_id = x.group_id AND y.agency_id = x.agency_id AND y.fiscal_year = x.fiscal_year + 1
     JOIN programs_program px ON px.id = x.program_id
     JOIN programs_program py ON py.id = y.program_id AND py.name = px.name
-    """)
+    """, needs=("flag_aided",))
 
 R12 = Indicator(
     "R12", _("Uang keluar tanpa serah terima barang"),
     _("Alokasi program bantuan barang (peralatan, modal berupa barang) dengan realisasi lebih dari "
       "%(flag_no_handover_days)s hari lalu, tanpa satu pun serah terima program itu di wilayah alokasinya sejak "
       "tanggal realisasi pertama itu."),
-    f"""
-    WITH old AS (
-        SELECT r.allocation_id, min(r.date) AS first_date, sum(r.amount) AS amount, count(*) AS realizations
-        FROM ({LIVE_REALIZATIONS}) r
-        WHERE r.date < %(today)s::date - %(flag_no_handover_days)s
-          AND NOT EXISTS (SELECT 1 FROM recipients_verificationstep h WHERE h.realization_id = r.id)
-        GROUP BY r.allocation_id
-    )
+    """
     SELECT 'al' || al.id AS key, c.province_id, ARRAY[c.province_id] AS provinces, ARRAY[p.agency_id] AS agencies,
            p.fiscal_year::int, false AS information,
            jsonb_build_object('allocations', ARRAY[al.id]) AS evidence,
-           jsonb_build_object('amount', o.amount, 'first_date', o.first_date, 'realizations', o.realizations,
+           jsonb_build_object('amount', o.old_amount, 'first_date', o.first_old, 'realizations', o.old_count,
                               'days', %(flag_no_handover_days)s) AS measure
-    FROM old o
+    FROM flag_realized o
     JOIN programs_allocation al ON al.id = o.allocation_id
     JOIN programs_budgetceiling c ON c.id = al.ceiling_id
     JOIN programs_program p ON p.id = al.program_id AND p.kind IN ('equipment', 'capital')
-    WHERE NOT EXISTS (
+    WHERE o.old_amount > 0 AND o.first_old IS NOT NULL
+      AND NOT EXISTS (
         SELECT 1 FROM recipients_verificationstep h
         JOIN recipients_application a ON a.id = h.application_id
         JOIN recipients_recipientgroup g ON g.id = a.group_id
-        WHERE h.program_id = al.program_id AND h.to_state = 'delivered' AND h.handover_date >= o.first_date
+        WHERE h.program_id = al.program_id AND h.to_state = 'delivered' AND h.handover_date >= o.first_old
           AND g.province_id = c.province_id AND (al.regency_id IS NULL OR g.regency_id = al.regency_id))
-    """, thresholds=("FLAG_NO_HANDOVER_DAYS",))
+    """, thresholds=("FLAG_NO_HANDOVER_DAYS",), needs=("flag_realized",))
 
 INDICATORS = (R01, R02, R03, R04, R05, R06, R07, R08, R09, R10, R11, R12)
 BY_CODE = {i.code: i for i in INDICATORS}
@@ -402,16 +417,26 @@ LOCK = 0x1F1A6  # pg_advisory_xact_lock key: one computation at a time
 @transaction.atomic
 def compute(*, today: dt.date | None = None, codes=None) -> dict[str, dict[str, int]]:
     """Run the indicators (all, or ``codes``) and bring the cases in line with what they find.
-    Returns {code: {"found", "raised", "reopened", "closed"}}. Statements per indicator: 5."""
+    Returns {code: {"found", "raised", "reopened", "closed", "seconds"}}. Statements per indicator: 4."""
     now = timezone.now()
     today = today or timezone.localdate()
     counts = {}
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK])
-        for ind in INDICATORS:
-            if codes and ind.code not in codes:
-                continue
-            params = ind.params(today)
+        chosen = [ind for ind in INDICATORS if not codes or ind.code in codes]
+        params = {"today": today, "tz": settings.TIME_ZONE,
+                  "old_before": today - dt.timedelta(days=settings.FLAG_NO_HANDOVER_DAYS),
+                  **{name.lower(): getattr(settings, name) for ind in INDICATORS for name in ind.thresholds}}
+        needed = {name for ind in chosen for name in ind.needs}
+        started = time.perf_counter()
+        for name, sql in PREPARED.items():
+            if name in needed:
+                cursor.execute(f"DROP TABLE IF EXISTS {name}")
+                cursor.execute(f"CREATE TEMP TABLE {name} ON COMMIT DROP AS {sql}", params)
+                cursor.execute(f"ANALYZE {name}")
+        log.info("red flags: shared tables %s made in %.2f s", sorted(needed), time.perf_counter() - started)
+        for ind in chosen:
+            started = time.perf_counter()
             cursor.execute("DROP TABLE IF EXISTS flag_found")
             cursor.execute(f"CREATE TEMP TABLE flag_found ON COMMIT DROP AS {ind.sql}", params)
             found = cursor.rowcount
@@ -455,7 +480,7 @@ def compute(*, today: dt.date | None = None, codes=None) -> dict[str, dict[str, 
                 SELECT id, 'closed', state, 'closed', '', %(now)s FROM closed
                 """, {"code": ind.code, "now": now})
             counts[ind.code] = {"found": found, "raised": kinds.count("raised"), "reopened": kinds.count("reopened"),
-                                "closed": cursor.rowcount}
+                                "closed": cursor.rowcount, "seconds": round(time.perf_counter() - started, 3)}
     return counts
 
 

@@ -16,6 +16,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 GROUPS = int(os.environ.get("BENCH_GROUPS", 1_000_000))
 REALIZATIONS = int(os.environ.get("BENCH_REALIZATIONS", 10_000_000))
+# Each red-flag pattern planted this many times (reports.flags; flags_bench checks they are found).
+ANOMALIES = int(os.environ.get("BENCH_ANOMALIES", 20))
 
 
 def _bench_database_url() -> str:
@@ -120,18 +122,20 @@ def ensure_national() -> str:
 
     from programs.models import FundingSource, Realization
     from programs.reference import funding_sources_load
-    from recipients.models import RecipientGroup
+    from recipients.models import Member, RecipientGroup
 
     call_command("migrate", verbosity=0)
     generated = "reused"
     # Each run adds ~1,000 realizations of its own (the incremental measurement): those are fine.
+    # A set made before the red flags (no members, no planted anomalies) is made again.
     if not REALIZATIONS <= Realization.objects.count() <= REALIZATIONS + 100_000 or \
-            not GROUPS <= RecipientGroup.objects.count() <= GROUPS + 1000:
+            not GROUPS <= RecipientGroup.objects.count() <= GROUPS + 1000 or \
+            (ANOMALIES and not Member.objects.filter(name="Anomali R01").exists()):
         call_command("flush", interactive=False, verbosity=0)
         funding_sources_load(FundingSource)
         call_command("load_regions", verbosity=0)
         load_s, _ = timed(lambda: call_command("generate_national", groups=GROUPS, realizations=REALIZATIONS,
-                                               seed=1))
+                                               seed=1, anomalies=ANOMALIES))
         generated = f"{load_s:.0f} s"
         # A settled database, as autovacuum leaves one: hint bits set and the visibility map
         # current, so that an index-only scan is measured as it runs in production (issue 28).

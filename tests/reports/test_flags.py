@@ -237,7 +237,8 @@ def test_a_case_closes_when_its_pattern_is_gone_and_reopens_when_it_returns(mask
     with connection.cursor() as cursor:
         cursor.execute("UPDATE recipients_member SET nik = '3604013202800009' WHERE id = %s", [member.pk])
     counts = flags.compute(codes=["R02"])
-    assert counts["R02"] == {"found": 1, "raised": 1, "reopened": 0, "closed": 0}
+    assert {k: v for k, v in counts["R02"].items() if k != "seconds"} == {"found": 1, "raised": 1, "reopened": 0,
+                                                                          "closed": 0}
     flag = Flag.objects.get(indicator="R02")
     with connection.cursor() as cursor:
         cursor.execute("UPDATE recipients_member SET nik = %s WHERE id = %s", [nik("36.04", 9709), member.pk])
@@ -250,7 +251,8 @@ def test_a_case_closes_when_its_pattern_is_gone_and_reopens_when_it_returns(mask
     assert list(flag.events.values_list("kind", "from_state", "to_state")) == [
         ("raised", "", "open"), ("closed", "open", "closed"), ("reopened", "closed", "open")]
     # Run again with nothing changed: nothing moves.
-    assert flags.compute(codes=["R02"])["R02"] == {"found": 1, "raised": 0, "reopened": 0, "closed": 0}
+    again = flags.compute(codes=["R02"])["R02"]
+    assert (again["found"], again["raised"], again["reopened"], again["closed"]) == (1, 0, 0, 0)
 
 
 def test_a_decided_case_stays_decided_when_its_pattern_is_gone(masks):
