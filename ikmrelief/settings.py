@@ -221,6 +221,10 @@ CELERY_RESULT_EXPIRES = 24 * 3600
 # run and "refresh now"). A change shows within this plus the incremental run (~0.2 s at
 # national scale) and the worker's pick-up.
 LIVE_ROLLUP_SECONDS = env_int("LIVE_ROLLUP_SECONDS", 15, minimum=0)
+# How often beat asks whether the records the red flags read have changed and, if so, runs the
+# indicators again (reports.flags.compute_if_changed): a write's flags show within about this.
+# 0: only the nightly run (FLAGS_CRONTAB).
+FLAGS_LIVE_SECONDS = env_int("FLAGS_LIVE_SECONDS", 60, minimum=0)
 # The public ledger (ledger/): its name in checkpoints (default: SITE_URL's host + /buku-besar),
 # its Ed25519 signing key (PRIVATE+KEY+…; `manage.py ledger_key` makes one; unset, one derived
 # from DJANGO_SECRET_KEY), and how often beat integrates new entries and signs a checkpoint.
@@ -290,6 +294,10 @@ CELERY_BEAT_SCHEDULE = {
     # Red flags (reports.flags): every indicator over the whole country, after the rollup and the
     # ledger audit; new patterns raise cases, vanished ones close theirs. FLAGS_CRONTAB, 01:45 WIB.
     "red-flags": {"task": "reports.tasks.compute_flags", "schedule": env_crontab("FLAGS_CRONTAB", "45 1 * * *")},
+    # The same within about a minute of a write: every FLAGS_LIVE_SECONDS, when the tables the
+    # indicators read have changed since the last computation (0 turns it off).
+    **({"red-flags-live": {"task": "reports.tasks.compute_flags_if_changed", "schedule": FLAGS_LIVE_SECONDS}}
+       if FLAGS_LIVE_SECONDS else {}),
     # Daily digest of unread notifications for users who chose it, before office hours.
     "notification-digest": {
         "task": "accounts.tasks.send_notification_digests",

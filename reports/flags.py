@@ -22,6 +22,7 @@ import time
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.formats import date_format, number_format
@@ -412,6 +413,33 @@ def indicator(code: str) -> Indicator | None:
 # --- The computation -------------------------------------------------------------------------------
 
 LOCK = 0x1F1A6  # pg_advisory_xact_lock key: one computation at a time
+# The tables the indicators read: a write to any of them may raise or close a case.
+SOURCES = ("recipients_member", "recipients_recipientgroup", "recipients_application", "recipients_verificationstep",
+           "programs_realization", "programs_allocation", "programs_program")
+VERSION_KEY = "reports:flags:data-version"
+
+
+def data_version() -> int:
+    """A number that grows with every row written to ``SOURCES``: PostgreSQL's own counters of
+    inserted, updated and deleted tuples (flushed by each session within about a second of its
+    commit; lost with a statistics reset, which only means one computation more). One query."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT coalesce(sum(n_tup_ins + n_tup_upd + n_tup_del), 0) FROM pg_stat_user_tables "
+                       "WHERE relname = ANY(%s)", [list(SOURCES)])
+        return int(cursor.fetchone()[0])
+
+
+def compute_if_changed() -> dict | None:
+    """The live path (beat, every FLAGS_LIVE_SECONDS): run ``compute`` when the records have
+    changed since the last computation, none when another is running; None when nothing ran."""
+    version = data_version()
+    if cache.get(VERSION_KEY) == version:
+        return None
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [LOCK])
+        if not cursor.fetchone()[0]:
+            return None  # a computation is running; the next tick looks again
+        return compute()
 
 
 @transaction.atomic
@@ -420,6 +448,7 @@ def compute(*, today: dt.date | None = None, codes=None) -> dict[str, dict[str, 
     Returns {code: {"found", "raised", "reopened", "closed", "seconds"}}. Statements per indicator: 4."""
     now = timezone.now()
     today = today or timezone.localdate()
+    version = data_version()  # read first: a write during the run makes the next tick run again
     counts = {}
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK])
@@ -481,6 +510,7 @@ def compute(*, today: dt.date | None = None, codes=None) -> dict[str, dict[str, 
                 """, {"code": ind.code, "now": now})
             counts[ind.code] = {"found": found, "raised": kinds.count("raised"), "reopened": kinds.count("reopened"),
                                 "closed": cursor.rowcount, "seconds": round(time.perf_counter() - started, 3)}
+    transaction.on_commit(lambda: cache.set(VERSION_KEY, version, None))
     return counts
 
 

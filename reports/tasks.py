@@ -95,3 +95,9 @@ def compute_flags() -> dict:
     counts = flags.compute()
     log.info("red flags: %s", counts)
     return counts
+
+
+@shared_task
+def compute_flags_if_changed() -> dict | None:
+    """Every FLAGS_LIVE_SECONDS: the red flags again when their records changed."""
+    return flags.compute_if_changed()

@@ -448,3 +448,39 @@ def test_generate_national_plants_each_pattern_and_every_plant_is_found(regions)
     # Clean synthetic data: only goods allocations whose regency saw no delivery after the money
     # (R12) and handovers moved by an R12 plant (R04) may remain.
     assert set(others) <= {"R04", "R12"}, others
+
+
+# --- Within a minute of a write --------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_write_raises_its_case_at_the_next_live_tick_and_nothing_runs_without_one(regions):
+    """The live path (beat, FLAGS_LIVE_SECONDS): after a committed write the indicators run and
+    the new case is there; with no write since, nothing runs."""
+    from django.core.cache import cache
+
+    from accounts.demo import load_users
+    from programs.demo import load_budgets
+    from recipients.demo import load_recipients
+
+    load_budgets()
+    load_users()
+    load_recipients()
+    cache.delete(flags.VERSION_KEY)
+
+    def flush_stats():  # what each session does by itself within about a second of its commit
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_stat_force_next_flush()")
+            cursor.execute("SELECT pg_stat_clear_snapshot()")
+
+    flush_stats()
+    assert flags.compute_if_changed() is not None  # never computed: it runs
+    flush_stats()
+    assert flags.compute_if_changed() is None  # nothing written since
+    member = RecipientGroup.objects.get(name="Kelompok Perajin Tas Pontang").members.order_by("pk").last()
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE recipients_member SET nik = '3604013202800007' WHERE id = %s", [member.pk])
+    flush_stats()
+    counts = flags.compute_if_changed()
+    assert counts is not None and counts["R02"]["raised"] == 1
+    assert Flag.objects.get(indicator="R02").evidence["members"] == [member.pk]
