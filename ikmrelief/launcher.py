@@ -340,7 +340,7 @@ def bench() -> int:
         codes = [subprocess.run([PYTHON, "-m", module], env=env, cwd=ROOT).returncode
                  for module in ("tests.bench.rollup_bench", "tests.bench.staff_pages", "tests.bench.import_bench",
                                 "tests.bench.public_pages", "tests.bench.public_rps", "tests.bench.ledger_bench",
-                                "tests.bench.pdf_bench")]
+                                "tests.bench.pdf_bench", "tests.bench.flags_bench")]
         return max(codes)
     except (KeyboardInterrupt, Stopped):
         return 130

@@ -52,60 +52,89 @@ PREPARED = {
     # Every NIK of a proposed group (its members, and a leader who is not also a member) in its
     # parts: region (PPKKCC), birth date (DDMMYY, day + 40 for women), serial; judged.
     "flag_people": """
-        WITH people AS (
-            SELECT 'm' || m.id AS key, m.id AS member_id, m.nik, m.group_id FROM recipients_member m
+        WITH people AS (  -- (a UNION's columns are computed once a row: the pattern is matched once)
+            SELECT 'm' || m.id AS key, m.id AS member_id, m.nik, m.group_id, m.nik ~ '^[0-9]{16}$' AS digits
+            FROM recipients_member m
             UNION ALL
-            SELECT 'l' || g.id, NULL, g.leader_nik, g.id FROM recipients_recipientgroup g
+            SELECT 'l' || g.id, NULL, g.leader_nik, g.id, g.leader_nik ~ '^[0-9]{16}$'
+            FROM recipients_recipientgroup g
             WHERE g.leader_nik <> ''
               AND NOT EXISTS (SELECT 1 FROM recipients_member m WHERE m.group_id = g.id AND m.nik = g.leader_nik)
         ),
         parts AS (
-            SELECT p.key, p.member_id, p.group_id, g.province_id, prov.code AS province_code, ga.agencies,
-                   p.nik ~ '^[0-9]{16}$' AS digits, substr(p.nik, 1, 2) AS nik_province,
-                   CASE WHEN p.nik ~ '^[0-9]{16}$' THEN substr(p.nik, 1, 2) || '.' || substr(p.nik, 3, 2) END
-                       AS regency_code,
-                   CASE WHEN p.nik ~ '^[0-9]{16}$' THEN substr(p.nik, 7, 2)::int END AS dd,
-                   CASE WHEN p.nik ~ '^[0-9]{16}$' THEN substr(p.nik, 9, 2)::int END AS mm,
-                   CASE WHEN p.nik ~ '^[0-9]{16}$' THEN substr(p.nik, 11, 2)::int END AS yy
-            FROM people p
-            JOIN recipients_recipientgroup g ON g.id = p.group_id
-            JOIN core_region prov ON prov.id = g.province_id
-            JOIN flag_group_agencies ga ON ga.group_id = p.group_id
+            SELECT p.key, p.member_id, p.group_id, g.province_id, p.digits, substr(p.nik, 1, 2) AS nik_province,
+                   substr(p.nik, 1, 2) || '.' || substr(p.nik, 3, 2) AS regency_code,
+                   CASE WHEN p.digits THEN substr(p.nik, 7, 2)::int END AS dd,
+                   CASE WHEN p.digits THEN substr(p.nik, 9, 2)::int END AS mm,
+                   CASE WHEN p.digits THEN substr(p.nik, 11, 2)::int END AS yy
+            FROM people p JOIN recipients_recipientgroup g ON g.id = p.group_id
+        ),
+        judged AS (
+            SELECT parts.*, prov.code AS province_code, r.id AS regency_id,
+                   digits AND mm BETWEEN 1 AND 12
+                       AND (CASE WHEN dd > 40 THEN dd - 40 ELSE dd END) BETWEEN 1 AND
+                           CASE WHEN mm = 2 THEN CASE WHEN mod(yy, 4) = 0 THEN 29 ELSE 28 END
+                                WHEN mm IN (4, 6, 9, 11) THEN 30 ELSE 31 END AS birth_ok
+            FROM parts
+            JOIN core_region prov ON prov.id = parts.province_id
+            LEFT JOIN core_region r ON r.code = parts.regency_code AND r.level = 2
         )
-        SELECT parts.*, r.id AS regency_id,
-               digits AND mm BETWEEN 1 AND 12
-                   AND (CASE WHEN dd > 40 THEN dd - 40 ELSE dd END) BETWEEN 1 AND
-                       CASE WHEN mm = 2 THEN CASE WHEN mod(yy, 4) = 0 THEN 29 ELSE 28 END
-                            WHEN mm IN (4, 6, 9, 11) THEN 30 ELSE 31 END AS birth_ok
-        FROM parts LEFT JOIN core_region r ON r.code = parts.regency_code AND r.level = 2
-        WHERE NOT parts.digits OR r.id IS NULL OR parts.nik_province <> parts.province_code
-           OR NOT (mm BETWEEN 1 AND 12
-                   AND (CASE WHEN dd > 40 THEN dd - 40 ELSE dd END) BETWEEN 1 AND
-                       CASE WHEN mm = 2 THEN CASE WHEN mod(yy, 4) = 0 THEN 29 ELSE 28 END
-                            WHEN mm IN (4, 6, 9, 11) THEN 30 ELSE 31 END)""",
-    # Every allocation's realizations in one pass (reversals included: they net a reversed
-    # amount to zero): its fiscal year's total and December, the money older than
-    # FLAG_NO_HANDOVER_DAYS that no handover records, and the ids dated outside its fiscal year.
-    "flag_realized": """
-        WITH info AS (SELECT al.id, p.fiscal_year FROM programs_allocation al
-                      JOIN programs_program p ON p.id = al.program_id),
-             handed AS (SELECT realization_id FROM recipients_verificationstep WHERE realization_id IS NOT NULL)
-        SELECT r.allocation_id,
-               sum(r.amount) FILTER (WHERE extract(year FROM r.date) = info.fiscal_year) AS year_total,
-               sum(r.amount) FILTER (WHERE extract(year FROM r.date) = info.fiscal_year
-                                     AND extract(month FROM r.date) = 12) AS december,
-               min(r.date) FILTER (WHERE r.date < %(old_before)s AND h.realization_id IS NULL
-                                   AND r.reverses_id IS NULL) AS first_old,
-               sum(r.amount) FILTER (WHERE r.date < %(old_before)s AND h.realization_id IS NULL) AS old_amount,
-               count(*) FILTER (WHERE r.date < %(old_before)s AND h.realization_id IS NULL
-                                AND r.reverses_id IS NULL) AS old_count,
-               array_agg(r.id) FILTER (WHERE extract(year FROM r.date) <> info.fiscal_year
-                                       AND r.reverses_id IS NULL) AS outside
+        SELECT judged.*, ga.agencies
+        FROM judged JOIN flag_group_agencies ga ON ga.group_id = judged.group_id
+        WHERE NOT digits OR regency_id IS NULL OR NOT birth_ok OR nik_province <> province_code""",
+    # Every realization in one pass, summed per allocation and month (the shape of the rollup's
+    # scan and of the floor): the money, the money older than FLAG_NO_HANDOVER_DAYS, the first
+    # such date, and how many are originals (not reversals). Reversals are summed in: they net a
+    # reversed amount to zero.
+    "flag_realized_months": """
+        SELECT r.allocation_id, (extract(year FROM r.date) * 100 + extract(month FROM r.date))::int AS ym,
+               sum(r.amount) AS amount,
+               sum(r.amount) FILTER (WHERE r.date < %(old_before)s) AS old_amount,
+               count(*) FILTER (WHERE r.date < %(old_before)s AND r.reverses_id IS NULL) AS old_count,
+               min(r.date) FILTER (WHERE r.date < %(old_before)s AND r.reverses_id IS NULL) AS first_old,
+               count(*) FILTER (WHERE r.reverses_id IS NULL) AS originals
         FROM programs_realization r
-        JOIN info ON info.id = r.allocation_id
-        LEFT JOIN handed h ON h.realization_id = r.id
-        GROUP BY r.allocation_id""",
+        GROUP BY 1, 2""",
+    # Per allocation: its fiscal year's total and December, how many are dated outside that year,
+    # and the old money that no handover records (the handover realizations, few, are found from
+    # their steps and taken out; where one is among the oldest, the first date is read again
+    # through the allocation's index).
+    "flag_realized": """
+        WITH handed AS (
+            SELECT r.allocation_id, sum(r.amount) AS amount, count(*) AS n
+            FROM recipients_verificationstep s JOIN programs_realization r ON r.id = s.realization_id
+            WHERE s.realization_id IS NOT NULL AND r.date < %(old_before)s AND r.reverses_id IS NULL
+            GROUP BY r.allocation_id
+        ),
+        per_allocation AS (
+            SELECT m.allocation_id,
+                   sum(m.amount) FILTER (WHERE m.ym / 100 = p.fiscal_year) AS year_total,
+                   sum(m.amount) FILTER (WHERE m.ym / 100 = p.fiscal_year AND m.ym %% 100 = 12) AS december,
+                   sum(m.originals) FILTER (WHERE m.ym / 100 <> p.fiscal_year) AS outside,
+                   sum(m.old_amount) AS old_amount, sum(m.old_count) AS old_count, min(m.first_old) AS first_old
+            FROM flag_realized_months m
+            JOIN programs_allocation al ON al.id = m.allocation_id
+            JOIN programs_program p ON p.id = al.program_id
+            GROUP BY m.allocation_id
+        )
+        SELECT a.allocation_id, a.year_total, a.december, coalesce(a.outside, 0) AS outside,
+               a.old_amount - coalesce(h.amount, 0) AS old_amount, a.old_count - coalesce(h.n, 0) AS old_count,
+               CASE WHEN h.allocation_id IS NULL THEN a.first_old ELSE (
+                   SELECT min(r.date) FROM programs_realization r
+                   WHERE r.allocation_id = a.allocation_id AND r.date < %(old_before)s AND r.reverses_id IS NULL
+                     AND NOT EXISTS (SELECT 1 FROM recipients_verificationstep s WHERE s.realization_id = r.id))
+               END AS first_old
+        FROM per_allocation a LEFT JOIN handed h ON h.allocation_id = a.allocation_id""",
 }
+
+
+# The prepared tables that read every row of a big table: their plan is fixed, not costed (as the
+# rollup's scan, issue 28). With the index on (allocation_id, …) the planner chose, for ten million
+# realizations, an index scan per allocation and an incremental sort: 40 s of random reads where a
+# sequential scan and one hashed aggregate take a few.
+FULL_SCANS = {"flag_realized_months"}
+SCAN_PLAN = ("enable_indexscan", "enable_indexonlyscan", "enable_bitmapscan", "enable_incremental_sort",
+             "enable_nestloop")
 
 
 @dataclass(frozen=True)
@@ -128,25 +157,32 @@ R01 = Indicator(
       "diserahkan) oleh dua program atau lebih, atau sebagai kelompok IKM dan KPM, dalam satu tahun anggaran — "
       "di kabupaten/kota atau provinsi mana pun. NIK yang sama di satu program saja tidak ditandai."),
     """
-    WITH ids AS (
+    WITH ids AS (  -- each NIK of a group once: its members, and a leader who is not also one
         SELECT 'nik' AS what, m.nik AS value, m.group_id FROM recipients_member m
         WHERE m.group_id IN (SELECT group_id FROM flag_aided)
-        UNION
+        UNION ALL
         SELECT 'nik', g.leader_nik, g.id FROM recipients_recipientgroup g
         WHERE g.leader_nik <> '' AND g.id IN (SELECT group_id FROM flag_aided)
+          AND NOT EXISTS (SELECT 1 FROM recipients_member m WHERE m.group_id = g.id AND m.nik = g.leader_nik)
         UNION ALL
         SELECT 'nib', g.nib, g.id FROM recipients_recipientgroup g
         WHERE g.nib <> '' AND g.id IN (SELECT group_id FROM flag_aided)
     )
-    SELECT i.what || ':' || x.fiscal_year || ':' || md5(i.value) AS key,
+    , aided AS (
+        SELECT i.what, i.value, x.* FROM ids i JOIN flag_aided x ON x.group_id = i.group_id
+    ),
+    repeated AS (  -- one hashed pass: an identity in more than one aided application of a year
+        SELECT what, value, fiscal_year FROM aided GROUP BY what, value, fiscal_year HAVING count(*) > 1
+    )
+    SELECT x.what || ':' || x.fiscal_year || ':' || md5(x.value) AS key,
            min(x.province_id) AS province_id, array_agg(DISTINCT x.province_id) AS provinces,
            array_agg(DISTINCT x.agency_id) AS agencies, x.fiscal_year, false AS information,
            jsonb_build_object('groups', array_agg(DISTINCT x.group_id),
                               'applications', array_agg(DISTINCT x.application_id)) AS evidence,
-           jsonb_build_object('what', i.what, 'programs', count(DISTINCT x.program_id),
+           jsonb_build_object('what', x.what, 'programs', count(DISTINCT x.program_id),
                               'agencies', count(DISTINCT x.agency_id), 'kinds', count(DISTINCT x.kind)) AS measure
-    FROM ids i JOIN flag_aided x ON x.group_id = i.group_id
-    GROUP BY i.what, i.value, x.fiscal_year
+    FROM aided x JOIN repeated USING (what, value, fiscal_year)
+    GROUP BY x.what, x.value, x.fiscal_year
     HAVING count(DISTINCT x.program_id) > 1 OR count(DISTINCT x.kind) > 1
     """, needs=("flag_aided",))
 
@@ -218,14 +254,13 @@ R05 = Indicator(
            jsonb_build_object('realizations', ARRAY[r.id], 'allocations', ARRAY[al.id]) AS evidence,
            jsonb_build_object('date', r.date, 'fiscal_year', p.fiscal_year, 'amount', r.amount) AS measure
     FROM flag_realized fr
-    CROSS JOIN LATERAL unnest(fr.outside) AS o(id)
-    JOIN programs_realization r ON r.id = o.id
-    JOIN programs_allocation al ON al.id = r.allocation_id
+    JOIN programs_allocation al ON al.id = fr.allocation_id
     JOIN programs_budgetceiling c ON c.id = al.ceiling_id
     JOIN programs_program p ON p.id = al.program_id
-    WHERE fr.outside IS NOT NULL
+    JOIN programs_realization r ON r.allocation_id = al.id  -- only the allocations that have one
+    WHERE fr.outside > 0 AND extract(year FROM r.date) <> p.fiscal_year AND r.reverses_id IS NULL
       AND NOT EXISTS (SELECT 1 FROM programs_realization x WHERE x.reverses_id = r.id)
-    """, needs=("flag_realized",))
+    """, needs=("flag_realized_months", "flag_realized"))
 
 R06 = Indicator(
     "R06", _("Persetujuan terlalu cepat"),
@@ -268,15 +303,23 @@ R08 = Indicator(
     _("Dua kelompok atau lebih yang diusulkan dengan nama berbeda memakai NIK ketua, nomor telepon atau NIB yang "
       "sama."),
     """
-    WITH shared AS (
-        SELECT 'leader' AS what, g.leader_nik AS value, g.id, g.normalized_name, g.province_id
-        FROM recipients_recipientgroup g WHERE g.leader_nik <> ''
-        UNION ALL
-        SELECT 'phone', g.contact_phone, g.id, g.normalized_name, g.province_id
-        FROM recipients_recipientgroup g WHERE g.contact_phone <> ''
-        UNION ALL
-        SELECT 'nib', g.nib, g.id, g.normalized_name, g.province_id
-        FROM recipients_recipientgroup g WHERE g.nib <> ''
+    WITH repeated AS (  -- one pass over the groups, hashed three ways: values more than one group uses
+        SELECT CASE WHEN GROUPING(leader_nik) = 0 THEN 'leader' WHEN GROUPING(contact_phone) = 0 THEN 'phone'
+                    ELSE 'nib' END AS what,
+               coalesce(leader_nik, contact_phone, nib) AS value
+        FROM recipients_recipientgroup
+        GROUP BY GROUPING SETS ((leader_nik), (contact_phone), (nib))
+        HAVING count(*) > 1 AND coalesce(leader_nik, contact_phone, nib) <> ''
+    ),
+    shared AS (  -- a second pass: the few groups that use one of them
+        SELECT r.what, r.value, g.id, g.normalized_name, g.province_id
+        FROM recipients_recipientgroup g
+        JOIN repeated r ON (r.what = 'leader' AND r.value = g.leader_nik)
+                        OR (r.what = 'phone' AND r.value = g.contact_phone)
+                        OR (r.what = 'nib' AND r.value = g.nib)
+        WHERE g.leader_nik IN (SELECT value FROM repeated WHERE what = 'leader')
+           OR g.contact_phone IN (SELECT value FROM repeated WHERE what = 'phone')
+           OR g.nib IN (SELECT value FROM repeated WHERE what = 'nib')
     ),
     found AS (
         SELECT s.what, s.value, min(s.province_id) AS province_id, array_agg(DISTINCT s.province_id) AS provinces,
@@ -327,7 +370,7 @@ R09 = Indicator(
     WHERE a.december > 0
       AND ((f.agencies >= 4 AND a.december > f.fence)
            OR 100.0 * a.december / nullif(a.year_total, 0) > %(flag_december_share_percent)s)
-    """, thresholds=("FLAG_DECEMBER_SHARE_PERCENT",), needs=("flag_realized",))
+    """, thresholds=("FLAG_DECEMBER_SHARE_PERCENT",), needs=("flag_realized_months", "flag_realized"))
 
 R10 = Indicator(
     "R10", _("Penyerahan terpusat pada satu kelompok"),
@@ -400,7 +443,7 @@ R12 = Indicator(
         JOIN recipients_recipientgroup g ON g.id = a.group_id
         WHERE h.program_id = al.program_id AND h.to_state = 'delivered' AND h.handover_date >= o.first_old
           AND g.province_id = c.province_id AND (al.regency_id IS NULL OR g.regency_id = al.regency_id))
-    """, thresholds=("FLAG_NO_HANDOVER_DAYS",), needs=("flag_realized",))
+    """, thresholds=("FLAG_NO_HANDOVER_DAYS",), needs=("flag_realized_months", "flag_realized"))
 
 INDICATORS = (R01, R02, R03, R04, R05, R06, R07, R08, R09, R10, R11, R12)
 BY_CODE = {i.code: i for i in INDICATORS}
@@ -452,6 +495,7 @@ def compute(*, today: dt.date | None = None, codes=None) -> dict[str, dict[str, 
     counts = {}
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK])
+        cursor.execute("SET LOCAL jit = off")  # compiling the scans' expressions costs more than it saves
         chosen = [ind for ind in INDICATORS if not codes or ind.code in codes]
         params = {"today": today, "tz": settings.TIME_ZONE,
                   "old_before": today - dt.timedelta(days=settings.FLAG_NO_HANDOVER_DAYS),
@@ -461,7 +505,11 @@ def compute(*, today: dt.date | None = None, codes=None) -> dict[str, dict[str, 
         for name, sql in PREPARED.items():
             if name in needed:
                 cursor.execute(f"DROP TABLE IF EXISTS {name}")
+                if name in FULL_SCANS:
+                    cursor.execute("; ".join(f"SET LOCAL {setting} = off" for setting in SCAN_PLAN))
                 cursor.execute(f"CREATE TEMP TABLE {name} ON COMMIT DROP AS {sql}", params)
+                if name in FULL_SCANS:
+                    cursor.execute("; ".join(f"RESET {setting}" for setting in SCAN_PLAN))
                 cursor.execute(f"ANALYZE {name}")
         log.info("red flags: shared tables %s made in %.2f s", sorted(needed), time.perf_counter() - started)
         for ind in chosen:

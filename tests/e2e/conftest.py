@@ -43,6 +43,7 @@ def demo_data(regions):
 
     call_command("load_demo", verbosity=0)
     call_command("rollup", verbosity=0)
+    call_command("flags", verbosity=0)
 
 
 @pytest.fixture

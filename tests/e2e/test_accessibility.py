@@ -16,7 +16,8 @@ RULES = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 PUBLIC = ["/", "/provinsi/36/", "/kabupaten/36.04/", "/cari/?q=masker", "/penerima/", "/jejak/realisasi/",
           "/jejak/alokasi/?provinsi=36", "/definisi/", "/data/", "/akun/masuk/", "/akun/sandi/lupa/", "/api/docs/",
-          "/api/redoc/", "/halaman-yang-tidak-ada/", "/buku-besar/", "/langganan/berhenti/tautan-rusak/"]
+          "/api/redoc/", "/halaman-yang-tidak-ada/", "/buku-besar/", "/langganan/berhenti/tautan-rusak/",
+          "/integritas/", "/integritas/?provinsi=36"]
 
 
 def _staff_pages():
@@ -32,7 +33,11 @@ def _staff_pages():
     program = Program.objects.filter(agency__short_name="Disperindag Banten").order_by("id").first()
     allocation = Allocation.objects.filter(program__agency__short_name="Disperindag Banten").order_by("id").first()
     serang = User.objects.get(username="serang")
+    from reports.models import Flag
+
+    duplicate_nik = Flag.objects.get(indicator="R01")
     return {
+        "inspektorat": ["/dasbor/", "/kelola/temuan/", f"/kelola/temuan/{duplicate_nik.pk}/"],
         "serang": ["/dasbor/", "/kelola/verifikasi/", "/kelola/usulan/", "/kelola/kelompok/",
                    f"/kelola/kelompok/{group.pk}/", f"/kelola/kelompok/{group.pk}/ubah/",
                    f"/kelola/usulan/{application.pk}/", "/kelola/kelompok/baru/", "/kelola/impor/",
