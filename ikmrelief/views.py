@@ -8,9 +8,9 @@ from programs.policy import sees_province_budgets
 from programs.selectors import ceilings_visible_to
 from recipients.policy import acts_in_verification
 from recipients.selectors import latest_returns, waiting_summary
-from reports import ledger_audit
-from reports.models import RollupRun
-from reports.policy import sees_national_overview, sees_opd_absorption, sees_province_absorption
+from reports import cases, ledger_audit
+from reports.models import Flag, RollupRun
+from reports.policy import sees_flag_summary, sees_national_overview, sees_opd_absorption, sees_province_absorption
 from reports.rollup import last_success
 from reports.selectors import national_overview, opd_absorption, province_absorption
 
@@ -23,6 +23,10 @@ def dashboard(request):
     A fixed number of queries: the waiting counts are one GROUP BY, budgets come from the rollup."""
     user = request.user
     context = {"ceilings": [], "waiting": [], "returns": [], "absorption": [], "national": None}
+    if sees_flag_summary(user):  # one GROUP BY
+        counts = cases.counts_by_state(cases.flags_visible_to(user))
+        context["flag_counts"] = [(state.label, counts.get(state.value, 0)) for state in Flag.State]
+        context["flags_waiting"] = counts.get(Flag.State.OPEN, 0) + counts.get(Flag.State.REVIEW, 0)
     if sees_province_budgets(user):
         context["ceilings"] = ceilings_visible_to(user).order_by("-fiscal_year", "funding_source__code")[:20]
     if acts_in_verification(user):

@@ -55,6 +55,11 @@ def reads_flags(user) -> bool:
                 or getattr(user, "is_provincial", False))
 
 
+def sees_flag_summary(user) -> bool:
+    """The cases waiting, first on the dashboard: an auditor."""
+    return bool(getattr(user, "is_auditor", False))
+
+
 def decides_flag(user, flag) -> bool:
     """Moving a case (review, explained, referred, dismissed): an auditor of one of the case's
     provinces, or a national auditor."""

@@ -4,6 +4,7 @@ and asks the OPD; the Disperindag officer answers with a document; the auditor m
 the public count for Banten moves from open to explained. At 1280 and 360 px."""
 
 import pytest
+
 from reports.models import Flag
 from tests.factories import real_pdf
 

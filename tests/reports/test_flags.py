@@ -484,3 +484,14 @@ def test_a_write_raises_its_case_at_the_next_live_tick_and_nothing_runs_without_
     counts = flags.compute_if_changed()
     assert counts is not None and counts["R02"]["raised"] == 1
     assert Flag.objects.get(indicator="R02").evidence["members"] == [member.pk]
+
+
+def test_the_auditors_dashboard_leads_with_the_cases_waiting(client, duplicate_case):
+    auditor = User.objects.get(username="inspektorat")
+    client.force_login(auditor)
+    page = client.get(reverse("dashboard")).content.decode()
+    waiting = cases.flags_visible_to(auditor).filter(state__in=cases.OPEN_STATES).count()
+    assert waiting < Flag.objects.filter(state__in=cases.OPEN_STATES).count()  # Kalsel's are not Banten's
+    assert f"{waiting} temuan menunggu" in page and reverse("reports:flag-list") in page
+    client.force_login(User.objects.get(username="banten"))
+    assert "temuan menunggu" not in client.get(reverse("dashboard")).content.decode()
