@@ -107,6 +107,7 @@ def test_the_data_package_is_valid_for_frictionless(client, demo, tmp_path):
     (tmp_path / "anggaran.csv").write_bytes(client.get("/data/anggaran.csv").content)
     aided = client.get("/data/kelompok-penerima.csv")
     (tmp_path / "kelompok-penerima.csv").write_bytes(b"".join(aided.streaming_content))
+    (tmp_path / "temuan.csv").write_bytes(client.get("/data/temuan.csv").content)
     report = validate(str(tmp_path / "datapackage.json"))
     assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
     assert descriptor["licenses"][0]["name"] == "CC-BY-4.0" and descriptor["as_of"]
@@ -120,6 +121,9 @@ def test_the_data_package_is_valid_for_frictionless(client, demo, tmp_path):
     groups = Package(str(tmp_path / "datapackage.json")).get_resource("kelompok-penerima").read_rows()
     assert groups and {r["state"] for r in groups} <= {"approved", "delivered"}
     assert all(r["group"] or r["name_withheld_reason"] for r in groups)
+    counts = Package(str(tmp_path / "datapackage.json")).get_resource("temuan").read_rows()
+    assert counts and {r["province_code"] for r in counts} <= {"36", "63", "19"}
+    assert all(r["raised"] >= r["open"] + r["explained"] + r["referred"] for r in counts)
 
 
 def test_csv_json_and_api_share_one_set_of_field_names(client, demo):
@@ -272,7 +276,7 @@ def test_the_api_root_lists_every_endpoint_with_caching_headers(client, demo):
     response = client.get("/api/v1/")
     assert response.status_code == 200 and response["Content-Type"].startswith("application/json")
     assert set(response.json()) == {"anggaran", "program", "kelompok", "wilayah", "jejak/pagu", "jejak/alokasi",
-                                    "jejak/realisasi", "jejak/kelompok"}
+                                    "jejak/realisasi", "jejak/kelompok", "integritas"}
     assert response.json()["anggaran"].endswith("/api/v1/anggaran/")
     for url in ("/api/v1/", "/api/v1/anggaran/?provinsi=36"):
         response = client.get(url)
