@@ -269,7 +269,7 @@ def run() -> int:
         check_database(env)
         manage(env, "migrate", "--noinput")
         manage(env, "load_regions")
-        manage(env, "load_demo")
+        manage(env, "load_demo", "--temuan")
         manage(env, "collectstatic", "--noinput", "-v", "0")
         manage(env, "rollup")
         manage(env, "flags")

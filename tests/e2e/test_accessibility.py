@@ -33,8 +33,13 @@ def _staff_pages():
     program = Program.objects.filter(agency__short_name="Disperindag Banten").order_by("id").first()
     allocation = Allocation.objects.filter(program__agency__short_name="Disperindag Banten").order_by("id").first()
     serang = User.objects.get(username="serang")
+    from django.core.management import call_command
+
+    from reports.demo import plant_flags
     from reports.models import Flag
 
+    plant_flags()  # the demo's red flags, as `make run` loads them (load_demo --temuan)
+    call_command("flags", verbosity=0)
     duplicate_nik = Flag.objects.get(indicator="R01")
     return {
         "inspektorat": ["/dasbor/", "/kelola/temuan/", f"/kelola/temuan/{duplicate_nik.pk}/"],

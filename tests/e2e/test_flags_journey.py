@@ -4,7 +4,9 @@ and asks the OPD; the Disperindag officer answers with a document; the auditor m
 the public count for Banten moves from open to explained. At 1280 and 360 px."""
 
 import pytest
+from django.core.management import call_command
 
+from reports.demo import plant_flags
 from reports.models import Flag
 from tests.factories import real_pdf
 
@@ -19,6 +21,8 @@ def counts(page, url=None):
 
 
 def test_auditor_opd_and_public_on_a_duplicate_nik_case(site, tmp_path):
+    plant_flags()  # the demo's red flags, as `make run` loads them (load_demo --temuan)
+    call_command("flags", verbosity=0)
     flag = Flag.objects.get(indicator="R01")
     public = site.page()
     integrity = f"{site.url}/integritas/?provinsi=36"
