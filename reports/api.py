@@ -249,7 +249,7 @@ class FlagCountSerializer(serializers.Serializer):
 
 
 @extend_schema(tags=["integritas"], parameters=[OpenApiParameter(
-    "provinsi", str, description="Kode provinsi Kemendagri, dua angka (36) / province code", pattern="[0-9]{2}")])
+    "provinsi", str, description="Kode provinsi Kemendagri, dua angka (36) / province code", pattern="^[0-9]{2}$")])
 class FlagCountViewSet(viewsets.GenericViewSet):
     """Temuan (red flag) per provinsi dan indikator: jumlah yang ditemukan, terbuka, dijelaskan,
     dirujuk, dikesampingkan dan ditutup. Hanya jumlah, tanpa data pribadi; dibaca langsung
@@ -268,14 +268,15 @@ class FlagCountViewSet(viewsets.GenericViewSet):
         unknown = sorted(set(request.query_params) - {"provinsi"})
         if unknown:
             raise ValidationError({name: [_("Parameter tidak dikenal.")] for name in unknown})
-        province = None
-        if "provinsi" in request.query_params:
-            code = request.query_params["provinsi"]
-            province = (Region.objects.provinces().filter(code=code).first()
-                        if re.fullmatch(r"[0-9]{2}", code) else None)
-            if province is None:
-                raise ValidationError({"provinsi": [_("Kode provinsi dua angka Kemendagri, mis. 36.")]})
-        return Response(self.get_serializer(cases.public_counts(province), many=True).data)
+        if "provinsi" not in request.query_params:
+            return Response(self.get_serializer(cases.public_counts(), many=True).data)
+        code = request.query_params["provinsi"]
+        if not re.fullmatch(r"[0-9]{2}", code):
+            raise ValidationError({"provinsi": [_("Kode provinsi dua angka Kemendagri, mis. 36.")]})
+        # A well-formed code that is no province has no flags: an empty list, as every filter.
+        province = Region.objects.provinces().filter(code=code).first()
+        rows = cases.public_counts(province) if province is not None else []
+        return Response(self.get_serializer(rows, many=True).data)
 
 
 CURSOR_PARAMS = ("after", "before")
