@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from core.pagination import seek_page
 from core.params import lenient, parse_id
+from core.views_utils import apply_errors
 from reports import cases, flags, policy
 from reports.forms import FlagAnswerForm, FlagDecisionForm, FlagFilterForm
 from reports.models import Flag
@@ -47,9 +48,14 @@ def flag_list(request):
         "counts": [(s.label, counts.get(s.value, 0)) for s in Flag.State], "indicators": flags.INDICATORS})
 
 
-def _forms(request, flag, *, decision=None, answer=None):
+def _moves(flag) -> list[tuple[str, str]]:
+    """The auditor's moves from the case's state, as form choices."""
     allowed = cases.TRANSITIONS.get(flag.state, set())
-    choices = [(s.value, s.label) for s in Flag.State if s in allowed]
+    return [(state.value, state.label) for state in Flag.State if state in allowed]
+
+
+def _forms(request, flag, *, decision=None, answer=None):
+    choices = _moves(flag)
     if decision is None and choices and policy.decides_flag(request.user, flag):
         decision = FlagDecisionForm(initial={"version": flag.version}, choices=choices, prefix="putus")
     if answer is None and policy.answers_flag(request.user, flag):
@@ -64,13 +70,11 @@ def flag_detail(request, pk):
     flag = get_object_or_404(cases.flags_visible_to(request.user), pk=pk)
     decision = answer = None
     if request.method == "POST":
-        allowed = cases.TRANSITIONS.get(flag.state, set())
         try:
             if request.POST.get("form") == "putus":
                 if not policy.decides_flag(request.user, flag):
                     raise PermissionDenied
-                decision = FlagDecisionForm(request.POST, prefix="putus",
-                                            choices=[(s.value, s.label) for s in Flag.State if s in allowed])
+                decision = FlagDecisionForm(request.POST, prefix="putus", choices=_moves(flag))
                 if decision.is_valid():
                     d = decision.cleaned_data
                     cases.flag_decide(flag=flag, actor=request.user, to_state=d["to_state"], text=d["text"],
@@ -89,16 +93,11 @@ def flag_detail(request, pk):
                     return redirect("reports:flag-detail", pk=flag.pk)
             else:
                 raise PermissionDenied
+        except cases.StaleCase as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect("reports:flag-detail", pk=flag.pk)
         except ValidationError as exc:
-            target = decision if request.POST.get("form") == "putus" else answer
-            if target is not None and hasattr(exc, "error_dict"):
-                for field, errors in exc.error_dict.items():
-                    for error in errors:
-                        target.add_error(field if field in target.fields else None, error)
-            else:
-                messages.error(request, " ".join(exc.messages))
-                if isinstance(exc, cases.StaleCase):
-                    return redirect("reports:flag-detail", pk=flag.pk)
+            apply_errors(decision if request.POST.get("form") == "putus" else answer, exc)
     decision, answer = _forms(request, flag, decision=decision, answer=answer)
     events = flag.events.select_related("actor").prefetch_related("documents")
     return render(request, "reports/flag_detail.html", {
