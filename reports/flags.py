@@ -34,71 +34,137 @@ log = logging.getLogger(__name__)
 
 # --- What several indicators read, made once per computation (temporary tables) -------------------
 #
-# Each is one pass over its table; the indicators then read these instead of scanning again.
+# Each is one pass over its table (or over an index, in order); the indicators then read these
+# small tables instead of scanning again. Where a million rows would be hashed, the values that
+# matter (a NIK in two groups, a NIK that cannot be real) are found first and the rest of the work
+# touches only them.
+
+# The OPDs a group has applied to (any application not rejected): who answers a case about it.
+# ``{groups}`` is an array of group ids; read only for the few groups a case names.
+AGENCIES_OF = """(SELECT array_agg(DISTINCT ap.agency_id) FROM (
+    SELECT p.agency_id FROM recipients_application a JOIN programs_program p ON p.id = a.program_id
+    WHERE a.group_id = ANY({groups}) AND a.state <> 'rejected') ap)"""
+PROPOSED = ("EXISTS (SELECT 1 FROM recipients_application a WHERE a.group_id = {group} "
+            "AND a.state <> 'rejected')")
+
+
+def _birth_ok(nik: str) -> str:
+    """SQL: the NIK's birth date (DDMMYY at 7–12, day + 40 for women) is a day of the calendar;
+    null unless it is 16 digits."""
+    part = "substr({nik}, {at}, 2)::int".format
+    dd, mm, yy = part(nik=nik, at=7), part(nik=nik, at=9), part(nik=nik, at=11)
+    return (f"CASE WHEN {nik} ~ '^[0-9]{{16}}$' THEN {mm} BETWEEN 1 AND 12 "
+            f"AND (CASE WHEN {dd} > 40 THEN {dd} - 40 ELSE {dd} END) BETWEEN 1 AND "
+            f"CASE WHEN {mm} = 2 THEN CASE WHEN mod({yy}, 4) = 0 THEN 29 ELSE 28 END "
+            f"WHEN {mm} IN (4, 6, 9, 11) THEN 30 ELSE 31 END END")
+
+
+def _regency_code(nik: str) -> str:
+    return f"substr({nik}, 1, 2) || '.' || substr({nik}, 3, 2)"
+
+
+# A NIK worth a second look: another length than 16, a prefix that is no kabupaten/kota's code,
+# a DDMM that is no day of a leap year (day + 40 for women), 29 February of a YY that is no
+# multiple of 4, or another province's code. The two lists (514 codes, 732 days) are joined by
+# hash, small enough to stay in the processor's cache, so each row costs two lookups, in the
+# parallel workers; the whole-pattern regular expression, which costs more than both at a million
+# rows, is read only for the suspects. A NIK column's CHECK constraint (recipients.models) admits
+# only 16 digits, so a NIK of another length is the only other way to be wrong.
+_DAYS = """SELECT to_char(d, 'DDMM') FROM generate_series('2000-01-01'::timestamp, '2000-12-31', '1 day') d
+    UNION ALL
+    SELECT (extract(day FROM d)::int + 40)::text || to_char(d, 'MM')
+    FROM generate_series('2000-01-01'::timestamp, '2000-12-31', '1 day') d"""
+
+
+def _suspects(nik: str) -> str:
+    """SQL: the joins and the condition (of ``prov.code``) that keep the suspect NIKs."""
+    return (f"LEFT JOIN (SELECT replace(code, '.', '') FROM core_region WHERE level = 2) reg(prefix) "
+            f"ON reg.prefix = substr({nik}, 1, 4) "
+            f"LEFT JOIN ({_DAYS}) born(ddmm) ON born.ddmm = substr({nik}, 7, 4) "
+            f"WHERE (substr({nik}, 1, 2) <> prov.code OR octet_length({nik}) <> 16 "
+            f"OR reg.prefix IS NULL OR born.ddmm IS NULL "
+            f"OR CASE WHEN born.ddmm IN ('2902', '6902') THEN substr({nik}, 11, 2) !~ '^[0-9][0-9]$' "
+            f"OR mod(substr({nik}, 11, 2)::int, 4) <> 0 END)")
+
+
 PREPARED = {
     # Applications whose money or goods were decided: approved, or already handed over.
     "flag_aided": """
-        SELECT a.id AS application_id, a.group_id, a.program_id, p.agency_id, p.fiscal_year, g.kind, g.province_id
+        SELECT a.id AS application_id, a.group_id, a.program_id, p.agency_id, p.fiscal_year
         FROM recipients_application a
         JOIN programs_program p ON p.id = a.program_id
-        JOIN recipients_recipientgroup g ON g.id = a.group_id
         WHERE a.state IN ('approved', 'delivered')""",
-    # The OPDs a group has applied to (any application not rejected): who answers a case about it.
-    "flag_group_agencies": """
-        SELECT a.group_id, array_agg(DISTINCT p.agency_id) AS agencies
-        FROM recipients_application a JOIN programs_program p ON p.id = a.program_id
-        WHERE a.state <> 'rejected'
-        GROUP BY a.group_id""",
-    # Every NIK of a proposed group (its members, and a leader who is not also a member) in its
-    # parts: region (PPKKCC), birth date (DDMMYY, day + 40 for women), serial; judged.
-    "flag_people": """
-        WITH people AS (  -- (a UNION's columns are computed once a row: the pattern is matched once)
-            SELECT 'm' || m.id AS key, m.id AS member_id, m.nik, m.group_id, m.nik ~ '^[0-9]{16}$' AS digits
-            FROM recipients_member m
-            UNION ALL
-            SELECT 'l' || g.id, NULL, g.leader_nik, g.id, g.leader_nik ~ '^[0-9]{16}$'
-            FROM recipients_recipientgroup g
-            WHERE g.leader_nik <> ''
-              AND NOT EXISTS (SELECT 1 FROM recipients_member m WHERE m.group_id = g.id AND m.nik = g.leader_nik)
-        ),
-        parts AS (
-            SELECT p.key, p.member_id, p.group_id, g.province_id, p.digits, substr(p.nik, 1, 2) AS nik_province,
-                   substr(p.nik, 1, 2) || '.' || substr(p.nik, 3, 2) AS regency_code,
-                   CASE WHEN p.digits THEN substr(p.nik, 7, 2)::int END AS dd,
-                   CASE WHEN p.digits THEN substr(p.nik, 9, 2)::int END AS mm,
-                   CASE WHEN p.digits THEN substr(p.nik, 11, 2)::int END AS yy
-            FROM people p JOIN recipients_recipientgroup g ON g.id = p.group_id
-        ),
-        judged AS (
-            SELECT parts.*, prov.code AS province_code, r.id AS regency_id,
-                   digits AND mm BETWEEN 1 AND 12
-                       AND (CASE WHEN dd > 40 THEN dd - 40 ELSE dd END) BETWEEN 1 AND
-                           CASE WHEN mm = 2 THEN CASE WHEN mod(yy, 4) = 0 THEN 29 ELSE 28 END
-                                WHEN mm IN (4, 6, 9, 11) THEN 30 ELSE 31 END AS birth_ok
-            FROM parts
-            JOIN core_region prov ON prov.id = parts.province_id
-            LEFT JOIN core_region r ON r.code = parts.regency_code AND r.level = 2
-        )
-        SELECT judged.*, ga.agencies
-        FROM judged JOIN flag_group_agencies ga ON ga.group_id = judged.group_id
-        WHERE NOT digits OR regency_id IS NULL OR NOT birth_ok OR nik_province <> province_code""",
-    # Every realization in one pass, summed per allocation and month (the shape of the rollup's
-    # scan and of the floor): the money, the money older than FLAG_NO_HANDOVER_DAYS, the first
-    # such date, and how many are originals (not reversals). Reversals are summed in: they net a
-    # reversed amount to zero.
+    # Every handover (delivered step) with its application's program and group and the group's
+    # region: R04, R10 and R12 read these instead of joining the steps to a million applications
+    # and groups each.
+    "flag_handovers": """
+        SELECT d.id, d.application_id, d.created_at, d.handover_date, d.handover_amount, d.realization_id,
+               d.program_id AS step_program_id, a.program_id, a.group_id, g.province_id, g.regency_id
+        FROM recipients_verificationstep d
+        JOIN recipients_application a ON a.id = d.application_id
+        JOIN recipients_recipientgroup g ON g.id = a.group_id
+        WHERE d.to_state = 'delivered'""",
+    # The values more than one group uses, each read in order from its index (no hash of a
+    # million rows): a leader NIK, a phone or a NIB two groups give; a member's NIK in two
+    # groups; a leader's NIK that is a member's in another group (a merge of the two indexes).
+    "flag_repeated": """
+        SELECT 'leader' AS what, leader_nik AS value FROM recipients_recipientgroup
+        WHERE leader_nik <> '' GROUP BY leader_nik HAVING count(*) > 1
+        UNION ALL
+        SELECT 'phone', contact_phone FROM recipients_recipientgroup
+        WHERE contact_phone <> '' GROUP BY contact_phone HAVING count(*) > 1
+        UNION ALL
+        SELECT 'nib', nib FROM recipients_recipientgroup WHERE nib <> '' GROUP BY nib HAVING count(*) > 1
+        UNION ALL
+        SELECT 'nik', nik FROM recipients_member GROUP BY nik HAVING count(*) > 1
+        UNION ALL
+        SELECT 'nik', m.nik FROM recipients_member m
+        JOIN recipients_recipientgroup g ON g.leader_nik = m.nik AND g.leader_nik <> ''
+        WHERE m.group_id <> g.id""",
+    # Every NIK of a proposed group (its members, and a leader who is not also a member) that is
+    # suspect (``_suspect``), judged in its parts: region (PPKKCC), birth date, province.
+    "flag_people": f"""
+        SELECT * FROM (  -- (OFFSET 0: the lookups below run once a suspect, not joined to every row)
+            SELECT s.key, s.member_id, s.group_id, s.province_id, s.province_code,
+                   s.nik ~ '^[0-9]{{16}}$' AS digits, substr(s.nik, 1, 2) AS nik_province, r.id AS regency_id,
+                   coalesce({_birth_ok("s.nik")}, false) AS birth_ok,
+                   {AGENCIES_OF.format(groups="ARRAY[s.group_id]")} AS agencies,
+                   am.group_id IS NOT NULL AS also_member
+            FROM (
+                SELECT 'm' || m.id AS key, m.id AS member_id, m.nik, m.group_id, g.province_id,
+                       prov.code AS province_code
+                FROM recipients_member m
+                JOIN recipients_recipientgroup g ON g.id = m.group_id
+                JOIN core_region prov ON prov.id = g.province_id
+                {_suspects("m.nik")}
+                UNION ALL
+                SELECT 'l' || g.id, NULL, g.leader_nik, g.id, g.province_id, prov.code
+                FROM recipients_recipientgroup g JOIN core_region prov ON prov.id = g.province_id AND g.leader_nik <> ''
+                {_suspects("g.leader_nik")}
+            ) s
+            LEFT JOIN core_region r ON r.code = {_regency_code("s.nik")} AND r.level = 2
+            LEFT JOIN LATERAL (  -- a leader who is also a member of the group (the unique index, once a suspect)
+                SELECT m.group_id FROM recipients_member m WHERE m.group_id = s.group_id AND m.nik = s.nik LIMIT 1
+            ) am ON s.member_id IS NULL
+            OFFSET 0
+        ) judged
+        -- a proposed group's (an application not rejected); a leader who is also a member is judged as one
+        WHERE agencies IS NOT NULL AND NOT also_member""",
+    # Every realization in one pass, summed per allocation and month — the floor's shape: plain
+    # aggregates, no join, no filter (a third key, "older than FLAG_NO_HANDOVER_DAYS", made the
+    # pass 60 % slower; the one month that the limit cuts is read apart, below). A reversal carries
+    # its original's date (programs.services.realization_reverse) and nets it to zero;
+    # ``n - reversals`` counts the originals.
     "flag_realized_months": """
-        SELECT r.allocation_id, (extract(year FROM r.date) * 100 + extract(month FROM r.date))::int AS ym,
-               sum(r.amount) AS amount,
-               sum(r.amount) FILTER (WHERE r.date < %(old_before)s) AS old_amount,
-               count(*) FILTER (WHERE r.date < %(old_before)s AND r.reverses_id IS NULL) AS old_count,
-               min(r.date) FILTER (WHERE r.date < %(old_before)s AND r.reverses_id IS NULL) AS first_old,
-               count(*) FILTER (WHERE r.reverses_id IS NULL) AS originals
+        SELECT r.allocation_id, date_trunc('month', r.date::timestamp) AS month,
+               sum(r.amount) AS amount, count(*) AS n, count(r.reverses_id) AS reversals, min(r.date) AS first
         FROM programs_realization r
         GROUP BY 1, 2""",
     # Per allocation: its fiscal year's total and December, how many are dated outside that year,
-    # and the old money that no handover records (the handover realizations, few, are found from
-    # their steps and taken out; where one is among the oldest, the first date is read again
-    # through the allocation's index).
+    # and the old money that no handover records: the months before the one FLAG_NO_HANDOVER_DAYS
+    # falls in, and that month's older days (through the date index: one month's rows). The
+    # handover realizations, few, are found from their steps and taken out; where one is among the
+    # oldest, the first date is read again through the allocation's index.
     "flag_realized": """
         WITH handed AS (
             SELECT r.allocation_id, sum(r.amount) AS amount, count(*) AS n
@@ -106,15 +172,31 @@ PREPARED = {
             WHERE s.realization_id IS NOT NULL AND r.date < %(old_before)s AND r.reverses_id IS NULL
             GROUP BY r.allocation_id
         ),
-        per_allocation AS (
-            SELECT m.allocation_id,
-                   sum(m.amount) FILTER (WHERE m.ym / 100 = p.fiscal_year) AS year_total,
-                   sum(m.amount) FILTER (WHERE m.ym / 100 = p.fiscal_year AND m.ym %% 100 = 12) AS december,
-                   sum(m.originals) FILTER (WHERE m.ym / 100 <> p.fiscal_year) AS outside,
-                   sum(m.old_amount) AS old_amount, sum(m.old_count) AS old_count, min(m.first_old) AS first_old
+        cut AS (
+            SELECT r.allocation_id, sum(r.amount) AS amount, count(*) - count(r.reverses_id) AS originals,
+                   min(r.date) AS first
+            FROM programs_realization r
+            WHERE r.date >= date_trunc('month', %(old_before)s::timestamp)::date AND r.date < %(old_before)s
+            GROUP BY r.allocation_id
+        ),
+        months AS (
+            SELECT m.*, extract(year FROM m.month) = p.fiscal_year AS in_year,
+                   extract(month FROM m.month) = 12 AS december,
+                   m.month < date_trunc('month', %(old_before)s::timestamp) AS old
             FROM flag_realized_months m
             JOIN programs_allocation al ON al.id = m.allocation_id
             JOIN programs_program p ON p.id = al.program_id
+        ),
+        per_allocation AS (
+            SELECT m.allocation_id,
+                   sum(m.amount) FILTER (WHERE m.in_year) AS year_total,
+                   sum(m.amount) FILTER (WHERE m.in_year AND m.december) AS december,
+                   sum(m.n - m.reversals) FILTER (WHERE NOT m.in_year) AS outside,
+                   coalesce(sum(m.amount) FILTER (WHERE m.old), 0) + coalesce(min(c.amount), 0) AS old_amount,
+                   coalesce(sum(m.n - m.reversals) FILTER (WHERE m.old), 0) + coalesce(min(c.originals), 0)
+                       AS old_count,
+                   least(min(m.first) FILTER (WHERE m.old), min(c.first)) AS first_old
+            FROM months m LEFT JOIN cut c ON c.allocation_id = m.allocation_id
             GROUP BY m.allocation_id
         )
         SELECT a.allocation_id, a.year_total, a.december, coalesce(a.outside, 0) AS outside,
@@ -128,13 +210,18 @@ PREPARED = {
 }
 
 
-# The prepared tables that read every row of a big table: their plan is fixed, not costed (as the
-# rollup's scan, issue 28). With the index on (allocation_id, …) the planner chose, for ten million
-# realizations, an index scan per allocation and an incremental sort: 40 s of random reads where a
-# sequential scan and one hashed aggregate take a few.
-FULL_SCANS = {"flag_realized_months"}
-SCAN_PLAN = ("enable_indexscan", "enable_indexonlyscan", "enable_bitmapscan", "enable_incremental_sort",
-             "enable_nestloop")
+# Statements whose plan is fixed, not costed (as the rollup's scan, issue 28):
+# - the scan of every realization: with the index on (allocation_id, …) the planner chose, for ten
+#   million rows, an index scan per allocation and an incremental sort — 40 s of random reads where
+#   a parallel sequential scan and one hashed aggregate take a few.
+# - the repeated values: read in index order and counted as they stream by, never hashed (a hash of
+#   a million NIKs spills to disk at the default work_mem, 2–3 s instead of 0.2).
+PLANS = {
+    "flag_realized_months": ("enable_indexscan = off", "enable_indexonlyscan = off", "enable_bitmapscan = off",
+                             "enable_incremental_sort = off", "enable_nestloop = off"),
+    "flag_people": ("enable_mergejoin = off", "parallel_setup_cost = 0", "parallel_tuple_cost = 0"),
+    "flag_repeated": ("enable_seqscan = off", "enable_hashagg = off", "enable_hashjoin = off", "enable_nestloop = off"),
+}
 
 
 @dataclass(frozen=True)
@@ -146,6 +233,7 @@ class Indicator:
     thresholds: tuple[str, ...] = ()  # setting names
     information: bool = False
     needs: tuple[str, ...] = ()  # the PREPARED tables it reads
+    plan: tuple[str, ...] = ()  # planner settings for its statement (as PLANS)
 
     def text(self) -> str:
         return str(self.definition) % {name.lower(): getattr(settings, name) for name in self.thresholds}
@@ -157,19 +245,32 @@ R01 = Indicator(
       "diserahkan) oleh dua program atau lebih, atau sebagai kelompok IKM dan KPM, dalam satu tahun anggaran — "
       "di kabupaten/kota atau provinsi mana pun. NIK yang sama di satu program saja tidak ditandai."),
     """
-    WITH ids AS (  -- each NIK of a group once: its members, and a leader who is not also one
+    WITH candidates AS (  -- the groups that can hold an identity aided twice in a year: one that uses a value
+                          -- more than one group uses, or one with two aided applications of its own in a year
+        SELECT m.group_id FROM recipients_member m
+        WHERE m.nik IN (SELECT value FROM flag_repeated WHERE what IN ('nik', 'leader'))
+        UNION
+        SELECT g.id FROM recipients_recipientgroup g
+        WHERE g.leader_nik IN (SELECT value FROM flag_repeated WHERE what IN ('nik', 'leader'))
+        UNION
+        SELECT g.id FROM recipients_recipientgroup g WHERE g.nib IN (SELECT value FROM flag_repeated WHERE what = 'nib')
+        UNION
+        SELECT group_id FROM flag_aided GROUP BY group_id, fiscal_year HAVING count(*) > 1
+    ),
+    ids AS (  -- each NIK of a candidate group once: its members, and a leader who is not also one
         SELECT 'nik' AS what, m.nik AS value, m.group_id FROM recipients_member m
-        WHERE m.group_id IN (SELECT group_id FROM flag_aided)
+        WHERE m.group_id IN (SELECT group_id FROM candidates)
         UNION ALL
         SELECT 'nik', g.leader_nik, g.id FROM recipients_recipientgroup g
-        WHERE g.leader_nik <> '' AND g.id IN (SELECT group_id FROM flag_aided)
+        WHERE g.leader_nik <> '' AND g.id IN (SELECT group_id FROM candidates)
           AND NOT EXISTS (SELECT 1 FROM recipients_member m WHERE m.group_id = g.id AND m.nik = g.leader_nik)
         UNION ALL
         SELECT 'nib', g.nib, g.id FROM recipients_recipientgroup g
-        WHERE g.nib <> '' AND g.id IN (SELECT group_id FROM flag_aided)
+        WHERE g.nib <> '' AND g.id IN (SELECT group_id FROM candidates)
     )
     , aided AS (
-        SELECT i.what, i.value, x.* FROM ids i JOIN flag_aided x ON x.group_id = i.group_id
+        SELECT i.what, i.value, x.*, g.kind, g.province_id
+        FROM ids i JOIN flag_aided x ON x.group_id = i.group_id JOIN recipients_recipientgroup g ON g.id = i.group_id
     ),
     repeated AS (  -- one hashed pass: an identity in more than one aided application of a year
         SELECT what, value, fiscal_year FROM aided GROUP BY what, value, fiscal_year HAVING count(*) > 1
@@ -184,7 +285,10 @@ R01 = Indicator(
     FROM aided x JOIN repeated USING (what, value, fiscal_year)
     GROUP BY x.what, x.value, x.fiscal_year
     HAVING count(DISTINCT x.program_id) > 1 OR count(DISTINCT x.kind) > 1
-    """, needs=("flag_aided",))
+    """, needs=("flag_aided", "flag_repeated"),
+    # The candidates are a few groups among a million: reached through the NIK, leader and group
+    # indexes, never by scanning (the planner cannot know how few rows a HAVING count(*) > 1 keeps).
+    plan=("enable_seqscan = off",))
 
 R02 = Indicator(
     "R02", _("NIK yang tidak mungkin benar"),
@@ -203,7 +307,7 @@ R02 = Indicator(
                CASE WHEN digits AND NOT birth_ok THEN 'birth' END], NULL)) AS measure
     FROM flag_people
     WHERE NOT digits OR regency_id IS NULL OR NOT birth_ok
-    """, needs=("flag_group_agencies", "flag_people"))
+    """, needs=("flag_people",))
 
 R03 = Indicator(
     "R03", _("NIK dari provinsi lain"),
@@ -218,31 +322,30 @@ R03 = Indicator(
            jsonb_build_object('nik_province', nik_province, 'group_province', province_code) AS measure
     FROM flag_people
     WHERE digits AND regency_id IS NOT NULL AND nik_province <> province_code
-    """, information=True, needs=("flag_group_agencies", "flag_people"))
+    """, information=True, needs=("flag_people",))
 
 R04 = Indicator(
     "R04", _("Serah terima sebelum SK persetujuan"),
     _("Bantuan tercatat diserahkan pada tanggal sebelum tanggal SK persetujuan usulannya (atau, bila tanggal SK "
       "tidak diisi, sebelum persetujuan dicatat)."),
     """
-    SELECT 's' || d.id AS key, g.province_id, ARRAY[g.province_id] AS provinces, ARRAY[p.agency_id] AS agencies,
+    SELECT 's' || d.id AS key, d.province_id, ARRAY[d.province_id] AS provinces, ARRAY[p.agency_id] AS agencies,
            p.fiscal_year::int, false AS information,
-           jsonb_build_object('applications', ARRAY[a.id], 'groups', ARRAY[g.id], 'steps', ARRAY[ap.id, d.id],
+           jsonb_build_object('applications', ARRAY[d.application_id], 'groups', ARRAY[d.group_id],
+                              'steps', ARRAY[ap.id, d.id],
                               'realizations', CASE WHEN d.realization_id IS NULL THEN '{}'::bigint[]
                                                    ELSE ARRAY[d.realization_id] END) AS evidence,
            jsonb_build_object('handover_date', d.handover_date, 'sk_date', ap.sk_on) AS measure
-    FROM recipients_verificationstep d
-    JOIN recipients_application a ON a.id = d.application_id
-    JOIN programs_program p ON p.id = a.program_id
-    JOIN recipients_recipientgroup g ON g.id = a.group_id
+    FROM flag_handovers d
+    JOIN programs_program p ON p.id = d.program_id
     JOIN LATERAL (
         SELECT s.id, coalesce(s.sk_date, (s.created_at AT TIME ZONE %(tz)s)::date) AS sk_on
         FROM recipients_verificationstep s
-        WHERE s.application_id = a.id AND s.to_state = 'approved' AND s.created_at <= d.created_at
+        WHERE s.application_id = d.application_id AND s.to_state = 'approved' AND s.created_at <= d.created_at
         ORDER BY s.created_at DESC, s.id DESC LIMIT 1
     ) ap ON true
-    WHERE d.to_state = 'delivered' AND d.handover_date IS NOT NULL AND d.handover_date < ap.sk_on
-    """)
+    WHERE d.handover_date IS NOT NULL AND d.handover_date < ap.sk_on
+    """, needs=("flag_handovers",))
 
 R05 = Indicator(
     "R05", _("Realisasi di luar tahun anggarannya"),
@@ -303,39 +406,33 @@ R08 = Indicator(
     _("Dua kelompok atau lebih yang diusulkan dengan nama berbeda memakai NIK ketua, nomor telepon atau NIB yang "
       "sama."),
     """
-    WITH repeated AS (  -- one pass over the groups, hashed three ways: values more than one group uses
-        SELECT CASE WHEN GROUPING(leader_nik) = 0 THEN 'leader' WHEN GROUPING(contact_phone) = 0 THEN 'phone'
-                    ELSE 'nib' END AS what,
-               coalesce(leader_nik, contact_phone, nib) AS value
-        FROM recipients_recipientgroup
-        GROUP BY GROUPING SETS ((leader_nik), (contact_phone), (nib))
-        HAVING count(*) > 1 AND coalesce(leader_nik, contact_phone, nib) <> ''
+    WITH shared AS (  -- the few groups that use a value more than one group uses, and whether each is proposed
+                      -- (an application not rejected; OFFSET 0: looked up once a group, not joined to them all)
+        SELECT s.*, {proposed} AS proposed FROM (
+        SELECT 'leader' AS what, g.leader_nik AS value, g.id, g.normalized_name, g.province_id
+        FROM recipients_recipientgroup g WHERE g.leader_nik IN (SELECT value FROM flag_repeated WHERE what = 'leader')
+        UNION ALL
+        SELECT 'phone', g.contact_phone, g.id, g.normalized_name, g.province_id
+        FROM recipients_recipientgroup g WHERE g.contact_phone IN (SELECT value FROM flag_repeated WHERE what = 'phone')
+        UNION ALL
+        SELECT 'nib', g.nib, g.id, g.normalized_name, g.province_id
+        FROM recipients_recipientgroup g WHERE g.nib IN (SELECT value FROM flag_repeated WHERE what = 'nib')
+        ) s OFFSET 0
     ),
-    shared AS (  -- a second pass: the few groups that use one of them
-        SELECT r.what, r.value, g.id, g.normalized_name, g.province_id
-        FROM recipients_recipientgroup g
-        JOIN repeated r ON (r.what = 'leader' AND r.value = g.leader_nik)
-                        OR (r.what = 'phone' AND r.value = g.contact_phone)
-                        OR (r.what = 'nib' AND r.value = g.nib)
-        WHERE g.leader_nik IN (SELECT value FROM repeated WHERE what = 'leader')
-           OR g.contact_phone IN (SELECT value FROM repeated WHERE what = 'phone')
-           OR g.nib IN (SELECT value FROM repeated WHERE what = 'nib')
-    ),
-    found AS (
+    found AS (  -- among the proposed ones, more than one name
         SELECT s.what, s.value, min(s.province_id) AS province_id, array_agg(DISTINCT s.province_id) AS provinces,
                array_agg(s.id ORDER BY s.id) AS groups, count(DISTINCT s.normalized_name) AS names
-        FROM shared s JOIN flag_group_agencies ga ON ga.group_id = s.id
+        FROM shared s WHERE s.proposed
         GROUP BY s.what, s.value
         HAVING count(DISTINCT s.normalized_name) > 1
     )
-    SELECT f.what || ':' || md5(f.value) AS key, f.province_id, f.provinces,
-           (SELECT array_agg(DISTINCT x) FROM flag_group_agencies ga, unnest(ga.agencies) x
-            WHERE ga.group_id = ANY(f.groups)) AS agencies,
+    SELECT f.what || ':' || md5(f.value) AS key, f.province_id, f.provinces, {agencies} AS agencies,
            NULL::int AS fiscal_year, false AS information,
            jsonb_build_object('groups', f.groups) AS evidence,
            jsonb_build_object('what', f.what, 'names', f.names) AS measure
     FROM found f
-    """, needs=("flag_group_agencies",))
+    """.format(proposed=PROPOSED.format(group="s.id"), agencies=AGENCIES_OF.format(groups="f.groups")),
+    needs=("flag_repeated",))
 
 R09 = Indicator(
     "R09", _("Lonjakan realisasi akhir tahun"),
@@ -378,14 +475,11 @@ R10 = Indicator(
       "dengan sedikitnya %(flag_concentration_min_groups)s kelompok penerima)."),
     """
     WITH per_group AS (
-        SELECT a.program_id, a.group_id, g.province_id, p.agency_id, p.fiscal_year::int AS fiscal_year,
+        SELECT d.program_id, d.group_id, d.province_id, p.agency_id, p.fiscal_year::int AS fiscal_year,
                sum(d.handover_amount) AS amount, array_agg(d.id) AS steps
-        FROM recipients_verificationstep d
-        JOIN recipients_application a ON a.id = d.application_id
-        JOIN recipients_recipientgroup g ON g.id = a.group_id
-        JOIN programs_program p ON p.id = a.program_id
-        WHERE d.to_state = 'delivered' AND d.handover_amount IS NOT NULL
-        GROUP BY a.program_id, a.group_id, g.province_id, p.agency_id, p.fiscal_year
+        FROM flag_handovers d JOIN programs_program p ON p.id = d.program_id
+        WHERE d.handover_amount IS NOT NULL
+        GROUP BY d.program_id, d.group_id, d.province_id, p.agency_id, p.fiscal_year
     ),
     fences AS (
         SELECT program_id, count(*) AS groups, sum(amount) AS total,
@@ -402,15 +496,15 @@ R10 = Indicator(
                               'fence', round(f.fence::numeric), 'groups', f.groups) AS measure
     FROM per_group x JOIN fences f USING (program_id)
     WHERE f.groups >= %(flag_concentration_min_groups)s AND x.amount > f.fence
-    """, thresholds=("FLAG_CONCENTRATION_MIN_GROUPS",))
+    """, thresholds=("FLAG_CONCENTRATION_MIN_GROUPS",), needs=("flag_handovers",))
 
 R11 = Indicator(
     "R11", _("Kelompok yang sama dibantu program yang sama dua tahun berturut-turut"),
     _("Kelompok yang sama disetujui oleh program yang sama (OPD dan nama program sama) pada dua tahun anggaran "
       "berturut-turut."),
     """
-    SELECT 'g' || x.group_id || ':p' || x.program_id || ':p' || y.program_id AS key, x.province_id,
-           ARRAY[x.province_id] AS provinces, ARRAY[x.agency_id] AS agencies, y.fiscal_year::int,
+    SELECT 'g' || x.group_id || ':p' || x.program_id || ':p' || y.program_id AS key, g.province_id,
+           ARRAY[g.province_id] AS provinces, ARRAY[x.agency_id] AS agencies, y.fiscal_year::int,
            false AS information,
            jsonb_build_object('groups', ARRAY[x.group_id], 'applications', ARRAY[x.application_id, y.application_id],
                               'programs', ARRAY[x.program_id, y.program_id]) AS evidence,
@@ -419,6 +513,7 @@ R11 = Indicator(
     JOIN flag_aided y ON y.group_id = x.group_id AND y.agency_id = x.agency_id AND y.fiscal_year = x.fiscal_year + 1
     JOIN programs_program px ON px.id = x.program_id
     JOIN programs_program py ON py.id = y.program_id AND py.name = px.name
+    JOIN recipients_recipientgroup g ON g.id = x.group_id
     """, needs=("flag_aided",))
 
 R12 = Indicator(
@@ -438,12 +533,10 @@ R12 = Indicator(
     JOIN programs_program p ON p.id = al.program_id AND p.kind IN ('equipment', 'capital')
     WHERE o.old_amount > 0 AND o.first_old IS NOT NULL
       AND NOT EXISTS (
-        SELECT 1 FROM recipients_verificationstep h
-        JOIN recipients_application a ON a.id = h.application_id
-        JOIN recipients_recipientgroup g ON g.id = a.group_id
-        WHERE h.program_id = al.program_id AND h.to_state = 'delivered' AND h.handover_date >= o.first_old
-          AND g.province_id = c.province_id AND (al.regency_id IS NULL OR g.regency_id = al.regency_id))
-    """, thresholds=("FLAG_NO_HANDOVER_DAYS",), needs=("flag_realized_months", "flag_realized"))
+        SELECT 1 FROM flag_handovers h
+        WHERE h.step_program_id = al.program_id AND h.handover_date >= o.first_old
+          AND h.province_id = c.province_id AND (al.regency_id IS NULL OR h.regency_id = al.regency_id))
+    """, thresholds=("FLAG_NO_HANDOVER_DAYS",), needs=("flag_realized_months", "flag_realized", "flag_handovers"))
 
 INDICATORS = (R01, R02, R03, R04, R05, R06, R07, R08, R09, R10, R11, R12)
 BY_CODE = {i.code: i for i in INDICATORS}
@@ -485,6 +578,19 @@ def compute_if_changed() -> dict | None:
         return compute()
 
 
+def _create(cursor, name: str, sql: str, params: dict, plan: tuple[str, ...]) -> int:
+    """CREATE TEMP TABLE ``name`` AS ``sql`` under its planner settings (``plan``, for this
+    statement only); the number of rows."""
+    cursor.execute(f"DROP TABLE IF EXISTS {name}")
+    if plan:
+        cursor.execute("; ".join(f"SET LOCAL {setting}" for setting in plan))
+    cursor.execute(f"CREATE TEMP TABLE {name} ON COMMIT DROP AS {sql}", params)
+    rows = cursor.rowcount
+    if plan:
+        cursor.execute("; ".join(f"RESET {setting.split()[0]}" for setting in plan))
+    return rows
+
+
 @transaction.atomic
 def compute(*, today: dt.date | None = None, codes=None) -> dict[str, dict[str, int]]:
     """Run the indicators (all, or ``codes``) and bring the cases in line with what they find.
@@ -501,22 +607,17 @@ def compute(*, today: dt.date | None = None, codes=None) -> dict[str, dict[str, 
                   "old_before": today - dt.timedelta(days=settings.FLAG_NO_HANDOVER_DAYS),
                   **{name.lower(): getattr(settings, name) for ind in INDICATORS for name in ind.thresholds}}
         needed = {name for ind in chosen for name in ind.needs}
-        started = time.perf_counter()
+        made = {}
         for name, sql in PREPARED.items():
             if name in needed:
-                cursor.execute(f"DROP TABLE IF EXISTS {name}")
-                if name in FULL_SCANS:
-                    cursor.execute("; ".join(f"SET LOCAL {setting} = off" for setting in SCAN_PLAN))
-                cursor.execute(f"CREATE TEMP TABLE {name} ON COMMIT DROP AS {sql}", params)
-                if name in FULL_SCANS:
-                    cursor.execute("; ".join(f"RESET {setting}" for setting in SCAN_PLAN))
+                started = time.perf_counter()
+                _create(cursor, name, sql, params, PLANS.get(name, ()))
                 cursor.execute(f"ANALYZE {name}")
-        log.info("red flags: shared tables %s made in %.2f s", sorted(needed), time.perf_counter() - started)
+                made[name] = round(time.perf_counter() - started, 2)
+        log.info("red flags: shared tables made (seconds): %s", made)
         for ind in chosen:
             started = time.perf_counter()
-            cursor.execute("DROP TABLE IF EXISTS flag_found")
-            cursor.execute(f"CREATE TEMP TABLE flag_found ON COMMIT DROP AS {ind.sql}", params)
-            found = cursor.rowcount
+            found = _create(cursor, "flag_found", ind.sql, params, ind.plan)
             cursor.execute(
                 """
                 WITH up AS (

@@ -220,11 +220,19 @@ def test_r12_money_out_and_no_handover_after_the_days(demo, settings):
     for allocation in (goods, training):
         budget_services.realization_create(allocation=allocation, date=dt.date(2022, 3, 1), amount=5_000_000,
                                            description="Pembelian mesin")
+    budget_services.realization_create(allocation=goods, date=dt.date(2022, 3, 20), amount=2_000_000,
+                                       description="Pembelian mesin kedua")
     flagged = [f.evidence["allocations"] for f in found("R12") if f.fiscal_year == 2022]
     assert flagged == [[goods.pk]]
     # Run on the 60th day after: not yet.
     flags.compute(codes=["R12"], today=dt.date(2022, 4, 30))
     assert Flag.objects.get(indicator="R12", key=f"al{goods.pk}").state == Flag.State.CLOSED
+    # The 61st: the 1 March money is old, the 20 March money (the same month) not yet.
+    flags.compute(codes=["R12"], today=dt.date(2022, 5, 1))
+    flag = Flag.objects.get(indicator="R12", key=f"al{goods.pk}")
+    assert flag.state == Flag.State.OPEN
+    assert (flag.measure["amount"], flag.measure["realizations"], flag.measure["first_date"]) == (
+        5_000_000, 1, "2022-03-01")
 
 
 # --- Cases follow the data ----------------------------------------------------------------------
