@@ -76,13 +76,13 @@ _DAYS = """SELECT to_char(d, 'DDMM') FROM generate_series('2000-01-01'::timestam
     FROM generate_series('2000-01-01'::timestamp, '2000-12-31', '1 day') d"""
 
 
-def _suspects(nik: str) -> str:
-    """SQL: the joins and the condition (of ``prov.code``) that keep the suspect NIKs."""
-    return (f"LEFT JOIN (SELECT replace(code, '.', '') FROM core_region WHERE level = 2) reg(prefix) "
-            f"ON reg.prefix = substr({nik}, 1, 4) "
+def _suspects(nik: str, province_id: str) -> str:
+    """SQL: the joins and the condition that keep the suspect NIKs of a group in ``province_id``."""
+    return (f"LEFT JOIN (SELECT replace(code, '.', ''), parent_id FROM core_region WHERE level = 2) "
+            f"reg(prefix, province_id) ON reg.prefix = substr({nik}, 1, 4) "
             f"LEFT JOIN ({_DAYS}) born(ddmm) ON born.ddmm = substr({nik}, 7, 4) "
-            f"WHERE (substr({nik}, 1, 2) <> prov.code OR octet_length({nik}) <> 16 "
-            f"OR reg.prefix IS NULL OR born.ddmm IS NULL "
+            f"WHERE (reg.prefix IS NULL OR reg.province_id <> {province_id} OR octet_length({nik}) <> 16 "
+            f"OR born.ddmm IS NULL "
             f"OR CASE WHEN born.ddmm IN ('2902', '6902') THEN substr({nik}, 11, 2) !~ '^[0-9][0-9]$' "
             f"OR mod(substr({nik}, 11, 2)::int, 4) <> 0 END)")
 
@@ -106,7 +106,8 @@ PREPARED = {
         WHERE d.to_state = 'delivered'""",
     # The values more than one group uses, each read in order from its index (no hash of a
     # million rows): a leader NIK, a phone or a NIB two groups give; a member's NIK in two
-    # groups; a leader's NIK that is a member's in another group (a merge of the two indexes).
+    # groups; a leader's NIK that is a member's in another group (a merge of the two indexes);
+    # and the NIK of a leader who is no member of the group ("lonely": judged by itself below).
     "flag_repeated": """
         SELECT 'leader' AS what, leader_nik AS value FROM recipients_recipientgroup
         WHERE leader_nik <> '' GROUP BY leader_nik HAVING count(*) > 1
@@ -120,28 +121,45 @@ PREPARED = {
         UNION ALL
         SELECT 'nik', m.nik FROM recipients_member m
         JOIN recipients_recipientgroup g ON g.leader_nik = m.nik AND g.leader_nik <> ''
-        WHERE m.group_id <> g.id""",
+        WHERE m.group_id <> g.id
+        UNION ALL  -- a leader who is not a member of the group (the other merge of the two indexes)
+        SELECT 'lonely', g.leader_nik FROM recipients_recipientgroup g
+        WHERE g.leader_nik <> ''
+          AND NOT EXISTS (SELECT 1 FROM recipients_member m WHERE m.nik = g.leader_nik AND m.group_id = g.id)""",
+    # R01's candidates: the groups that can hold an identity aided twice in a year — one that uses
+    # a value more than one group uses, or one with two aided applications of its own in a year.
+    # (A table of its own, analysed: a few dozen rows the planner then reaches through indexes.)
+    "flag_candidates": """
+        SELECT m.group_id FROM recipients_member m
+        WHERE m.nik IN (SELECT value FROM flag_repeated WHERE what IN ('nik', 'leader'))
+        UNION
+        SELECT g.id FROM recipients_recipientgroup g
+        WHERE g.leader_nik <> '' AND g.leader_nik IN (SELECT value FROM flag_repeated WHERE what IN ('nik', 'leader'))
+        UNION
+        SELECT g.id FROM recipients_recipientgroup g
+        WHERE g.nib <> '' AND g.nib IN (SELECT value FROM flag_repeated WHERE what = 'nib')
+        UNION
+        SELECT group_id FROM flag_aided GROUP BY group_id, fiscal_year HAVING count(*) > 1""",
     # Every NIK of a proposed group (its members, and a leader who is not also a member) that is
     # suspect (``_suspect``), judged in its parts: region (PPKKCC), birth date, province.
     "flag_people": f"""
         SELECT * FROM (  -- (OFFSET 0: the lookups below run once a suspect, not joined to every row)
-            SELECT s.key, s.member_id, s.group_id, s.province_id, s.province_code,
+            SELECT s.key, s.member_id, s.group_id, s.province_id, prov.code AS province_code,
                    s.nik ~ '^[0-9]{{16}}$' AS digits, substr(s.nik, 1, 2) AS nik_province, r.id AS regency_id,
                    coalesce({_birth_ok("s.nik")}, false) AS birth_ok,
                    {AGENCIES_OF.format(groups="ARRAY[s.group_id]")} AS agencies,
                    am.group_id IS NOT NULL AS also_member
             FROM (
-                SELECT 'm' || m.id AS key, m.id AS member_id, m.nik, m.group_id, g.province_id,
-                       prov.code AS province_code
-                FROM recipients_member m
-                JOIN recipients_recipientgroup g ON g.id = m.group_id
-                JOIN core_region prov ON prov.id = g.province_id
-                {_suspects("m.nik")}
+                SELECT 'm' || m.id AS key, m.id AS member_id, m.nik, m.group_id, g.province_id
+                FROM recipients_member m JOIN recipients_recipientgroup g ON g.id = m.group_id
+                {_suspects("m.nik", "g.province_id")}
                 UNION ALL
-                SELECT 'l' || g.id, NULL, g.leader_nik, g.id, g.province_id, prov.code
-                FROM recipients_recipientgroup g JOIN core_region prov ON prov.id = g.province_id AND g.leader_nik <> ''
-                {_suspects("g.leader_nik")}
+                SELECT 'l' || g.id, NULL, g.leader_nik, g.id, g.province_id
+                FROM recipients_recipientgroup g
+                {_suspects("g.leader_nik", "g.province_id")}
+                  AND g.leader_nik <> '' AND g.leader_nik IN (SELECT value FROM flag_repeated WHERE what = 'lonely')
             ) s
+            JOIN core_region prov ON prov.id = s.province_id
             LEFT JOIN core_region r ON r.code = {_regency_code("s.nik")} AND r.level = 2
             LEFT JOIN LATERAL (  -- a leader who is also a member of the group (the unique index, once a suspect)
                 SELECT m.group_id FROM recipients_member m WHERE m.group_id = s.group_id AND m.nik = s.nik LIMIT 1
@@ -220,6 +238,8 @@ PLANS = {
     "flag_realized_months": ("enable_indexscan = off", "enable_indexonlyscan = off", "enable_bitmapscan = off",
                              "enable_incremental_sort = off", "enable_nestloop = off"),
     "flag_people": ("enable_mergejoin = off", "parallel_setup_cost = 0", "parallel_tuple_cost = 0"),
+    # - R01's candidates: a few dozen values looked up in their (partial) indexes.
+    "flag_candidates": ("enable_seqscan = off", "enable_mergejoin = off"),
     "flag_repeated": ("enable_seqscan = off", "enable_hashagg = off", "enable_hashjoin = off", "enable_nestloop = off"),
 }
 
@@ -245,32 +265,23 @@ R01 = Indicator(
       "diserahkan) oleh dua program atau lebih, atau sebagai kelompok IKM dan KPM, dalam satu tahun anggaran — "
       "di kabupaten/kota atau provinsi mana pun. NIK yang sama di satu program saja tidak ditandai."),
     """
-    WITH candidates AS (  -- the groups that can hold an identity aided twice in a year: one that uses a value
-                          -- more than one group uses, or one with two aided applications of its own in a year
-        SELECT m.group_id FROM recipients_member m
-        WHERE m.nik IN (SELECT value FROM flag_repeated WHERE what IN ('nik', 'leader'))
-        UNION
-        SELECT g.id FROM recipients_recipientgroup g
-        WHERE g.leader_nik IN (SELECT value FROM flag_repeated WHERE what IN ('nik', 'leader'))
-        UNION
-        SELECT g.id FROM recipients_recipientgroup g WHERE g.nib IN (SELECT value FROM flag_repeated WHERE what = 'nib')
-        UNION
-        SELECT group_id FROM flag_aided GROUP BY group_id, fiscal_year HAVING count(*) > 1
-    ),
-    ids AS (  -- each NIK of a candidate group once: its members, and a leader who is not also one
-        SELECT 'nik' AS what, m.nik AS value, m.group_id FROM recipients_member m
-        WHERE m.group_id IN (SELECT group_id FROM candidates)
+    WITH ids AS (  -- each NIK of a candidate group once: its members, and a leader who is not also one
+        SELECT 'nik' AS what, m.nik AS value, m.group_id, g.kind, g.province_id
+        FROM recipients_member m JOIN recipients_recipientgroup g ON g.id = m.group_id
+        WHERE m.group_id IN (SELECT group_id FROM flag_candidates)
         UNION ALL
-        SELECT 'nik', g.leader_nik, g.id FROM recipients_recipientgroup g
-        WHERE g.leader_nik <> '' AND g.id IN (SELECT group_id FROM candidates)
-          AND NOT EXISTS (SELECT 1 FROM recipients_member m WHERE m.group_id = g.id AND m.nik = g.leader_nik)
+        SELECT 'nik', g.leader_nik, g.id, g.kind, g.province_id
+        FROM flag_candidates c JOIN recipients_recipientgroup g ON g.id = c.group_id
+        LEFT JOIN LATERAL (  -- (LATERAL … LIMIT 1: a lookup a candidate, never an anti-join of all groups)
+            SELECT 1 AS one FROM recipients_member m WHERE m.group_id = g.id AND m.nik = g.leader_nik LIMIT 1
+        ) also_member ON true
+        WHERE g.leader_nik <> '' AND also_member.one IS NULL
         UNION ALL
-        SELECT 'nib', g.nib, g.id FROM recipients_recipientgroup g
-        WHERE g.nib <> '' AND g.id IN (SELECT group_id FROM candidates)
+        SELECT 'nib', g.nib, g.id, g.kind, g.province_id FROM recipients_recipientgroup g
+        WHERE g.nib <> '' AND g.id IN (SELECT group_id FROM flag_candidates)
     )
     , aided AS (
-        SELECT i.what, i.value, x.*, g.kind, g.province_id
-        FROM ids i JOIN flag_aided x ON x.group_id = i.group_id JOIN recipients_recipientgroup g ON g.id = i.group_id
+        SELECT i.what, i.value, i.kind, i.province_id, x.* FROM ids i JOIN flag_aided x ON x.group_id = i.group_id
     ),
     repeated AS (  -- one hashed pass: an identity in more than one aided application of a year
         SELECT what, value, fiscal_year FROM aided GROUP BY what, value, fiscal_year HAVING count(*) > 1
@@ -285,10 +296,10 @@ R01 = Indicator(
     FROM aided x JOIN repeated USING (what, value, fiscal_year)
     GROUP BY x.what, x.value, x.fiscal_year
     HAVING count(DISTINCT x.program_id) > 1 OR count(DISTINCT x.kind) > 1
-    """, needs=("flag_aided", "flag_repeated"),
-    # The candidates are a few groups among a million: reached through the NIK, leader and group
-    # indexes, never by scanning (the planner cannot know how few rows a HAVING count(*) > 1 keeps).
-    plan=("enable_seqscan = off",))
+    """, needs=("flag_aided", "flag_repeated", "flag_candidates"),
+    # The candidates are a few groups among a million: reached through the member, leader and group
+    # indexes (the partial ones: hence ``<> ''``), never by scanning or merging a whole index.
+    plan=("enable_seqscan = off", "enable_mergejoin = off"))
 
 R02 = Indicator(
     "R02", _("NIK yang tidak mungkin benar"),
@@ -307,7 +318,7 @@ R02 = Indicator(
                CASE WHEN digits AND NOT birth_ok THEN 'birth' END], NULL)) AS measure
     FROM flag_people
     WHERE NOT digits OR regency_id IS NULL OR NOT birth_ok
-    """, needs=("flag_people",))
+    """, needs=("flag_repeated", "flag_people"))
 
 R03 = Indicator(
     "R03", _("NIK dari provinsi lain"),
@@ -322,7 +333,7 @@ R03 = Indicator(
            jsonb_build_object('nik_province', nik_province, 'group_province', province_code) AS measure
     FROM flag_people
     WHERE digits AND regency_id IS NOT NULL AND nik_province <> province_code
-    """, information=True, needs=("flag_people",))
+    """, information=True, needs=("flag_repeated", "flag_people"))
 
 R04 = Indicator(
     "R04", _("Serah terima sebelum SK persetujuan"),
@@ -409,14 +420,17 @@ R08 = Indicator(
     WITH shared AS (  -- the few groups that use a value more than one group uses, and whether each is proposed
                       -- (an application not rejected; OFFSET 0: looked up once a group, not joined to them all)
         SELECT s.*, {proposed} AS proposed FROM (
-        SELECT 'leader' AS what, g.leader_nik AS value, g.id, g.normalized_name, g.province_id
-        FROM recipients_recipientgroup g WHERE g.leader_nik IN (SELECT value FROM flag_repeated WHERE what = 'leader')
-        UNION ALL
-        SELECT 'phone', g.contact_phone, g.id, g.normalized_name, g.province_id
-        FROM recipients_recipientgroup g WHERE g.contact_phone IN (SELECT value FROM flag_repeated WHERE what = 'phone')
-        UNION ALL
-        SELECT 'nib', g.nib, g.id, g.normalized_name, g.province_id
-        FROM recipients_recipientgroup g WHERE g.nib IN (SELECT value FROM flag_repeated WHERE what = 'nib')
+            SELECT 'leader' AS what, g.leader_nik AS value, g.id, g.normalized_name, g.province_id
+            FROM recipients_recipientgroup g
+            WHERE g.leader_nik <> '' AND g.leader_nik IN (SELECT value FROM flag_repeated WHERE what = 'leader')
+            UNION ALL
+            SELECT 'phone', g.contact_phone, g.id, g.normalized_name, g.province_id
+            FROM recipients_recipientgroup g
+            WHERE g.contact_phone <> '' AND g.contact_phone IN (SELECT value FROM flag_repeated WHERE what = 'phone')
+            UNION ALL
+            SELECT 'nib', g.nib, g.id, g.normalized_name, g.province_id
+            FROM recipients_recipientgroup g
+            WHERE g.nib <> '' AND g.nib IN (SELECT value FROM flag_repeated WHERE what = 'nib')
         ) s OFFSET 0
     ),
     found AS (  -- among the proposed ones, more than one name

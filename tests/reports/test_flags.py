@@ -106,8 +106,22 @@ def test_r02_and_r03_niks_that_cannot_be_real_and_from_another_province(masks):
     with connection.cursor() as cursor:
         for pk, value in plant.items():
             cursor.execute("UPDATE recipients_member SET nik = %s WHERE id = %s", [value, pk])
-    r02 = {f.evidence["members"][0]: f.measure["reasons"] for f in found("R02")}
-    assert r02 == {members[1].pk: ["birth"], members[2].pk: ["region"]}
+    # A leader who is not a member is judged as the leader; one who is, once, as a member.
+    outside = group("Kelompok Ketua Luar", "36.04", [nik("36.04", 9106), nik("36.04", 9107)])
+    inside = group("Kelompok Ketua Dalam", "36.04", [nik("36.04", 9108), nik("36.04", 9109)])
+    for g in (outside, inside):
+        services.application_propose(group=g, program=masks, actor=None)
+    leader = inside.members.get(nik=nik("36.04", 9108))
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE recipients_recipientgroup SET leader_nik = '3604013102800008' WHERE id = %s",
+                       [outside.pk])  # 31 February, and no member's
+        cursor.execute("UPDATE recipients_recipientgroup SET leader_nik = '3604013002800009' WHERE id = %s",
+                       [inside.pk])  # 30 February, the leader's own member row too
+        cursor.execute("UPDATE recipients_member SET nik = '3604013002800009' WHERE id = %s", [leader.pk])
+    r02 = {(f.key, tuple(f.evidence["members"])): f.measure["reasons"] for f in found("R02")}
+    assert r02 == {(f"m{members[1].pk}", (members[1].pk,)): ["birth"],
+                   (f"m{members[2].pk}", (members[2].pk,)): ["region"],
+                   (f"l{outside.pk}", ()): ["birth"], (f"m{leader.pk}", (leader.pk,)): ["birth"]}
     r03 = found("R03")
     assert [f.evidence["members"] for f in r03] == [[members[3].pk]]
     assert r03[0].information and r03[0].measure == {"nik_province": "63", "group_province": "36"}
