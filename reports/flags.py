@@ -59,10 +59,6 @@ def _birth_ok(nik: str) -> str:
             f"WHEN {mm} IN (4, 6, 9, 11) THEN 30 ELSE 31 END END")
 
 
-def _regency_code(nik: str) -> str:
-    return f"substr({nik}, 1, 2) || '.' || substr({nik}, 3, 2)"
-
-
 # A NIK worth a second look: another length than 16, a prefix that is no kabupaten/kota's code,
 # a DDMM that is no day of a leap year (day + 40 for women), 29 February of a YY that is no
 # multiple of 4, or another province's code. The two lists (514 codes, 732 days) are joined by
@@ -77,9 +73,10 @@ _DAYS = """SELECT to_char(d, 'DDMM') FROM generate_series('2000-01-01'::timestam
 
 
 def _suspects(nik: str, province_id: str) -> str:
-    """SQL: the joins and the condition that keep the suspect NIKs of a group in ``province_id``."""
-    return (f"LEFT JOIN (SELECT replace(code, '.', ''), parent_id FROM core_region WHERE level = 2) "
-            f"reg(prefix, province_id) ON reg.prefix = substr({nik}, 1, 4) "
+    """SQL: the joins and the condition that keep the suspect NIKs of a group in ``province_id``;
+    ``reg.id`` is the NIK's kabupaten/kota (null when its prefix is none)."""
+    return (f"LEFT JOIN (SELECT replace(code, '.', ''), parent_id, id FROM core_region WHERE level = 2) "
+            f"reg(prefix, province_id, id) ON reg.prefix = substr({nik}, 1, 4) "
             f"LEFT JOIN ({_DAYS}) born(ddmm) ON born.ddmm = substr({nik}, 7, 4) "
             f"WHERE (reg.prefix IS NULL OR reg.province_id <> {province_id} OR octet_length({nik}) <> 16 "
             f"OR born.ddmm IS NULL "
@@ -145,22 +142,21 @@ PREPARED = {
     "flag_people": f"""
         SELECT * FROM (  -- (OFFSET 0: the lookups below run once a suspect, not joined to every row)
             SELECT s.key, s.member_id, s.group_id, s.province_id, prov.code AS province_code,
-                   s.nik ~ '^[0-9]{{16}}$' AS digits, substr(s.nik, 1, 2) AS nik_province, r.id AS regency_id,
+                   s.nik ~ '^[0-9]{{16}}$' AS digits, substr(s.nik, 1, 2) AS nik_province, s.regency_id,
                    coalesce({_birth_ok("s.nik")}, false) AS birth_ok,
                    {AGENCIES_OF.format(groups="ARRAY[s.group_id]")} AS agencies,
                    am.group_id IS NOT NULL AS also_member
             FROM (
-                SELECT 'm' || m.id AS key, m.id AS member_id, m.nik, m.group_id, g.province_id
+                SELECT 'm' || m.id AS key, m.id AS member_id, m.nik, m.group_id, g.province_id, reg.id AS regency_id
                 FROM recipients_member m JOIN recipients_recipientgroup g ON g.id = m.group_id
                 {_suspects("m.nik", "g.province_id")}
                 UNION ALL
-                SELECT 'l' || g.id, NULL, g.leader_nik, g.id, g.province_id
+                SELECT 'l' || g.id, NULL, g.leader_nik, g.id, g.province_id, reg.id
                 FROM recipients_recipientgroup g
                 {_suspects("g.leader_nik", "g.province_id")}
                   AND g.leader_nik <> '' AND g.leader_nik IN (SELECT value FROM flag_repeated WHERE what = 'lonely')
             ) s
             JOIN core_region prov ON prov.id = s.province_id
-            LEFT JOIN core_region r ON r.code = {_regency_code("s.nik")} AND r.level = 2
             LEFT JOIN LATERAL (  -- a leader who is also a member of the group (the unique index, once a suspect)
                 SELECT m.group_id FROM recipients_member m WHERE m.group_id = s.group_id AND m.nik = s.nik LIMIT 1
             ) am ON s.member_id IS NULL
@@ -234,11 +230,13 @@ PREPARED = {
 #   a parallel sequential scan and one hashed aggregate take a few.
 # - the repeated values: read in index order and counted as they stream by, never hashed (a hash of
 #   a million NIKs spills to disk at the default work_mem, 2–3 s instead of 0.2).
+# - the suspect NIKs: hash joins in the parallel workers (the planner, misled by its estimate of the
+#   two small lists, otherwise sorted a million rows for merge joins, or kept the scan on one core).
+# - R01's candidates: a few dozen values looked up in their (partial) indexes.
 PLANS = {
     "flag_realized_months": ("enable_indexscan = off", "enable_indexonlyscan = off", "enable_bitmapscan = off",
                              "enable_incremental_sort = off", "enable_nestloop = off"),
     "flag_people": ("enable_mergejoin = off", "parallel_setup_cost = 0", "parallel_tuple_cost = 0"),
-    # - R01's candidates: a few dozen values looked up in their (partial) indexes.
     "flag_candidates": ("enable_seqscan = off", "enable_mergejoin = off"),
     "flag_repeated": ("enable_seqscan = off", "enable_hashagg = off", "enable_hashjoin = off", "enable_nestloop = off"),
 }
